@@ -1,0 +1,47 @@
+# Two commands that work on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_BENEFICIARIES ?= 100000
+
+.PHONY: demo test lint typecheck contracts unit install clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: install, seed a synthetic France into the embedded SQLite file (once), serve.
+demo: $(STAMP)
+	REMPART_ENV=development $(BIN)/rempart keys init --if-missing
+	REMPART_ENV=development $(BIN)/rempart db upgrade
+	@if [ "$$(REMPART_ENV=development $(BIN)/rempart stats --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["beneficiaries"])')" = "0" ]; then \
+		REMPART_ENV=development $(BIN)/rempart demo seed --beneficiaries $(DEMO_BENEFICIARIES) --seed 1; \
+	fi
+	REMPART_ENV=development $(BIN)/rempart serve --host 127.0.0.1 --port 8000
+
+## make test: install, lint, type-check, check import contracts, run the whole suite.
+test: $(STAMP) lint typecheck contracts unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/import_rights.py --quick
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,64 @@
+"""The web application: routers, error mapping, lifespan (database, key ring)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from rempart import __version__, problems
+from rempart.bootstrap import open_platform
+from rempart.kernel.clock import Clock
+from rempart.portal import pages
+from rempart.settings import Settings
+from rempart.system import api as system_api
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """Opens the platform at once: a missing key ring or an unmigrated database stops the
+    process before it listens, rather than at the first request."""
+    platform = open_platform(settings, clock=clock, migrate=settings.is_development)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            platform.close()
+
+    app = FastAPI(
+        title="Rempart",
+        version=__version__,
+        summary="Tiers-payant operator: rights checks, invoices, payments, settlement.",
+        lifespan=lifespan,
+    )
+    app.state.platform = platform
+    problems.install(app)
+    app.include_router(pages.router)
+    app.include_router(system_api.router)
+    app.mount(
+        "/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static"
+    )
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if not request.url.path.startswith("/docs"):
+            response.headers.update(_SECURITY_HEADERS)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app

@@ -1,0 +1,58 @@
+"""The `rempart` command."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from rempart.cli_support import load_settings, operator_errors
+from rempart.db.database import Database
+from rempart.registry.cli import demo_app, import_app, stats
+from rempart.vault.cli import app as keys_app
+
+app = typer.Typer(
+    help="Rempart: tiers-payant operator platform (registry, rights, claims, payments).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # a traceback could carry personal data
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+console = Console()
+
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(import_app, name="import")
+app.add_typer(demo_app, name="demo")
+app.command("stats")(stats)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations up to the code's version."""
+    settings = load_settings()
+    with operator_errors():
+        database = Database(settings.effective_database_url)
+        try:
+            database.upgrade()
+        finally:
+            database.dispose()
+    console.print("database at head")
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Serve the web app and API (REMPART_ENV=production unless told otherwise)."""
+    import uvicorn
+
+    from rempart.app import create_app
+
+    settings = load_settings()
+    with operator_errors():
+        application = create_app(settings)
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
+
+
+def main() -> None:
+    app()

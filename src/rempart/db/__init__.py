@@ -1,0 +1,1 @@
+"""Declarative base, shared column types, engine and unit of work, migrations."""

@@ -1,0 +1,87 @@
+"""Opening the database, applying migrations, and turning low-level failures (a truncated
+SQLite file, an unreachable server) into one clear operator error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from rempart.db.engine import make_engine
+from rempart.kernel.errors import InfrastructureError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseUnavailable(InfrastructureError):
+    pass
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self.session_factory()
+
+    def alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["engine"] = self.engine
+        return config
+
+    def upgrade(self, revision: str = "head") -> None:
+        with translate_database_errors(self.url):
+            command.upgrade(self.alembic_config(), revision)
+
+    def check_ready(self) -> None:
+        """Reachable, a database at all, and migrated to head."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        with translate_database_errors(self.url), self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            if not inspect(connection).has_table("alembic_version"):
+                raise DatabaseUnavailable(
+                    "the database has no schema yet: run 'rempart db upgrade'"
+                )
+            current = MigrationContext.configure(connection).get_current_heads()
+        heads = ScriptDirectory.from_config(self.alembic_config()).get_heads()
+        if set(current) != set(heads):
+            raise DatabaseUnavailable(
+                "the database schema is not at the code's version: run 'rempart db upgrade'"
+            )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class translate_database_errors:
+    def __init__(self, url: str) -> None:
+        self.where = _describe(url)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, DatabaseError | OperationalError):
+            detail = str(getattr(exc, "orig", exc)).splitlines()[0]
+            raise DatabaseUnavailable(
+                f"the database at {self.where} cannot be used ({detail}); a truncated or "
+                "corrupted file must be restored from backup"
+            ) from exc
+
+
+def _describe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return str(parsed.database)
+    return parsed.render_as_string(hide_password=True)

@@ -1,0 +1,1 @@
+"""Shared vocabulary with no third-party imports: ids, clock, money, errors, identifiers."""

@@ -1,0 +1,57 @@
+"""The one mapping from business errors to HTTP: RFC 9457 problem details."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from rempart.kernel.errors import Conflict, DomainError, InfrastructureError, NotFound
+
+PROBLEM_JSON = "application/problem+json"
+
+_STATUS: list[tuple[type[DomainError], int]] = [(NotFound, 404), (Conflict, 409)]
+
+
+def status_for(error: DomainError) -> int:
+    for kind, status in _STATUS:
+        if isinstance(error, kind):
+            return status
+    return 422
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: object) -> JSONResponse:
+    body = {
+        "type": f"https://rempart.example/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, error: DomainError) -> JSONResponse:
+        extra = {"field": error.field} if error.field else {}
+        return problem(status_for(error), error.code, error.title, error.message, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        # Name the fields, never echo the input (it may be a NIR).
+        fields = [".".join(str(p) for p in e["loc"] if p != "body") for e in error.errors()]
+        return problem(
+            422,
+            "invalid-input",
+            "A value is malformed",
+            "invalid fields: " + ", ".join(fields),
+            fields=fields,
+        )
+
+    @app.exception_handler(InfrastructureError)
+    async def _infrastructure(_: Request, error: InfrastructureError) -> JSONResponse:
+        # Fail safe: the operator reads the cause in the server log, the caller does not.
+        return problem(
+            503, "unavailable", "Service unavailable", "the service cannot answer safely right now"
+        )

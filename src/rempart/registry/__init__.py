@@ -1,0 +1,2 @@
+"""Insurers, contracts and guarantees, members and beneficiaries, professionals and
+structures; the insurers' rights-file import; the synthetic France."""

@@ -1,0 +1,136 @@
+"""`rempart import rights`, `rempart demo seed`, `rempart stats`."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from rempart.cli_support import err_console, interactive, platform
+from rempart.registry import service
+from rempart.registry.generator import generate_france, generate_statements
+from rempart.registry.rights_file import write_csv
+
+import_app = typer.Typer(help="Import insurers' files.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo conveniences: a synthetic France.", no_args_is_help=True)
+console = Console()
+
+
+@import_app.command("rights")
+def import_rights(
+    file: Path = typer.Argument(..., help="CSV or JSON Lines rights file.", exists=False),
+    file_format: str | None = typer.Option(
+        None, "--format", help="csv or jsonl (default: from the file name)."
+    ),
+    snapshot: bool = typer.Option(
+        False,
+        "--snapshot",
+        help="The file is complete for its insurers: close the rights of their beneficiaries "
+        "absent from it.",
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Date rights are closed from with --snapshot (default today)."
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", help="Where to write rejected lines (default under REMPART_HOME)."
+    ),
+) -> None:
+    """Import an insurer's rights file (docs/formats/rights-file.md).
+
+    Exit status: 0 every line imported; 2 some lines rejected (the valid ones imported,
+    the report written); 1 nothing imported.
+    """
+    with platform() as opened:
+        report_path = report or opened.settings.home / "reports" / f"{file.name}.rejected.csv"
+        size = file.stat().st_size if file.is_file() else 0
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            disable=not interactive(),
+            transient=True,
+        ) as bar:
+            task = bar.add_task("importing", total=size)
+            outcome = service.import_rights_file(
+                uow=opened.uow(),
+                path=file,
+                file_format=file_format,
+                snapshot=snapshot,
+                as_of=date.fromisoformat(as_of) if as_of else None,
+                report_path=report_path,
+                batch_size=opened.settings.import_batch_size,
+                on_progress=lambda p: bar.update(task, completed=p.bytes_read),
+            )
+    console.print(
+        f"{outcome.lines} lines: {outcome.created} created, {outcome.updated} updated, "
+        f"{outcome.unchanged} unchanged, {outcome.rejected} rejected"
+        + (f", {outcome.closed} closed by snapshot" if snapshot else "")
+        + (" (resumed)" if outcome.resumed else "")
+    )
+    if outcome.report is not None:
+        console.print(f"rejected lines, with line numbers and reasons: {outcome.report}")
+    raise typer.Exit(outcome.exit_code)
+
+
+@demo_app.command("seed")
+def seed(
+    beneficiaries: int = typer.Option(10_000, "--beneficiaries", min=1, help="How many."),
+    seed_value: int = typer.Option(1, "--seed", help="Same seed, same France."),
+    export: Path | None = typer.Option(
+        None, "--export", help="Also write DIR/rights.csv (plaintext, for tests and benchmarks)."
+    ),
+    today: str | None = typer.Option(None, "--today", help="Reference date (default today)."),
+) -> None:
+    """Generate a deterministic synthetic France and load it through the real import."""
+    with platform(migrate=True) as opened:
+        reference = date.fromisoformat(today) if today else opened.clock.today()
+        france = generate_france(seed=seed_value, beneficiaries=beneficiaries, today=reference)
+        service.register_reference_data(
+            uow=opened.uow(),
+            insurers=france.insurers,
+            structures=france.structures,
+            professionals=france.professionals,
+        )
+        with tempfile.TemporaryDirectory() as scratch:
+            directory = export or Path(scratch)
+            directory.mkdir(parents=True, exist_ok=True)
+            rights = directory / "rights.csv"
+            with rights.open("w", encoding="utf-8", newline="") as handle:
+                write_csv(
+                    generate_statements(
+                        france=france, seed=seed_value, beneficiaries=beneficiaries, today=reference
+                    ),
+                    handle,
+                )
+            outcome = service.import_rights_file(
+                uow=opened.uow(),
+                path=rights,
+                as_of=reference,
+                batch_size=opened.settings.import_batch_size,
+            )
+    console.print(
+        f"seeded {len(france.insurers)} insurers, {len(france.structures)} structures, "
+        f"{len(france.professionals)} professionals, {outcome.imported} beneficiaries"
+    )
+    if export:
+        console.print(f"exported {export / 'rights.csv'}")
+
+
+def stats(
+    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+) -> None:
+    """Rows per table (registry data; import bookkeeping left out)."""
+    with platform() as opened:
+        counts = service.count_rows(uow=opened.uow())
+    if as_json:
+        typer.echo(json.dumps(counts, sort_keys=True))
+        return
+    for table, count in counts.items():
+        console.print(f"{table:<20} {count:>12,}")

@@ -1,0 +1,220 @@
+"""The registry's vocabulary, pure: what an insurer tells us about its beneficiaries, and
+who the professionals are. No persistence, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from rempart.kernel.errors import InvalidInput
+
+
+class InsurerStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Relationship(StrEnum):
+    """The beneficiary's quality under the member's contract."""
+
+    INSURED = "insured"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    OTHER = "other"
+
+
+class RightsStatus(StrEnum):
+    OPEN = "open"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class CareCategory(StrEnum):
+    """Care categories a guarantee line applies to. The rights issue gives each its rules."""
+
+    PHARMACY_100 = "pharmacy_100"
+    PHARMACY_65 = "pharmacy_65"
+    PHARMACY_30 = "pharmacy_30"
+    PHARMACY_15 = "pharmacy_15"
+    GENERAL_PRACTITIONER = "general_practitioner"
+    SPECIALIST = "specialist"
+    EXCESS_FEES = "excess_fees"
+    LABORATORY = "laboratory"
+    RADIOLOGY = "radiology"
+    HOSPITAL_STAY = "hospital_stay"
+    HOSPITAL_DAILY_CHARGE = "hospital_daily_charge"
+    OPTICAL_100_SANTE = "optical_100_sante"
+    OPTICAL_FREE_PRICE = "optical_free_price"
+    DENTAL_100_SANTE = "dental_100_sante"
+    DENTAL_PROSTHESIS = "dental_prosthesis"
+    HEARING_100_SANTE = "hearing_100_sante"
+    HEARING_FREE_PRICE = "hearing_free_price"
+    OTHER = "other"
+
+
+class RuleKind(StrEnum):
+    PERCENT_OF_BR = "percent_of_br"  # includes the AMO share: "200% BR"
+    PERCENT_OF_TM = "percent_of_tm"
+    FIXED_PER_ACT = "fixed_per_act"
+    YEARLY_FORFAIT = "yearly_forfait"
+    EXCLUDED = "excluded"
+
+
+class Profession(StrEnum):
+    PHARMACIST = "pharmacist"
+    GENERAL_PRACTITIONER = "general_practitioner"
+    SPECIALIST = "specialist"
+    OPTICIAN = "optician"
+    AUDIOLOGIST = "audiologist"
+    DENTIST = "dentist"
+    NURSE = "nurse"
+    LABORATORY = "laboratory"
+
+
+class StructureKind(StrEnum):
+    PHARMACY = "pharmacy"
+    MEDICAL_PRACTICE = "medical_practice"
+    OPTICAL_SHOP = "optical_shop"
+    HEARING_CENTRE = "hearing_centre"
+    DENTAL_PRACTICE = "dental_practice"
+    LABORATORY = "laboratory"
+    HOSPITAL = "hospital"
+
+
+@dataclass(frozen=True, slots=True)
+class GuaranteeLine:
+    """One care category's guarantee in a contract.
+
+    Rates are in basis points (10000 = 100%), amounts in cents, so nothing is a float.
+    """
+
+    category: CareCategory
+    kind: RuleKind
+    rate_bp: int | None = None
+    amount_cents: int | None = None
+    yearly_ceiling_cents: int | None = None
+    renewal_months: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind in (RuleKind.PERCENT_OF_BR, RuleKind.PERCENT_OF_TM):
+            if self.rate_bp is None or not 0 <= self.rate_bp <= 100_000:
+                raise InvalidInput(f"{self.category}: a percentage rule needs rate_bp in 0..100000")
+        if self.kind in (RuleKind.FIXED_PER_ACT, RuleKind.YEARLY_FORFAIT):
+            if self.amount_cents is None or self.amount_cents < 0:
+                raise InvalidInput(f"{self.category}: a fixed rule needs a positive amount_cents")
+        for name in ("yearly_ceiling_cents", "renewal_months"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise InvalidInput(f"{self.category}: {name} cannot be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    code: str
+    label: str
+    responsible: bool
+    guarantees: tuple[GuaranteeLine, ...]
+
+    def __post_init__(self) -> None:
+        categories = [g.category for g in self.guarantees]
+        if len(categories) != len(set(categories)):
+            raise InvalidInput(f"contract {self.code}: a care category appears twice")
+
+
+@dataclass(frozen=True, slots=True)
+class Insurer:
+    amc_number: str
+    name: str
+    dpo_email: str
+    status: InsurerStatus = InsurerStatus.ACTIVE
+    contracts: tuple[Contract, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RightsPeriod:
+    start: date
+    end: date | None  # None: open-ended
+    status: RightsStatus = RightsStatus.OPEN
+
+    def __post_init__(self) -> None:
+        if self.end is not None and self.end < self.start:
+            raise InvalidInput("a rights period ends before it starts", field="rights")
+
+    def overlaps(self, other: RightsPeriod) -> bool:
+        self_end = self.end or date.max
+        other_end = other.end or date.max
+        return self.start <= other_end and other.start <= self_end
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+def check_no_overlap(periods: tuple[RightsPeriod, ...]) -> None:
+    ordered = sorted(periods, key=lambda p: p.start)
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if earlier.overlaps(later):
+            raise InvalidInput("two rights periods overlap", field="rights")
+
+
+def close_periods(periods: tuple[RightsPeriod, ...], *, on: date) -> tuple[RightsPeriod, ...]:
+    """Rights end the day before `on`: later periods are kept but marked closed."""
+    closed: list[RightsPeriod] = []
+    for period in periods:
+        if period.start >= on:
+            closed.append(RightsPeriod(period.start, period.end, RightsStatus.CLOSED))
+        elif period.end is None or period.end >= on:
+            closed.append(
+                RightsPeriod(period.start, date.fromordinal(on.toordinal() - 1), period.status)
+            )
+        else:
+            closed.append(period)
+    return tuple(closed)
+
+
+@dataclass(frozen=True, slots=True)
+class BeneficiaryStatement:
+    """One line of an insurer's rights file: everything it states about one beneficiary.
+
+    Identifiers are already validated strings (see kernel.identifiers). The card tuple
+    (insured NIR, birth date as on card, rank, AMC number, member number) is how the
+    beneficiary is found; nothing else is.
+    """
+
+    amc_number: str
+    member_number: str
+    contract_code: str
+    agreement_type: str
+    insured_nir: str
+    beneficiary_nir: str | None
+    birth_date: str
+    birth_rank: int
+    relationship: Relationship
+    last_name: str
+    first_name: str
+    rights: tuple[RightsPeriod, ...]
+    as_of: date
+
+    def __post_init__(self) -> None:
+        check_no_overlap(self.rights)
+
+
+@dataclass(frozen=True, slots=True)
+class Structure:
+    finess: str
+    siret: str
+    kind: StructureKind
+    name: str
+    address: str
+    iban: str
+    bic: str
+
+
+@dataclass(frozen=True, slots=True)
+class Professional:
+    rpps: str
+    profession: Profession
+    last_name: str
+    first_name: str
+    structures: tuple[str, ...] = field(default=())  # FINESS numbers where they practise
+    administrator_of: tuple[str, ...] = field(default=())

@@ -1,0 +1,802 @@
+"""A deterministic synthetic France: insurers and their contracts, structures and
+professionals, and a stream of beneficiary statements as insurers' rights files state them.
+
+Everything is fictitious: names are drawn independently from lists of common French names,
+identifiers are random numbers that only satisfy the check-digit rules, bank codes are not
+assigned to real banks and e-mail addresses live under `.example`. The same
+`(seed, beneficiaries, today)` always yields the same data: each generator owns its
+`random.Random` instances, nothing reads the clock, the environment or `os.urandom`.
+
+`generate_statements` streams family by family and holds nothing but a bounded cache, so it
+can feed 40 million statements to a benchmark in constant memory. The stream for N
+beneficiaries is a prefix of the stream for any larger N (the last family may be cut short).
+
+Special cases, with the rates aimed at (measured on large runs, see the tests):
+
+- families under a member: insured, sometimes a spouse, children with distinct birth dates;
+  about 1 family in 100 has same-sex twins (same birth date, ranks 1 and 2);
+- NIRs: about 1% Corsican (2A/2B), 2% overseas (971-976, 2-digit commune), 5% born abroad
+  (department 99 and a country code), 0.3% provisional (sex 7/8); about 0.5% of birth dates
+  are "lunar" (month or day 00) and their NIR month is then 20-30 or 99 when the month is
+  unknown; some young children have no NIR of their own;
+- rights: one period starting 1-6 years ago, open-ended or ending 31 December this year;
+  about 5% closed (ended in the past), 2% future, 1% suspended, 3% two periods with a gap.
+
+The card tuple `(insured_nir, birth_date, birth_rank, amc_number, member_number)` is unique
+across the whole stream by construction: member numbers are a bijection of a per-insurer
+family counter, and birth dates (with rank for twins) are distinct within a family.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from bisect import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import accumulate
+
+from rempart.kernel.identifiers import (
+    iban_check_digits,
+    luhn_check_digit,
+    nir_key,
+    rib_key,
+)
+from rempart.registry.domain import (
+    BeneficiaryStatement,
+    CareCategory,
+    Contract,
+    GuaranteeLine,
+    Insurer,
+    Profession,
+    Professional,
+    Relationship,
+    RightsPeriod,
+    RightsStatus,
+    RuleKind,
+    Structure,
+    StructureKind,
+)
+
+__all__ = ["SyntheticFrance", "generate_france", "generate_statements"]
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticFrance:
+    insurers: tuple[Insurer, ...]  # each with its contracts
+    structures: tuple[Structure, ...]
+    professionals: tuple[Professional, ...]
+
+
+# --- Names ------------------------------------------------------------------------------
+
+MALE_FIRST_NAMES: tuple[str, ...] = (
+    "Jean", "Pierre", "Michel", "André", "Philippe", "René", "Louis", "Alain", "Jacques",
+    "Bernard", "Marcel", "Daniel", "Roger", "Robert", "Paul", "Claude", "Christian", "Henri",
+    "Georges", "Nicolas", "François", "Patrick", "Gérard", "Christophe", "Joseph", "Julien",
+    "Maurice", "Laurent", "Frédéric", "Éric", "David", "Stéphane", "Pascal", "Sébastien",
+    "Alexandre", "Thierry", "Olivier", "Thomas", "Antoine", "Raymond", "Guy", "Dominique",
+    "Vincent", "Lucien", "Marc", "Serge", "Yves", "Didier", "Bruno", "Franck", "Jean-Pierre",
+    "Jean-Claude", "Jean-Luc", "Jean-Marc", "Jean-François", "Jean-Paul", "Fabrice", "Hervé",
+    "Cédric", "Guillaume", "Maxime", "Romain", "Jérôme", "Mathieu", "Benoît", "Arnaud",
+    "Lucas", "Hugo", "Léo", "Gabriel", "Raphaël", "Arthur", "Louis-Marie", "Jules", "Adam",
+    "Nathan", "Ethan", "Tom", "Théo", "Noah", "Mathis", "Enzo", "Clément", "Baptiste",
+    "Kévin", "Quentin", "Florian", "Valentin", "Alexis", "Adrien", "Victor", "Samuel",
+    "Martin", "Paul-Henri", "Yann", "Loïc", "Gaël", "Erwan", "Mohamed", "Karim", "Mehdi",
+    "Rachid", "Youssef", "Sofiane", "Antonio", "Manuel", "José", "Luca", "Timéo", "Sacha",
+    "Aurélien", "Damien", "Ludovic", "Gilles", "Régis", "Emmanuel", "Xavier", "Hippolyte",
+    "Marius", "Augustin", "Noé", "Eliott", "Axel", "Simon", "Rémi", "Benjamin", "Anthony",
+)
+
+FEMALE_FIRST_NAMES: tuple[str, ...] = (
+    "Marie", "Jeanne", "Françoise", "Monique", "Catherine", "Nathalie", "Isabelle", "Jacqueline",
+    "Anne", "Sylvie", "Martine", "Madeleine", "Nicole", "Suzanne", "Hélène", "Christine",
+    "Marguerite", "Denise", "Louise", "Christiane", "Yvonne", "Valérie", "Sophie", "Sandrine",
+    "Stéphanie", "Céline", "Véronique", "Chantal", "Camille", "Julie", "Nadine", "Aurélie",
+    "Annie", "Sarah", "Émilie", "Brigitte", "Laurence", "Josiane", "Odette", "Colette",
+    "Simone", "Paulette", "Danielle", "Patricia", "Claire", "Laura", "Élise", "Caroline",
+    "Marie-Claude", "Marie-Thérèse", "Marie-Christine", "Anne-Marie", "Marie-France",
+    "Virginie", "Audrey", "Mélanie", "Émilie", "Karine", "Delphine", "Corinne", "Agnès",
+    "Florence", "Pauline", "Manon", "Léa", "Chloé", "Emma", "Jade", "Louna", "Alice", "Lina",
+    "Rose", "Anna", "Mila", "Ambre", "Julia", "Inès", "Zoé", "Lucie", "Clara", "Mathilde",
+    "Juliette", "Charlotte", "Margaux", "Océane", "Marine", "Justine", "Anaïs", "Elodie",
+    "Fatima", "Nadia", "Samira", "Leïla", "Yasmine", "Aïcha", "Maria", "Ana", "Rosa",
+    "Gisèle", "Geneviève", "Thérèse", "Bernadette", "Huguette", "Lucienne", "Ginette",
+    "Solange", "Régine", "Evelyne", "Muriel", "Sabine", "Béatrice", "Myriam", "Noémie",
+    "Capucine", "Apolline", "Victoire", "Héloïse", "Iris", "Margot", "Lou", "Romane",
+    "Eva", "Agathe", "Clémence", "Lola", "Maëlys", "Nina", "Elsa", "Salomé", "Axelle",
+)
+
+LAST_NAMES: tuple[str, ...] = (
+    "MARTIN", "BERNARD", "THOMAS", "PETIT", "ROBERT", "RICHARD", "DURAND", "DUBOIS", "MOREAU",
+    "LAURENT", "SIMON", "MICHEL", "LEFEBVRE", "LEROY", "ROUX", "DAVID", "BERTRAND", "MOREL",
+    "FOURNIER", "GIRARD", "BONNET", "DUPONT", "LAMBERT", "FONTAINE", "ROUSSEAU", "VINCENT",
+    "MULLER", "LEFEVRE", "FAURE", "ANDRE", "MERCIER", "BLANC", "GUERIN", "BOYER", "GARNIER",
+    "CHEVALIER", "FRANCOIS", "LEGRAND", "GAUTHIER", "GARCIA", "PERRIN", "ROBIN", "CLEMENT",
+    "MORIN", "NICOLAS", "HENRY", "ROUSSEL", "MATHIEU", "GAUTIER", "MASSON", "MARCHAND",
+    "DUVAL", "DENIS", "DUMONT", "MARIE", "LEMAIRE", "NOEL", "MEYER", "DUFOUR", "MEUNIER",
+    "BRUN", "BLANCHARD", "GIRAUD", "JOLY", "RIVIERE", "LUCAS", "BRUNET", "GAILLARD", "BARBIER",
+    "ARNAUD", "MARTINEZ", "GERARD", "ROCHE", "RENARD", "SCHMITT", "ROY", "LEROUX", "COLIN",
+    "VIDAL", "CARON", "PICARD", "ROGER", "FABRE", "AUBERT", "LEMOINE", "RENAUD", "DUMAS",
+    "LACROIX", "OLIVIER", "PHILIPPE", "BOURGEOIS", "PIERRE", "BENOIT", "REY", "LECLERC",
+    "PAYET", "ROLLAND", "LECLERCQ", "GUILLAUME", "LECOMTE", "LOPEZ", "JEAN", "DUPUY",
+    "GUILLOT", "HUBERT", "BERGER", "CARPENTIER", "SANCHEZ", "DUPUIS", "MOULIN", "LOUIS",
+    "DESCHAMPS", "HUET", "VASSEUR", "PEREZ", "BOUCHER", "FLEURY", "ROYER", "KLEIN", "JACQUET",
+    "ADAM", "PARIS", "POIRIER", "MARTY", "AUBRY", "GUYOT", "CARRE", "CHARLES", "RENAULT",
+    "CHARPENTIER", "MENARD", "MAILLARD", "BARON", "BERTIN", "BAILLY", "HERVE", "SCHNEIDER",
+    "FERNANDEZ", "LE GALL", "COLLET", "LEGER", "BOUVIER", "JULIEN", "PREVOST", "MILLET",
+    "PERROT", "DANIEL", "LE ROUX", "COUSIN", "GERMAIN", "BRETON", "BESSON", "LANGLOIS",
+    "REMY", "LE GOFF", "PELLETIER", "LEVEQUE", "PERRIER", "LEBLANC", "BARRE", "LEBRUN",
+    "MARCHAL", "WEBER", "MALLET", "HAMON", "BOULANGER", "JACOB", "MONNIER", "MICHAUD",
+    "RODRIGUEZ", "GUICHARD", "GILLET", "ETIENNE", "GRONDIN", "POULAIN", "TESSIER", "CHEVALLIER",
+    "COLLIN", "CHAUVIN", "DA SILVA", "BOUCHET", "GAY", "LEMAITRE", "BENARD", "MARECHAL",
+    "HUMBERT", "REYNAUD", "ANTOINE", "HOARAU", "PERRET", "BARTHELEMY", "CORDIER", "PICHON",
+    "LEJEUNE", "GILBERT", "LAMY", "DELAUNAY", "PASQUIER", "CARLIER", "LAPORTE", "BENSAID",
+    "HADDAD", "BENALI", "OUALI", "NGUYEN", "TRAN", "DIALLO", "TRAORE", "KONE", "SILVA",
+    "FERREIRA", "PEREIRA", "OLIVEIRA", "COSTA", "RODRIGUES", "ROSSI", "ESPOSITO", "COLOMBANI",
+    "SANTONI", "LUCIANI", "ALBERTINI", "MARIANI", "CASANOVA", "LE BIHAN", "KERVELLA",
+    "QUEMENER", "ETCHEVERRY", "HARISPE", "ZIMMERMANN", "WAGNER", "BECKER", "HOFFMANN",
+    "LOMBARD", "DELMAS", "BONNEFOY", "VALETTE", "CHABERT", "TEXIER", "BOUTIN", "LANDRY",
+    "MARCHETTI", "GRAND", "COULON", "BAUDRY", "VERDIER", "DUBREUIL", "RAYNAUD", "SALMON",
+)
+
+# --- Places -----------------------------------------------------------------------------
+
+# Metropolitan departments (NIR and FINESS codes), the most populous listed twice.
+_METRO_DEPARTMENTS: tuple[str, ...] = tuple(
+    f"{n:02d}" for n in range(1, 96) if n != 20
+) + ("75", "13", "59", "69", "92", "93", "33", "94", "31", "44", "62", "78", "77", "91", "06")
+_CORSICA = ("2A", "2B")
+_OVERSEAS: tuple[str, ...] = ("971", "971", "972", "972", "973", "974", "974", "974", "975", "976")
+# INSEE country codes after the 99 of people born abroad.
+_COUNTRIES: tuple[str, ...] = (
+    "350", "350", "351", "352", "352", "139", "134", "127", "109", "341", "326", "316",
+    "132", "131", "212", "243", "411", "335", "301",
+)
+# NIR month codes used when the month of birth is unknown (incomplete civil record).
+_UNKNOWN_MONTHS: tuple[str, ...] = (*(f"{n}" for n in range(20, 31)), "99", "99", "99")
+
+# (department, postcode, town) for the structures' addresses.
+_TOWNS: tuple[tuple[str, str, str], ...] = (
+    ("75", "75011", "Paris"), ("75", "75015", "Paris"), ("75", "75018", "Paris"),
+    ("13", "13001", "Marseille"), ("13", "13100", "Aix-en-Provence"), ("69", "69003", "Lyon"),
+    ("69", "69100", "Villeurbanne"), ("31", "31000", "Toulouse"), ("06", "06000", "Nice"),
+    ("44", "44000", "Nantes"), ("67", "67000", "Strasbourg"), ("34", "34000", "Montpellier"),
+    ("33", "33000", "Bordeaux"), ("59", "59000", "Lille"), ("59", "59100", "Roubaix"),
+    ("35", "35000", "Rennes"), ("51", "51100", "Reims"), ("42", "42000", "Saint-Étienne"),
+    ("83", "83000", "Toulon"), ("76", "76600", "Le Havre"), ("38", "38000", "Grenoble"),
+    ("21", "21000", "Dijon"), ("49", "49000", "Angers"), ("30", "30000", "Nîmes"),
+    ("63", "63000", "Clermont-Ferrand"), ("72", "72000", "Le Mans"), ("29", "29200", "Brest"),
+    ("37", "37000", "Tours"), ("80", "80000", "Amiens"), ("87", "87000", "Limoges"),
+    ("74", "74000", "Annecy"), ("66", "66000", "Perpignan"), ("57", "57000", "Metz"),
+    ("25", "25000", "Besançon"), ("45", "45000", "Orléans"), ("68", "68100", "Mulhouse"),
+    ("14", "14000", "Caen"), ("54", "54000", "Nancy"), ("92", "92100", "Boulogne-Billancourt"),
+    ("93", "93200", "Saint-Denis"), ("94", "94000", "Créteil"), ("95", "95000", "Cergy"),
+    ("78", "78000", "Versailles"), ("91", "91000", "Évry-Courcouronnes"), ("64", "64000", "Pau"),
+    ("64", "64100", "Bayonne"), ("17", "17000", "La Rochelle"), ("86", "86000", "Poitiers"),
+    ("24", "24000", "Périgueux"), ("12", "12000", "Rodez"), ("46", "46000", "Cahors"),
+    ("03", "03100", "Montluçon"), ("15", "15000", "Aurillac"), ("48", "48000", "Mende"),
+    ("23", "23000", "Guéret"), ("05", "05000", "Gap"), ("09", "09000", "Foix"),
+    ("56", "56100", "Lorient"), ("22", "22000", "Saint-Brieuc"), ("85", "85000", "La Roche-sur-Yon"),
+    ("2A", "20000", "Ajaccio"), ("2B", "20200", "Bastia"), ("971", "97110", "Pointe-à-Pitre"),
+    ("972", "97200", "Fort-de-France"), ("973", "97300", "Cayenne"),
+    ("974", "97400", "Saint-Denis"), ("974", "97410", "Saint-Pierre"), ("976", "97600", "Mamoudzou"),
+)
+
+_STREETS: tuple[str, ...] = (
+    "rue de la République", "avenue Jean Jaurès", "place du Marché", "rue Victor Hugo",
+    "boulevard Gambetta", "rue des Écoles", "rue du Général de Gaulle", "avenue de la Gare",
+    "rue Pasteur", "place de l'Église", "rue Nationale", "grande rue", "rue du Moulin",
+    "avenue des Tilleuls", "rue des Lilas", "chemin des Vignes", "rue Jules Ferry",
+    "boulevard de la Liberté", "rue de la Paix", "rue Voltaire", "allée des Acacias",
+    "rue du Château", "cours Mirabeau", "quai des Brumes", "rue des Peupliers",
+    "avenue du Maréchal Foch", "rue Saint-Michel", "place de la Mairie", "rue des Jardins",
+)
+
+_PLACE_WORDS: tuple[str, ...] = (
+    "du Marché", "de la Gare", "Centrale", "des Tilleuls", "de la Mairie", "du Centre",
+    "de l'Église", "des Lilas", "du Port", "des Halles", "du Parc", "de la Place",
+    "des Trois Ponts", "du Château", "des Arcades", "du Moulin", "de la Fontaine",
+    "des Vignes", "du Lac", "de la Poste", "des Écoles", "du Vieux Bourg",
+)
+
+# --- Insurers ---------------------------------------------------------------------------
+
+# Invented names: none is, to our knowledge, the name of a real insurer.
+_INSURER_NAMES: tuple[str, ...] = (
+    "Mutuelle des Glycines", "Mutuelle du Val d'Argent", "Prévoyance des Coteaux",
+    "Union Mutualiste des Tilleuls", "Mutuelle Santé des Hautes-Bruyères",
+    "Assurances Santé Horizon Clair", "Mutuelle des Trois Rivières", "Caisse Mutuelle du Plateau",
+    "Institution de Prévoyance des Sablons", "Mutuelle Lumière d'Automne",
+    "Mutuelle des Marronniers", "Mutuelle de la Presqu'île", "Prévoyance Santé Belle-Rive",
+    "Mutuelle des Artisans du Bocage", "Mutuelle du Phare Blanc", "Union Santé des Grands Chênes",
+    "Mutuelle des Lavandières", "Mutuelle des Hirondelles", "Prévoyance du Moulin Neuf",
+    "Mutuelle de la Combe aux Loups", "Assurance Santé Azur Tranquille",
+    "Mutuelle des Enseignants du Val Fleuri", "Mutuelle des Quatre Saisons d'Orbelle",
+)
+_INSURER_COUNT = 20
+_AGREEMENT_TYPES: tuple[str, ...] = ("TP", "TPN", "SP", "TPR", "TPC")
+
+# (code prefix, label) of contract ranges.
+_RANGES: tuple[tuple[str, str], ...] = (
+    ("ESS", "Essentiel"), ("SOL", "Solidaire"), ("EQU", "Équilibre"), ("CONF", "Confort"),
+    ("SER", "Sérénité"), ("PRIM", "Primo"), ("VIT", "Vitalité"), ("HAR", "Horizon"),
+)
+_NON_RESPONSIBLE_RANGES: tuple[tuple[str, str], ...] = (
+    ("LIB", "Liberté"), ("PREM", "Premium"), ("EXC", "Excellence"), ("SUR", "Sur-mesure"),
+)
+_LEVELS = (100, 125, 150, 200, 250, 300)
+
+# Fictitious banks: codes outside the ones the Banque de France assigns to real banks.
+_BANKS: tuple[tuple[str, str], ...] = (
+    ("99011", "BQFVFRPP"), ("99023", "CRXMFRPPXXX"), ("99037", "CEXQFR2L"),
+    ("99042", "BPXZFRPPLYO"), ("99058", "LBXPFRPP"), ("99064", "SGXVFR2B"),
+    ("99079", "CMXAFRPPSTR"), ("99085", "BNXWFRPP"),
+)
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = "".join(c if c.isalnum() else " " for c in ascii_text.lower()).split()
+    return "-".join(words)
+
+
+def _percent(category: CareCategory, rate_bp: int, **extra: int) -> GuaranteeLine:
+    return GuaranteeLine(category, RuleKind.PERCENT_OF_BR, rate_bp=rate_bp, **extra)
+
+
+def _contract(rng: random.Random, code: str, label: str, level: int, responsible: bool) -> Contract:
+    """Guarantees in the shape insurers publish them: % BR, % TM, forfaits and ceilings."""
+    rate = level * 100  # basis points
+    lines: list[GuaranteeLine] = [
+        _percent(CareCategory.GENERAL_PRACTITIONER, rate),
+        _percent(CareCategory.SPECIALIST, rate),
+        _percent(CareCategory.LABORATORY, min(rate, 15_000)),
+        _percent(CareCategory.RADIOLOGY, min(rate, 20_000)),
+        _percent(CareCategory.HOSPITAL_STAY, rate),
+        GuaranteeLine(CareCategory.HOSPITAL_DAILY_CHARGE, RuleKind.FIXED_PER_ACT, amount_cents=2_000),
+        _percent(CareCategory.PHARMACY_100, 10_000),
+        _percent(CareCategory.PHARMACY_65, 10_000 if level < 200 else 15_000),
+    ]
+    excess = rate - 10_000
+    if excess <= 0:
+        lines.append(GuaranteeLine(CareCategory.EXCESS_FEES, RuleKind.EXCLUDED))
+    else:  # a responsible contract caps excess fees of non-OPTAM doctors at 100% BR
+        lines.append(_percent(CareCategory.EXCESS_FEES, min(excess, 10_000) if responsible else excess))
+    # 30% and 15% drugs are optional for a responsible contract.
+    if rng.random() < 0.5:
+        lines.append(_percent(CareCategory.PHARMACY_30, 10_000))
+    else:
+        lines.append(GuaranteeLine(CareCategory.PHARMACY_30, RuleKind.PERCENT_OF_TM, rate_bp=10_000))
+    if responsible and level <= 150 and rng.random() < 0.6:
+        lines.append(GuaranteeLine(CareCategory.PHARMACY_15, RuleKind.EXCLUDED))
+    else:
+        lines.append(GuaranteeLine(CareCategory.PHARMACY_15, RuleKind.PERCENT_OF_TM, rate_bp=10_000))
+    # 100% Santé baskets: the whole remainder within the price limits, every 2 (4) years.
+    lines += [
+        GuaranteeLine(CareCategory.OPTICAL_100_SANTE, RuleKind.PERCENT_OF_TM, rate_bp=10_000,
+                      renewal_months=24),
+        GuaranteeLine(CareCategory.DENTAL_100_SANTE, RuleKind.PERCENT_OF_TM, rate_bp=10_000),
+        GuaranteeLine(CareCategory.HEARING_100_SANTE, RuleKind.PERCENT_OF_TM, rate_bp=10_000,
+                      renewal_months=48),
+    ]
+    optical = {100: 10_000, 125: 15_000, 150: 20_000, 200: 30_000, 250: 40_000, 300: 50_000}[level]
+    if not responsible:
+        optical += 20_000
+    if rng.random() < 0.7:
+        lines.append(GuaranteeLine(CareCategory.OPTICAL_FREE_PRICE, RuleKind.YEARLY_FORFAIT,
+                                   amount_cents=optical, yearly_ceiling_cents=optical,
+                                   renewal_months=24 if responsible else 12))
+    else:
+        lines.append(GuaranteeLine(CareCategory.OPTICAL_FREE_PRICE, RuleKind.FIXED_PER_ACT,
+                                   amount_cents=optical // 2, yearly_ceiling_cents=optical,
+                                   renewal_months=24 if responsible else 12))
+    crown = 5_000 * level // 50  # 100 EUR at 100% BR up to 300 EUR at 300%
+    lines.append(GuaranteeLine(CareCategory.DENTAL_PROSTHESIS, RuleKind.FIXED_PER_ACT,
+                               amount_cents=crown, yearly_ceiling_cents=crown * 4))
+    hearing = min(170_000 if responsible else 250_000, 20_000 * level // 50)
+    lines.append(GuaranteeLine(CareCategory.HEARING_FREE_PRICE, RuleKind.FIXED_PER_ACT,
+                               amount_cents=hearing // 2, yearly_ceiling_cents=hearing,
+                               renewal_months=48))
+    return Contract(code=code, label=label, responsible=responsible, guarantees=tuple(lines))
+
+
+def _insurers(rng: random.Random, today: date) -> tuple[Insurer, ...]:
+    names = rng.sample(_INSURER_NAMES, _INSURER_COUNT)
+    amc_numbers: set[str] = set()
+    insurers: list[Insurer] = []
+    for index, name in enumerate(names):
+        amc = f"{rng.randrange(100_000_000, 1_000_000_000)}"
+        while amc in amc_numbers:
+            amc = f"{rng.randrange(100_000_000, 1_000_000_000)}"
+        amc_numbers.add(amc)
+        count = rng.randint(2, 4)
+        # Every insurer sells responsible contracts; most also a non-responsible one.
+        with_non_responsible = index % 4 != 3 or count == 4
+        levels = sorted(rng.sample(_LEVELS, count))
+        ranges = rng.sample(_RANGES, count)
+        contracts: list[Contract] = []
+        for position, level in enumerate(levels):
+            responsible = not (with_non_responsible and position == count - 1)
+            prefix, label = ranges[position] if responsible else rng.choice(_NON_RESPONSIBLE_RANGES)
+            suffix = "" if responsible else " (non responsable)"
+            contracts.append(_contract(
+                rng, f"{prefix}{level}", f"{label} {level} % BR — gamme {today.year}{suffix}",
+                level, responsible,
+            ))
+        insurers.append(Insurer(
+            amc_number=amc,
+            name=name,
+            dpo_email=f"dpo@{_slug(name)}.example",
+            contracts=tuple(contracts),
+        ))
+    return tuple(insurers)
+
+
+# --- Structures and professionals --------------------------------------------------------
+
+_KIND_DIGIT = {
+    StructureKind.PHARMACY: "2", StructureKind.MEDICAL_PRACTICE: "1",
+    StructureKind.OPTICAL_SHOP: "3", StructureKind.HEARING_CENTRE: "3",
+    StructureKind.DENTAL_PRACTICE: "1", StructureKind.LABORATORY: "0",
+    StructureKind.HOSPITAL: "0",
+}
+
+
+def _finess(rng: random.Random, department: str, kind: StructureKind, used: set[str]) -> str:
+    while True:
+        if len(department) == 3:  # overseas: 97x then 5 digits
+            body = department + f"{rng.randrange(100_000):05d}"
+        else:
+            body = department + _KIND_DIGIT[kind] + f"{rng.randrange(100_000):05d}"
+        # Luhn over the first 8 characters, Corsica's 2A/2B read as 20 (see parse_finess).
+        finess = body + luhn_check_digit(body.replace("2A", "20").replace("2B", "20"))
+        if finess not in used:
+            used.add(finess)
+            return finess
+
+
+def _siret(rng: random.Random, used: set[str]) -> str:
+    while True:
+        siren8 = f"{rng.randrange(30_000_000, 99_999_999):08d}"
+        if siren8.startswith("356"):  # La Poste's SIREN follows another rule
+            continue
+        siren = siren8 + luhn_check_digit(siren8)
+        nic4 = f"{rng.randrange(1, 100):04d}"
+        siret = siren + nic4 + luhn_check_digit(siren + nic4)
+        if siret not in used:
+            used.add(siret)
+            return siret
+
+
+def _bank_details(rng: random.Random) -> tuple[str, str]:
+    bank, bic = rng.choice(_BANKS)
+    branch = f"{rng.randrange(100_000):05d}"
+    account = f"{rng.randrange(10**11):011d}"
+    bban = bank + branch + account + rib_key(bank, branch, account)
+    return "FR" + iban_check_digits("FR", bban) + bban, bic
+
+
+def _rpps(rng: random.Random, used: set[str]) -> str:
+    while True:
+        body = "1" + f"{rng.randrange(10**9):09d}"
+        rpps = body + luhn_check_digit(body)
+        if rpps not in used:
+            used.add(rpps)
+            return rpps
+
+
+def _structure_name(rng: random.Random, kind: StructureKind, town: str) -> str:
+    place = rng.choice(_PLACE_WORDS)
+    family = rng.choice(LAST_NAMES).title()
+    options: tuple[str, ...]
+    if kind is StructureKind.PHARMACY:
+        options = (f"Pharmacie {place}", f"Pharmacie {family}", f"Grande Pharmacie de {town}",
+                   f"Pharmacie {place}", f"Pharmacie {family}-{rng.choice(LAST_NAMES).title()}")
+    elif kind is StructureKind.MEDICAL_PRACTICE:
+        options = (f"Cabinet médical {place}", f"Maison de santé de {town}",
+                   f"Cabinet du Docteur {family}", f"Centre médical {place}")
+    elif kind is StructureKind.OPTICAL_SHOP:
+        options = (f"Optique {family}", f"Optique {place}", f"Lunetterie {place}",
+                   f"{town} Vision")
+    elif kind is StructureKind.HEARING_CENTRE:
+        options = (f"Audition {family}", f"Centre auditif {place}", f"{town} Audition")
+    elif kind is StructureKind.DENTAL_PRACTICE:
+        options = (f"Cabinet dentaire {family}", f"Centre dentaire {place}",
+                   f"Cabinet dentaire de {town}")
+    else:
+        options = (f"Laboratoire de biologie médicale {place}", f"Laboratoire {family}",
+                   f"Biologie médicale de {town}")
+    return rng.choice(options)
+
+
+_STAFF: dict[StructureKind, tuple[tuple[Profession, ...], int, int]] = {
+    # kind: (professions of the staff, min, max); the first one listed administers it.
+    StructureKind.PHARMACY: ((Profession.PHARMACIST,), 1, 4),
+    StructureKind.MEDICAL_PRACTICE: (
+        (Profession.GENERAL_PRACTITIONER, Profession.GENERAL_PRACTITIONER,
+         Profession.SPECIALIST, Profession.NURSE), 1, 5),
+    StructureKind.OPTICAL_SHOP: ((Profession.OPTICIAN,), 1, 3),
+    StructureKind.HEARING_CENTRE: ((Profession.AUDIOLOGIST,), 1, 2),
+    StructureKind.DENTAL_PRACTICE: ((Profession.DENTIST,), 1, 3),
+    StructureKind.LABORATORY: ((Profession.LABORATORY,), 1, 3),
+}
+
+
+def _structures_and_professionals(
+    rng: random.Random, beneficiaries: int
+) -> tuple[tuple[Structure, ...], tuple[Professional, ...]]:
+    counts = (
+        (StructureKind.PHARMACY, max(5, beneficiaries // 2_000)),
+        (StructureKind.MEDICAL_PRACTICE, max(3, beneficiaries // 3_000)),
+        (StructureKind.OPTICAL_SHOP, max(2, beneficiaries // 5_000)),
+        (StructureKind.HEARING_CENTRE, max(1, beneficiaries // 10_000)),
+        (StructureKind.DENTAL_PRACTICE, max(2, beneficiaries // 3_000)),
+        (StructureKind.LABORATORY, max(2, beneficiaries // 15_000)),
+    )
+    finess_used: set[str] = set()
+    siret_used: set[str] = set()
+    rpps_used: set[str] = set()
+    structures: list[Structure] = []
+    # per professional: [rpps, profession, last, first, structures, administrator_of]
+    staff: list[tuple[str, Profession, str, str, list[str], list[str]]] = []
+    for kind, count in counts:
+        professions, low, high = _STAFF[kind]
+        for _ in range(count):
+            department, postcode, town = rng.choice(_TOWNS)
+            finess = _finess(rng, department, kind, finess_used)
+            iban, bic = _bank_details(rng)
+            number = rng.randint(1, 150)
+            bis = " bis" if rng.random() < 0.05 else ""
+            structures.append(Structure(
+                finess=finess,
+                siret=_siret(rng, siret_used),
+                kind=kind,
+                name=_structure_name(rng, kind, town),
+                address=f"{number}{bis} {rng.choice(_STREETS)}, {postcode} {town}",
+                iban=iban,
+                bic=bic,
+            ))
+            for position in range(rng.randint(low, high)):
+                if staff and rng.random() < 0.05:
+                    # some already practise elsewhere (replacements, second practice)
+                    other = staff[rng.randrange(len(staff))]
+                    if other[1] in professions and finess not in other[4]:
+                        other[4].append(finess)
+                        if position == 0:
+                            other[5].append(finess)
+                        continue
+                profession = professions[0] if position == 0 else rng.choice(professions)
+                female = rng.random() < 0.55
+                first = rng.choice(FEMALE_FIRST_NAMES if female else MALE_FIRST_NAMES)
+                staff.append((
+                    _rpps(rng, rpps_used), profession, rng.choice(LAST_NAMES), first,
+                    [finess], [finess] if position == 0 else [],
+                ))
+    professionals = tuple(
+        Professional(
+            rpps=rpps, profession=profession, last_name=last, first_name=first,
+            structures=tuple(places), administrator_of=tuple(administers),
+        )
+        for rpps, profession, last, first, places, administers in staff
+    )
+    return tuple(structures), professionals
+
+
+def generate_france(*, seed: int, beneficiaries: int, today: date) -> SyntheticFrance:
+    """Insurers with their contracts, structures and professionals sized for a population."""
+    if beneficiaries < 0:
+        raise ValueError("beneficiaries cannot be negative")
+    insurers = _insurers(random.Random(f"rempart-france-insurers:{seed}"), today)
+    structures, professionals = _structures_and_professionals(
+        random.Random(f"rempart-france-structures:{seed}"), beneficiaries
+    )
+    return SyntheticFrance(insurers=insurers, structures=structures, professionals=professionals)
+
+
+# --- Beneficiaries ------------------------------------------------------------------------
+
+# Rates per family (so, in expectation, per beneficiary) and per person.
+P_CLOSED = 0.05
+P_FUTURE = 0.02
+P_SUSPENDED = 0.01
+P_GAP = 0.03
+P_TWINS = 0.01
+P_SPOUSE = 0.45
+P_PROVISIONAL = 0.003
+P_CORSICA = 0.01
+P_OVERSEAS = 0.02
+P_ABROAD_ADULT = 0.05
+P_ABROAD_CHILD = 0.01
+P_LUNAR_IF_ABROAD = 0.15  # adults born abroad whose civil record is incomplete
+P_CHILD_WITHOUT_NIR = 0.45  # among children under 16
+# Children per family, cumulative: 0, 1, 2, 3, 4.
+_CHILDREN_CUMULATIVE = (0.55, 0.73, 0.90, 0.97, 1.0)
+
+_DAYS_PER_YEAR = 365.2425
+_THREE_DIGITS: tuple[str, ...] = tuple(f"{n:03d}" for n in range(1000))
+_CACHE_LIMIT = 200_000
+
+
+class _MemberNumbers:
+    """A bijection from a per-insurer family counter to member numbers (8-12 characters)."""
+
+    __slots__ = ("_count", "_modulus", "_multiplier", "_offset", "_prefix", "_width")
+
+    def __init__(self, amc_number: str) -> None:
+        rng = random.Random(f"rempart-members:{amc_number}")
+        prefix_length = rng.choice((0, 0, 1, 2, 2))
+        self._prefix = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ") for _ in range(prefix_length))
+        self._width = rng.choice((8, 9, 10))
+        self._modulus = 10**self._width
+        multiplier = rng.randrange(self._modulus // 3, self._modulus)
+        while multiplier % 2 == 0 or multiplier % 5 == 0:  # coprime to 10**width
+            multiplier += 1
+        self._multiplier = multiplier
+        self._offset = rng.randrange(self._modulus)
+        self._count = 0
+
+    def next(self) -> str:
+        count = self._count
+        if count >= self._modulus:
+            raise ValueError("too many families for one insurer's member numbers")
+        self._count = count + 1
+        number = (self._multiplier * count + self._offset) % self._modulus
+        return self._prefix + str(number).zfill(self._width)
+
+
+def _month_starts(today: date, before: int, after: int) -> dict[int, date]:
+    """First day of the month `k` months before today's month, for -after <= k <= before."""
+    starts: dict[int, date] = {}
+    for k in range(-after, before + 1):
+        months = today.year * 12 + today.month - 1 - k
+        starts[k] = date(months // 12, months % 12 + 1, 1)
+    return starts
+
+
+def generate_statements(
+    *, france: SyntheticFrance, seed: int, beneficiaries: int, today: date
+) -> Iterator[BeneficiaryStatement]:
+    """Exactly `beneficiaries` statements, family by family, in constant memory."""
+    if beneficiaries < 0:
+        raise ValueError("beneficiaries cannot be negative")
+    if not france.insurers or any(not i.contracts for i in france.insurers):
+        raise ValueError("every insurer needs at least one contract")
+    return _statements(france, seed, beneficiaries, today)
+
+
+def _statements(  # noqa: PLR0915 - one hot loop, kept flat on purpose for speed
+    france: SyntheticFrance, seed: int, beneficiaries: int, today: date
+) -> Iterator[BeneficiaryStatement]:
+    rng = random.Random(f"rempart-statements:{seed}")
+    r = rng.random
+
+    # Insurers by market share (Zipf-like), contracts by popularity within each.
+    insurers = france.insurers
+    insurer_cumulative = list(accumulate(1.0 / (i + 1) ** 0.8 for i in range(len(insurers))))
+    insurer_total = insurer_cumulative[-1]
+    amc_numbers = [i.amc_number for i in insurers]
+    members = [_MemberNumbers(i.amc_number) for i in insurers]
+    contract_codes = [[c.code for c in i.contracts] for i in insurers]
+    contract_cumulative = [
+        list(accumulate(1.0 / (k + 1) for k in range(len(i.contracts)))) for i in insurers
+    ]
+    agreement_rng = random.Random(f"rempart-agreements:{seed}")
+    agreements = [agreement_rng.sample(_AGREEMENT_TYPES, 2) for _ in insurers]
+
+    today_ordinal = today.toordinal()
+    end_of_year = date(today.year, 12, 31)
+    month_start = _month_starts(today, 120, 3)
+
+    def month_end(k: int) -> date:  # last day of the month k months ago (k >= 1)
+        return month_start[k - 1] - timedelta(days=1)
+
+    birth_strings: dict[int, str] = {}
+    rights_cache: dict[tuple[date, date | None, RightsStatus], RightsPeriod] = {}
+
+    def period(start: date, end: date | None, status: RightsStatus) -> RightsPeriod:
+        key = (start, end, status)
+        found = rights_cache.get(key)
+        if found is None:
+            if len(rights_cache) >= _CACHE_LIMIT:
+                rights_cache.clear()
+            found = rights_cache[key] = RightsPeriod(start, end, status)
+        return found
+
+    males, females, last_names = MALE_FIRST_NAMES, FEMALE_FIRST_NAMES, LAST_NAMES
+    n_males, n_females, n_last = len(males), len(females), len(last_names)
+    metro, n_metro = _METRO_DEPARTMENTS, len(_METRO_DEPARTMENTS)
+    n_overseas, n_countries = len(_OVERSEAS), len(_COUNTRIES)
+    unknown_months, n_unknown = _UNKNOWN_MONTHS, len(_UNKNOWN_MONTHS)
+    open_status, suspended_status = RightsStatus.OPEN, RightsStatus.SUSPENDED
+    insured_rel, spouse_rel, child_rel = Relationship.INSURED, Relationship.SPOUSE, Relationship.CHILD
+    three = _THREE_DIGITS
+    p_lunar_cut = P_PROVISIONAL
+    p_corsica_cut = p_lunar_cut + P_CORSICA
+    p_overseas_cut = p_corsica_cut + P_OVERSEAS
+
+    def person(
+        female: bool, ordinal: int, abroad_rate: float, lunar_allowed: bool,
+        home_department: str | None,
+    ) -> tuple[str, str]:
+        """(birth date as on card, NIR) of one person born on `ordinal`."""
+        text = birth_strings.get(ordinal)
+        if text is None:
+            text = birth_strings[ordinal] = date.fromordinal(ordinal).isoformat().replace("-", "")
+        nir_month = text[4:6]
+        u = r()
+        sex = "2" if female else "1"
+        if u < p_lunar_cut:  # provisional number, abroad-born
+            sex = "8" if female else "7"
+            place = "99" + _COUNTRIES[int(r() * n_countries)]
+            abroad = True
+        elif u < p_corsica_cut:
+            place = _CORSICA[int(r() * 2)] + three[int(r() * 366) + 1]
+            abroad = False
+        elif u < p_overseas_cut:
+            place = _OVERSEAS[int(r() * n_overseas)] + three[int(r() * 34) + 1][1:]
+            abroad = False
+        elif u < p_overseas_cut + abroad_rate:
+            place = "99" + _COUNTRIES[int(r() * n_countries)]
+            abroad = True
+        else:
+            department = home_department if home_department and r() < 0.6 else metro[int(r() * n_metro)]
+            place = department + three[int(r() * 600) + 1]
+            abroad = False
+        if abroad and lunar_allowed and r() < P_LUNAR_IF_ABROAD:
+            v = r()
+            if v < 0.6:  # neither month nor day known
+                text = text[:4] + "0000"
+                nir_month = unknown_months[int(r() * n_unknown)]
+            elif v < 0.85:  # day unknown
+                text = text[:6] + "00"
+            else:  # month unknown
+                text = text[:4] + "00" + text[6:]
+                nir_month = unknown_months[int(r() * n_unknown)]
+        first13 = f"{sex}{text[2:4]}{nir_month}{place}{three[int(r() * 999) + 1]}"
+        return text, first13 + nir_key(first13)
+
+    produced = 0
+    while produced < beneficiaries:
+        # --- the member's contract ---------------------------------------------------
+        i = bisect(insurer_cumulative, r() * insurer_total)
+        if i >= len(insurers):
+            i = len(insurers) - 1
+        amc = amc_numbers[i]
+        member_number = members[i].next()
+        codes = contract_codes[i]
+        cumulative = contract_cumulative[i]
+        k = bisect(cumulative, r() * cumulative[-1])
+        contract_code = codes[k if k < len(codes) else -1]
+        agreement = agreements[i][0] if r() < 0.9 else agreements[i][1]
+
+        # --- rights, shared by the family ---------------------------------------------
+        u = r()
+        latest_birth = today_ordinal
+        if u < P_CLOSED:
+            ended = 1 + int(r() * 24)
+            last_end = month_end(ended)
+            rights: tuple[RightsPeriod, ...] = (
+                period(month_start[ended + 6 + int(r() * 60)], last_end, open_status),
+            )
+            latest_birth = last_end.toordinal()
+        elif u < P_CLOSED + P_FUTURE:
+            rights = (period(month_start[-1 - int(r() * 3)], None, open_status),)
+        elif u < P_CLOSED + P_FUTURE + P_SUSPENDED:
+            rights = (period(month_start[12 + int(r() * 61)], None, suspended_status),)
+        elif u < P_CLOSED + P_FUTURE + P_SUSPENDED + P_GAP:
+            first_end = 14 + int(r() * 30)
+            gap = 2 + int(r() * 11)  # the second starts at least a full month later
+            rights = (
+                period(month_start[first_end + 6 + int(r() * 60)], month_end(first_end), open_status),
+                period(month_start[first_end - gap], None, open_status),
+            )
+        else:
+            rights = (
+                period(
+                    month_start[12 + int(r() * 61)],
+                    None if r() < 0.7 else end_of_year,
+                    open_status,
+                ),
+            )
+
+        # --- the insured ------------------------------------------------------------------
+        twins = r() < P_TWINS
+        age = 25 + r() * 25 if twins else 18 + 77 * r() ** 1.3
+        insured_ordinal = today_ordinal - int(age * _DAYS_PER_YEAR)
+        insured_female = r() < 0.52
+        insured_birth, insured_nir = person(insured_female, insured_ordinal, P_ABROAD_ADULT, True, None)
+        home = insured_nir[5:7] if insured_nir[5:7] not in ("97", "99") else None
+        family_name = last_names[int(r() * n_last)]
+        first = females[int(r() * n_females)] if insured_female else males[int(r() * n_males)]
+        used = {insured_birth}
+        yield BeneficiaryStatement(
+            amc, member_number, contract_code, agreement, insured_nir, insured_nir,
+            insured_birth, 1, insured_rel, family_name, first, rights, today,
+        )
+        produced += 1
+        if produced >= beneficiaries:
+            break
+
+        # --- a spouse -----------------------------------------------------------------
+        if r() < P_SPOUSE:
+            spouse_female = (not insured_female) if r() < 0.96 else insured_female
+            spouse_ordinal = insured_ordinal + int((r() * 12 - 6) * _DAYS_PER_YEAR)
+            spouse_ordinal = min(spouse_ordinal, today_ordinal - int(18 * _DAYS_PER_YEAR))
+            spouse_birth, spouse_nir = person(spouse_female, spouse_ordinal, P_ABROAD_ADULT, True, home)
+            while spouse_birth in used:
+                spouse_ordinal -= 1
+                spouse_birth, spouse_nir = person(spouse_female, spouse_ordinal, P_ABROAD_ADULT, True, home)
+            used.add(spouse_birth)
+            spouse_name = family_name if r() < 0.55 else last_names[int(r() * n_last)]
+            first = females[int(r() * n_females)] if spouse_female else males[int(r() * n_males)]
+            yield BeneficiaryStatement(
+                amc, member_number, contract_code, agreement, insured_nir, spouse_nir,
+                spouse_birth, 1, spouse_rel, spouse_name, first, rights, today,
+            )
+            produced += 1
+            if produced >= beneficiaries:
+                break
+
+        # --- children -------------------------------------------------------------------
+        v = r()
+        children = 0
+        while v > _CHILDREN_CUMULATIVE[children]:
+            children += 1
+        lowest = max(insured_ordinal + int(20 * _DAYS_PER_YEAR), today_ordinal - int(25 * _DAYS_PER_YEAR))
+        highest = min(insured_ordinal + int(45 * _DAYS_PER_YEAR), latest_birth)
+        if twins:
+            children = max(children, 2)
+        if lowest > highest:
+            continue
+        first_start = rights[0].start
+        twin_left = 2 if twins else 0
+        child_ordinal = lowest
+        child_birth = ""
+        child_female = False
+        child_nir: str | None = None
+        twin_nir = ""
+        for _ in range(children):
+            if twin_left == 1:  # the second twin: same birth date and sex, rank 2
+                rank = 2
+                order = int(twin_nir[10:13]) % 999 + 1
+                if child_nir is not None:
+                    first13 = twin_nir[:10] + _THREE_DIGITS[order]
+                    child_nir = first13 + nir_key(first13)
+                twin_left = 0
+            else:
+                rank = 1
+                child_ordinal = lowest + int(r() * (highest - lowest + 1))
+                child_female = r() < 0.49
+                child_birth, nir = person(child_female, child_ordinal, P_ABROAD_CHILD, False, home)
+                tries = 0
+                while child_birth in used and tries < 20:
+                    child_ordinal = lowest + int(r() * (highest - lowest + 1))
+                    child_birth, nir = person(child_female, child_ordinal, P_ABROAD_CHILD, False, home)
+                    tries += 1
+                if child_birth in used:
+                    break  # a very short window with every day taken: fewer children
+                used.add(child_birth)
+                young = today_ordinal - child_ordinal < 16 * _DAYS_PER_YEAR
+                child_nir = None if young and r() < P_CHILD_WITHOUT_NIR else nir
+                twin_nir = nir
+                if twin_left == 2:
+                    twin_left = 1
+            child_rights = rights
+            if child_ordinal > first_start.toordinal():  # no rights before birth
+                born = date.fromordinal(child_ordinal)
+                child_rights = tuple(
+                    period(max(p.start, born), p.end, p.status)
+                    for p in rights
+                    if p.end is None or p.end >= born
+                )
+            child_name = family_name if r() < 0.93 else last_names[int(r() * n_last)]
+            first = females[int(r() * n_females)] if child_female else males[int(r() * n_males)]
+            yield BeneficiaryStatement(
+                amc, member_number, contract_code, agreement, insured_nir, child_nir,
+                child_birth, rank, child_rel, child_name, first, child_rights, today,
+            )
+            produced += 1
+            if produced >= beneficiaries:
+                break

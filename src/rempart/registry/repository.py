@@ -1,0 +1,267 @@
+"""Persistence of the registry's reference data (insurers, contracts, structures,
+professionals) and reads of beneficiaries, mapping rows to domain objects."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from rempart.db.base import Base
+from rempart.kernel.ids import new_id
+from rempart.registry.domain import (
+    Contract,
+    Insurer,
+    Professional,
+    Relationship,
+    RightsPeriod,
+    RightsStatus,
+    Structure,
+)
+from rempart.registry.models import (
+    BeneficiaryRow,
+    ContractRow,
+    GuaranteeLineRow,
+    InsurerRow,
+    MemberRow,
+    MembershipRow,
+    ProfessionalRow,
+    RightsPeriodRow,
+    StructureRow,
+)
+from rempart.registry.sealing import CARD, card_key
+from rempart.vault.cipher import Vault
+
+
+@dataclass(frozen=True)
+class BeneficiaryView:
+    """A beneficiary as the registry holds it, decrypted: for the insurer's own staff and
+    for tests. Professionals never receive this object."""
+
+    id: uuid.UUID
+    amc_number: str
+    member_number: str
+    contract_code: str
+    insured_nir: str
+    beneficiary_nir: str | None
+    birth_date: str
+    birth_rank: int
+    relationship: Relationship
+    last_name: str
+    first_name: str
+    rights: tuple[RightsPeriod, ...]
+    rights_as_of: date
+    closed_reason: str | None
+
+
+class RegistryRepository:
+    def __init__(self, session: Session, vault: Vault) -> None:
+        self.session = session
+        self.vault = vault
+
+    # -- insurers and contracts ---------------------------------------------------------
+
+    def save_insurer(self, insurer: Insurer, *, now: datetime) -> uuid.UUID:
+        """Create or update an insurer and its catalogue of contracts (upsert by codes)."""
+        row = self.session.scalar(
+            select(InsurerRow).where(InsurerRow.amc_number == insurer.amc_number)
+        )
+        if row is None:
+            row = InsurerRow(id=new_id(), amc_number=insurer.amc_number, created_at=now)
+            self.session.add(row)
+        row.name = insurer.name
+        row.status = insurer.status.value
+        row.key_version = self.vault.active_version
+        row.dpo_email = self.vault.seal(
+            insurer.dpo_email, table="insurers", column="dpo_email", row_id=row.id
+        )
+        self.session.flush()
+        for contract in insurer.contracts:
+            self._save_contract(row.id, contract)
+        return row.id
+
+    def _save_contract(self, insurer_id: uuid.UUID, contract: Contract) -> None:
+        row = self.session.scalar(
+            select(ContractRow).where(
+                ContractRow.insurer_id == insurer_id, ContractRow.code == contract.code
+            )
+        )
+        if row is None:
+            row = ContractRow(id=new_id(), insurer_id=insurer_id, code=contract.code)
+            self.session.add(row)
+        row.label = contract.label
+        row.responsible = contract.responsible
+        self.session.flush()
+        self.session.execute(delete(GuaranteeLineRow).where(GuaranteeLineRow.contract_id == row.id))
+        for line in contract.guarantees:
+            self.session.add(
+                GuaranteeLineRow(
+                    id=new_id(),
+                    contract_id=row.id,
+                    category=line.category.value,
+                    kind=line.kind.value,
+                    rate_bp=line.rate_bp,
+                    amount_cents=line.amount_cents,
+                    yearly_ceiling_cents=line.yearly_ceiling_cents,
+                    renewal_months=line.renewal_months,
+                )
+            )
+
+    def insurer_numbers(self) -> list[str]:
+        return list(
+            self.session.scalars(select(InsurerRow.amc_number).order_by(InsurerRow.amc_number))
+        )
+
+    # -- structures and professionals ---------------------------------------------------
+
+    def save_structure(self, structure: Structure) -> uuid.UUID:
+        row = self.session.scalar(
+            select(StructureRow).where(StructureRow.finess == structure.finess)
+        )
+        if row is None:
+            row = StructureRow(id=new_id(), finess=structure.finess)
+            self.session.add(row)
+        row.siret = structure.siret
+        row.kind = structure.kind.value
+        row.name = structure.name
+        row.bic = structure.bic
+        row.key_version = self.vault.active_version
+        row.address = self.vault.seal(
+            structure.address, table="structures", column="address", row_id=row.id
+        )
+        row.iban = self.vault.seal(structure.iban, table="structures", column="iban", row_id=row.id)
+        self.session.flush()
+        return row.id
+
+    def save_professional(self, professional: Professional) -> uuid.UUID:
+        row = self.session.scalar(
+            select(ProfessionalRow).where(ProfessionalRow.rpps == professional.rpps)
+        )
+        if row is None:
+            row = ProfessionalRow(id=new_id(), rpps=professional.rpps)
+            self.session.add(row)
+        row.profession = professional.profession.value
+        row.key_version = self.vault.active_version
+        for column in ("last_name", "first_name"):
+            setattr(
+                row,
+                column,
+                self.vault.seal(
+                    getattr(professional, column),
+                    table="professionals",
+                    column=column,
+                    row_id=row.id,
+                ),
+            )
+        self.session.flush()
+        structures = {
+            finess: structure_id
+            for finess, structure_id in self.session.execute(
+                select(StructureRow.finess, StructureRow.id).where(
+                    StructureRow.finess.in_(professional.structures)
+                )
+            )
+        }
+        self.session.execute(delete(MembershipRow).where(MembershipRow.professional_id == row.id))
+        for finess in professional.structures:
+            self.session.add(
+                MembershipRow(
+                    professional_id=row.id,
+                    structure_id=structures[finess],
+                    administrator=finess in professional.administrator_of,
+                )
+            )
+        return row.id
+
+    def structure_iban(self, finess: str) -> str | None:
+        row = self.session.scalar(select(StructureRow).where(StructureRow.finess == finess))
+        if row is None:
+            return None
+        return self.vault.open(row.iban, table="structures", column="iban", row_id=row.id)
+
+    # -- beneficiaries ------------------------------------------------------------------
+
+    def find_beneficiary_id(
+        self,
+        *,
+        insured_nir: str,
+        birth_date: str,
+        birth_rank: int,
+        amc_number: str,
+        member_number: str,
+    ) -> uuid.UUID | None:
+        """The exact card tuple, through the blind index. There is no other way in."""
+        indexes = self.vault.blind_indexes(
+            CARD,
+            card_key(
+                insured_nir=insured_nir,
+                birth_date=birth_date,
+                birth_rank=birth_rank,
+                amc_number=amc_number,
+                member_number=member_number,
+            ),
+        )
+        return self.session.scalar(
+            select(BeneficiaryRow.id).where(BeneficiaryRow.card_index.in_(indexes))
+        )
+
+    def load_beneficiary(self, beneficiary_id: uuid.UUID) -> BeneficiaryView:
+        b, m = BeneficiaryRow, MemberRow
+        row = self.session.execute(
+            select(b, m, InsurerRow.amc_number, ContractRow.code)
+            .join(m, m.id == b.member_id)
+            .join(InsurerRow, InsurerRow.id == m.insurer_id)
+            .join(ContractRow, ContractRow.id == m.contract_id)
+            .where(b.id == beneficiary_id)
+        ).one()
+        beneficiary, member, amc_number, contract_code = row
+        periods = self.session.scalars(
+            select(RightsPeriodRow)
+            .where(RightsPeriodRow.beneficiary_id == beneficiary_id)
+            .order_by(RightsPeriodRow.start)
+        )
+
+        def open_b(column: str) -> str:
+            return self.vault.open(
+                getattr(beneficiary, column),
+                table="beneficiaries",
+                column=column,
+                row_id=beneficiary.id,
+            )
+
+        def open_m(column: str) -> str:
+            return self.vault.open(
+                getattr(member, column), table="members", column=column, row_id=member.id
+            )
+
+        return BeneficiaryView(
+            id=beneficiary.id,
+            amc_number=amc_number,
+            member_number=open_m("member_number"),
+            contract_code=contract_code,
+            insured_nir=open_m("insured_nir"),
+            beneficiary_nir=open_b("nir") if beneficiary.nir is not None else None,
+            birth_date=open_b("birth_date"),
+            birth_rank=beneficiary.birth_rank,
+            relationship=Relationship(beneficiary.relationship),
+            last_name=open_b("last_name"),
+            first_name=open_b("first_name"),
+            rights=tuple(RightsPeriod(p.start, p.end, RightsStatus(p.status)) for p in periods),
+            rights_as_of=beneficiary.rights_as_of,
+            closed_reason=beneficiary.closed_reason,
+        )
+
+    # -- counts -------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        result = {}
+        # Bookkeeping (import runs, key versions) is left out: re-importing a file must
+        # leave these figures unchanged.
+        for table in sorted(Base.metadata.sorted_tables, key=lambda t: t.name):
+            if table.name.startswith(("alembic", "import_", "vault_")):
+                continue
+            result[table.name] = self.session.scalar(select(func.count()).select_from(table)) or 0
+        return result

@@ -1,0 +1,215 @@
+"""How registry values become ciphertexts and blind indexes, in one place: the import,
+the repository and the key rotation all go through these functions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from rempart.registry.domain import BeneficiaryStatement
+from rempart.registry.models import (
+    BeneficiaryRow,
+    InsurerRow,
+    MemberRow,
+    ProfessionalRow,
+    StructureRow,
+)
+from rempart.registry.rights_file import format_rights
+from rempart.vault.cipher import Vault, canonical
+
+CARD = "beneficiary.card"
+MEMBER = "member.number"
+NIR = "nir"
+DIGEST = "beneficiary.statement"
+
+
+def card_key(
+    *, insured_nir: str, birth_date: str, birth_rank: int, amc_number: str, member_number: str
+) -> bytes:
+    return canonical(insured_nir, birth_date, birth_rank, amc_number, member_number)
+
+
+def statement_card_key(s: BeneficiaryStatement) -> bytes:
+    return card_key(
+        insured_nir=s.insured_nir,
+        birth_date=s.birth_date,
+        birth_rank=s.birth_rank,
+        amc_number=s.amc_number,
+        member_number=s.member_number,
+    )
+
+
+def member_key(*, amc_number: str, member_number: str) -> bytes:
+    return canonical(amc_number, member_number)
+
+
+def statement_digest(vault: Vault, s: BeneficiaryStatement) -> bytes:
+    """Everything a line states except its date: the same facts restated are unchanged."""
+    return vault.blind_index(
+        DIGEST,
+        canonical(
+            s.amc_number,
+            s.member_number,
+            s.contract_code,
+            s.agreement_type,
+            s.insured_nir,
+            s.beneficiary_nir or "",
+            s.birth_date,
+            s.birth_rank,
+            s.relationship.value,
+            s.last_name,
+            s.first_name,
+            format_rights(s.rights),
+        ),
+    )
+
+
+def seal_member(vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID) -> dict[str, Any]:
+    table = MemberRow.__tablename__
+    return {
+        "member_index": vault.blind_index(
+            MEMBER, member_key(amc_number=s.amc_number, member_number=s.member_number)
+        ),
+        "member_number": vault.seal(
+            s.member_number, table=table, column="member_number", row_id=row_id
+        ),
+        "insured_nir": vault.seal(s.insured_nir, table=table, column="insured_nir", row_id=row_id),
+        "key_version": vault.active_version,
+    }
+
+
+def seal_beneficiary(vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID) -> dict[str, Any]:
+    table = BeneficiaryRow.__tablename__
+    nir = s.beneficiary_nir
+    return {
+        "card_index": vault.blind_index(CARD, statement_card_key(s)),
+        "nir_index": vault.blind_index(NIR, nir.encode()) if nir else None,
+        "nir": vault.seal(nir, table=table, column="nir", row_id=row_id) if nir else None,
+        "birth_date": vault.seal(s.birth_date, table=table, column="birth_date", row_id=row_id),
+        "last_name": vault.seal(s.last_name, table=table, column="last_name", row_id=row_id),
+        "first_name": vault.seal(s.first_name, table=table, column="first_name", row_id=row_id),
+        "key_version": vault.active_version,
+    }
+
+
+# --- key rotation: the sealed tables of the registry -----------------------------------
+
+
+class _Simple:
+    """A table whose sealed columns need nothing but the row itself."""
+
+    def __init__(self, model: Any, columns: tuple[str, ...]) -> None:
+        self.model = model
+        self.table = model.__table__
+        self.columns = columns
+
+    def select_for_reseal(self) -> Select[Any]:
+        return select(
+            self.table.c.id, self.table.c.key_version, *(self.table.c[c] for c in self.columns)
+        )
+
+    def reseal(self, vault: Vault, row: Mapping[str, Any]) -> dict[str, Any]:
+        name = self.table.name
+        values = {}
+        for column in self.columns:
+            plain = vault.open(row[column], table=name, column=column, row_id=row["id"])
+            values[column] = vault.seal(plain, table=name, column=column, row_id=row["id"])
+        return values
+
+
+class _Members:
+    table = MemberRow.__table__
+
+    def select_for_reseal(self) -> Select[Any]:
+        return select(
+            MemberRow.id,
+            MemberRow.key_version,
+            MemberRow.member_number,
+            MemberRow.insured_nir,
+            InsurerRow.amc_number,
+        ).join(InsurerRow, InsurerRow.id == MemberRow.insurer_id)
+
+    def reseal(self, vault: Vault, row: Mapping[str, Any]) -> dict[str, Any]:
+        table, row_id = MemberRow.__tablename__, row["id"]
+        number = vault.open(
+            row["member_number"], table=table, column="member_number", row_id=row_id
+        )
+        nir = vault.open(row["insured_nir"], table=table, column="insured_nir", row_id=row_id)
+        return {
+            "member_index": vault.blind_index(
+                MEMBER, member_key(amc_number=row["amc_number"], member_number=number)
+            ),
+            "member_number": vault.seal(number, table=table, column="member_number", row_id=row_id),
+            "insured_nir": vault.seal(nir, table=table, column="insured_nir", row_id=row_id),
+        }
+
+
+class _Beneficiaries:
+    table = BeneficiaryRow.__table__
+
+    def select_for_reseal(self) -> Select[Any]:
+        b = BeneficiaryRow
+        return (
+            select(
+                b.id,
+                b.key_version,
+                b.nir,
+                b.birth_date,
+                b.birth_rank,
+                b.last_name,
+                b.first_name,
+                MemberRow.id.label("member_id"),
+                MemberRow.member_number,
+                MemberRow.insured_nir,
+                InsurerRow.amc_number,
+            )
+            .join(MemberRow, MemberRow.id == b.member_id)
+            .join(InsurerRow, InsurerRow.id == MemberRow.insurer_id)
+        )
+
+    def reseal(self, vault: Vault, row: Mapping[str, Any]) -> dict[str, Any]:
+        table, row_id = BeneficiaryRow.__tablename__, row["id"]
+        members, member_id = MemberRow.__tablename__, row["member_id"]
+
+        def plain(column: str) -> str:
+            return vault.open(row[column], table=table, column=column, row_id=row_id)
+
+        member_number = vault.open(
+            row["member_number"], table=members, column="member_number", row_id=member_id
+        )
+        insured_nir = vault.open(
+            row["insured_nir"], table=members, column="insured_nir", row_id=member_id
+        )
+        birth_date = plain("birth_date")
+        nir = plain("nir") if row["nir"] is not None else None
+        return {
+            "card_index": vault.blind_index(
+                CARD,
+                card_key(
+                    insured_nir=insured_nir,
+                    birth_date=birth_date,
+                    birth_rank=row["birth_rank"],
+                    amc_number=row["amc_number"],
+                    member_number=member_number,
+                ),
+            ),
+            "nir_index": vault.blind_index(NIR, nir.encode()) if nir else None,
+            "nir": vault.seal(nir, table=table, column="nir", row_id=row_id) if nir else None,
+            "birth_date": vault.seal(birth_date, table=table, column="birth_date", row_id=row_id),
+            **{
+                column: vault.seal(plain(column), table=table, column=column, row_id=row_id)
+                for column in ("last_name", "first_name")
+            },
+        }
+
+
+SEALED_TABLES = (
+    _Simple(InsurerRow, ("dpo_email",)),
+    _Simple(StructureRow, ("address", "iban")),
+    _Simple(ProfessionalRow, ("last_name", "first_name")),
+    _Members(),
+    _Beneficiaries(),
+)

@@ -1,0 +1,350 @@
+"""Use cases of the registry: import an insurer's rights file, register reference data,
+read counts. Each owns its transactions through the unit of work."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from rempart.db.uow import UnitOfWork
+from rempart.kernel.ids import new_id
+from rempart.registry.domain import (
+    BeneficiaryStatement,
+    Insurer,
+    Professional,
+    RightsPeriod,
+    RightsStatus,
+    Structure,
+    close_periods,
+)
+from rempart.registry.importer import apply_batch, load_insurers
+from rempart.registry.models import (
+    BeneficiaryRow,
+    ImportRejectionRow,
+    ImportRunRow,
+    InsurerRow,
+    MemberRow,
+    RightsPeriodRow,
+)
+from rempart.registry.repository import RegistryRepository
+from rempart.registry.rights_file import (
+    FileFormatError,
+    LineRejection,
+    detect_format,
+    read_lines,
+)
+
+SNAPSHOT_REASON = "absent-from-snapshot"
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    run_id: uuid.UUID
+    lines: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    closed: int
+    resumed: bool
+    report: Path | None
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def exit_code(self) -> int:
+        """0: every line imported; 2: some rejected (valid ones imported); 1: none imported."""
+        if self.rejected == 0:
+            return 0
+        return 2 if self.imported else 1
+
+
+@dataclass(frozen=True)
+class Progress:
+    bytes_read: int
+    lines: int
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _CountingReader:
+    """Wraps the binary stream to report progress in bytes without reading twice."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.bytes_read = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self.stream:
+            self.bytes_read += len(line)
+            yield line
+
+
+def import_rights_file(
+    *,
+    uow: UnitOfWork,
+    path: Path,
+    file_format: str | None = None,
+    snapshot: bool = False,
+    as_of: date | None = None,
+    report_path: Path | None = None,
+    batch_size: int = 2000,
+    on_progress: Callable[[Progress], None] = lambda _: None,
+) -> ImportOutcome:
+    """Import an insurer's rights file; see docs/formats/rights-file.md.
+
+    Each batch commits together with the run's checkpoint, so a killed import rerun on
+    the same file resumes after the last committed line and ends in exactly the state of
+    one clean run. Lines are validated one by one; rejected lines are recorded with their
+    number and reason, and the rest is imported.
+    """
+    chosen_format = detect_format(path.name, file_format)
+    if not path.is_file():
+        raise FileFormatError(f"no such file: {path}")
+    sha256 = file_digest(path)
+    effective_as_of = as_of or uow.clock.today()
+    with uow:
+        run, resumed = _start_or_resume(uow, path, sha256, chosen_format, snapshot, effective_as_of)
+        uow.commit()
+        run_id, checkpoint = run.id, run.checkpoint_line
+
+    with path.open("rb") as handle, uow:
+        reader = _CountingReader(handle)
+        insurers = load_insurers(uow.session)
+        batch: list[tuple[int, BeneficiaryStatement]] = []
+        rejections: list[LineRejection] = []
+        last_line = checkpoint
+        for line_no, parsed in read_lines(reader, chosen_format, skip_through=checkpoint):
+            last_line = line_no
+            if isinstance(parsed, LineRejection):
+                rejections.append(parsed)
+            else:
+                batch.append((line_no, parsed))
+            if len(batch) + len(rejections) >= batch_size:
+                _commit_batch(uow, run_id, insurers, batch, rejections, last_line)
+                on_progress(Progress(reader.bytes_read, last_line))
+                batch, rejections = [], []
+        _commit_batch(uow, run_id, insurers, batch, rejections, last_line)
+        on_progress(Progress(reader.bytes_read, last_line))
+
+    if snapshot:
+        with uow:
+            _close_absent(uow, run_id, batch_size)
+
+    with uow:
+        run = uow.session.get_one(ImportRunRow, run_id)
+        run.status = "completed"
+        run.finished_at = uow.clock.now()
+        uow.commit()
+        report = _write_report(uow.session, run, report_path) if run.rejected else None
+        return ImportOutcome(
+            run_id=run.id,
+            lines=run.lines_read,
+            created=run.created,
+            updated=run.updated,
+            unchanged=run.unchanged,
+            rejected=run.rejected,
+            closed=run.closed,
+            resumed=resumed,
+            report=report,
+        )
+
+
+def _start_or_resume(
+    uow: UnitOfWork, path: Path, sha256: str, file_format: str, snapshot: bool, as_of: date
+) -> tuple[ImportRunRow, bool]:
+    unfinished = uow.session.scalar(
+        select(ImportRunRow).where(
+            ImportRunRow.file_sha256 == sha256,
+            ImportRunRow.snapshot == snapshot,
+            ImportRunRow.as_of == as_of,
+            ImportRunRow.status != "completed",
+        )
+    )
+    if unfinished is not None:
+        return unfinished, True
+    run = ImportRunRow(
+        id=new_id(),
+        file_sha256=sha256,
+        file_name=path.name[:255],
+        file_format=file_format,
+        snapshot=snapshot,
+        as_of=as_of,
+        status="running",
+        checkpoint_line=0,
+        lines_read=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        rejected=0,
+        closed=0,
+        insurers_seen="",
+        started_at=uow.clock.now(),
+        finished_at=None,
+    )
+    uow.session.add(run)
+    return run, False
+
+
+def _commit_batch(
+    uow: UnitOfWork,
+    run_id: uuid.UUID,
+    insurers: dict[str, object],
+    batch: list[tuple[int, BeneficiaryStatement]],
+    rejections: list[LineRejection],
+    last_line: int,
+) -> None:
+    outcome = apply_batch(
+        session=uow.session,
+        vault=uow.vault,
+        now=uow.clock.now(),
+        run_id=run_id,
+        lines=batch,
+        insurers=insurers,  # type: ignore[arg-type]
+    )
+    all_rejections = rejections + outcome.rejections
+    if all_rejections:
+        uow.session.connection().execute(
+            ImportRejectionRow.__table__.insert(),
+            [
+                {
+                    "run_id": run_id,
+                    "line_no": r.line_no,
+                    "code": r.code.value,
+                    "field": r.field,
+                    "message": r.message[:300],
+                }
+                for r in all_rejections
+            ],
+        )
+    run = uow.session.get_one(ImportRunRow, run_id)
+    run.checkpoint_line = last_line
+    run.lines_read += len(batch) + len(rejections)
+    run.created += outcome.created
+    run.updated += outcome.updated
+    run.unchanged += outcome.unchanged
+    run.rejected += len(all_rejections)
+    seen = set(run.insurers_seen.split()) | outcome.insurers_seen
+    run.insurers_seen = " ".join(sorted(seen))
+    uow.commit()
+
+
+def _close_absent(uow: UnitOfWork, run_id: uuid.UUID, batch_size: int) -> None:
+    """--snapshot: every beneficiary of the file's insurers that the file did not state
+    loses its rights from the snapshot date. Batched and resumable: a closed row is
+    marked as seen by this run."""
+    run = uow.session.get_one(ImportRunRow, run_id)
+    amc_numbers = run.insurers_seen.split()
+    if not amc_numbers:
+        return
+    b = BeneficiaryRow
+    while True:
+        ids = list(
+            uow.session.scalars(
+                select(b.id)
+                .join(MemberRow, MemberRow.id == b.member_id)
+                .join(InsurerRow, InsurerRow.id == MemberRow.insurer_id)
+                .where(
+                    InsurerRow.amc_number.in_(amc_numbers),
+                    (b.last_import_id.is_(None)) | (b.last_import_id != run_id),
+                )
+                .limit(batch_size)
+            )
+        )
+        if not ids:
+            return
+        closed = _close_rights(uow.session, ids, on=run.as_of)
+        uow.session.execute(
+            update(b)
+            .where(b.id.in_(ids))
+            .values(
+                last_import_id=run_id,
+                last_import_line=0,
+                closed_reason=SNAPSHOT_REASON,
+                updated_at=uow.clock.now(),
+            )
+        )
+        run.closed += closed
+        uow.commit()
+
+
+def _close_rights(session: Session, beneficiary_ids: list[uuid.UUID], *, on: date) -> int:
+    rows = list(
+        session.scalars(
+            select(RightsPeriodRow).where(RightsPeriodRow.beneficiary_id.in_(beneficiary_ids))
+        )
+    )
+    by_beneficiary: dict[uuid.UUID, list[RightsPeriodRow]] = {}
+    for row in rows:
+        by_beneficiary.setdefault(row.beneficiary_id, []).append(row)
+    changed = 0
+    for period_rows in by_beneficiary.values():
+        before = tuple(RightsPeriod(r.start, r.end, RightsStatus(r.status)) for r in period_rows)
+        after = close_periods(before, on=on)
+        if after != before:
+            changed += 1
+            for row, period in zip(period_rows, after, strict=True):
+                row.end, row.status = period.end, period.status.value
+    session.flush()
+    return changed
+
+
+def _write_report(session: Session, run: ImportRunRow, report_path: Path | None) -> Path:
+    """line, code, field, message — never the line's content (it holds NIRs)."""
+    path = report_path or Path(f"import-{run.id}.rejected.csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["line", "code", "field", "message"])
+        for rejection in session.scalars(
+            select(ImportRejectionRow)
+            .where(ImportRejectionRow.run_id == run.id)
+            .order_by(ImportRejectionRow.line_no)
+        ):
+            writer.writerow(
+                [rejection.line_no, rejection.code, rejection.field or "", rejection.message]
+            )
+    return path
+
+
+# --- reference data ----------------------------------------------------------------------
+
+
+def register_reference_data(
+    *,
+    uow: UnitOfWork,
+    insurers: Iterable[Insurer] = (),
+    structures: Iterable[Structure] = (),
+    professionals: Iterable[Professional] = (),
+) -> None:
+    with uow:
+        repository = RegistryRepository(uow.session, uow.vault)
+        for insurer in insurers:
+            repository.save_insurer(insurer, now=uow.clock.now())
+        for structure in structures:
+            repository.save_structure(structure)
+        for professional in professionals:
+            repository.save_professional(professional)
+        uow.commit()
+
+
+def count_rows(*, uow: UnitOfWork) -> dict[str, int]:
+    with uow:
+        return RegistryRepository(uow.session, uow.vault).counts()

@@ -1,0 +1,15 @@
+"""Every feature's tables, imported once so that the metadata is complete (migrations,
+drift checks, counts)."""
+
+from rempart.db.base import Base
+from rempart.registry import models as registry_models
+from rempart.registry.sealing import SEALED_TABLES as REGISTRY_SEALED
+from rempart.vault import models as vault_models
+from rempart.vault.sealed import SealedTable
+
+metadata = Base.metadata
+
+# Every table holding ciphertexts or blind indexes, for key rotation and retirement.
+SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED,)
+
+__all__ = ["SEALED_TABLES", "metadata", "registry_models", "vault_models"]

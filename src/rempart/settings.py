@@ -1,0 +1,60 @@
+"""Settings from the environment (prefix REMPART_). Unsafe values are refused outside
+development, so a production process cannot start on demo conveniences."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REMPART_", extra="ignore")
+
+    env: Environment = Environment.PRODUCTION
+    home: Path = Field(default=Path("var"), description="Holds the SQLite file and local keys")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; unset means the embedded SQLite file"
+    )
+    redis_url: str | None = None
+
+    keys_file: Path | None = Field(
+        default=None, description="Local key-ring file; default REMPART_HOME/keys.json"
+    )
+    keys: SecretStr | None = Field(
+        default=None, description="The key-ring document itself, for environments that inject it"
+    )
+    keys_dir: Path | None = Field(
+        default=None, description="A secrets directory holding keyring.json (mounted secrets)"
+    )
+
+    import_batch_size: int = Field(default=2000, ge=1, le=100_000)
+    rotation_batch_size: int = Field(default=1000, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_outside_development(self) -> Settings:
+        if self.env is Environment.PRODUCTION and self.database_url is not None:
+            if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
+                raise ValueError("an in-memory database is for tests, not production")
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.env is Environment.DEVELOPMENT
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'rempart.sqlite3').resolve()}"
+
+    @property
+    def effective_keys_file(self) -> Path:
+        return self.keys_file if self.keys_file is not None else self.home / "keys.json"

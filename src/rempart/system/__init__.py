@@ -1,0 +1,1 @@
+"""Platform-level endpoints with no personal data: health and version."""

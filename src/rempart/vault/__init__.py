@@ -1,0 +1,1 @@
+"""Key ring, field AEAD, blind indexes, pseudonyms, rotation, key-source port."""

@@ -1,0 +1,130 @@
+"""Field encryption, blind indexes, statement digests and pseudonyms over a key ring.
+
+Ciphertext layout: 1 byte format (0x01) | 2 bytes key version | 12 bytes nonce | GCM output.
+The associated data binds table, column, row id and key version, so a ciphertext copied
+to another row, another column or relabelled with another version fails to open.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import uuid
+from collections.abc import Callable
+from functools import cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from rempart.db.types import BLIND_INDEX_BYTES
+from rempart.vault.errors import CiphertextRejected
+from rempart.vault.keyring import KeyRing
+
+_FORMAT = 1
+_HEADER = 3
+_NONCE = 12
+_UNIT_SEPARATOR = "\x1f"
+
+
+def derive(secret: bytes, purpose: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"rempart", info=purpose.encode()
+    ).derive(secret)
+
+
+def canonical(*parts: str | int) -> bytes:
+    """Join parts unambiguously (the separator cannot appear in validated identifiers)."""
+    return _UNIT_SEPARATOR.join(str(p) for p in parts).encode("utf-8")
+
+
+class Vault:
+    """The one object that holds working keys. Built from a ring; immutable."""
+
+    def __init__(self, ring: KeyRing) -> None:
+        self.ring = ring
+        self.active_version = ring.data.active
+        self.versions = tuple(sorted(ring.data.secrets, reverse=True))
+        self._aead = {v: AESGCM(derive(s, "aead/fields")) for v, s in ring.data.secrets.items()}
+        self._index_key: Callable[[str, int], bytes] = cache(self._derive_index_key)
+        pseudonym_secret = ring.pseudonym.secrets[ring.pseudonym.active]
+        self.pseudonym_version = ring.pseudonym.active
+        self._pseudonym_key = derive(pseudonym_secret, "pseudonym")
+
+    def _derive_index_key(self, purpose: str, version: int) -> bytes:
+        return derive(self.ring.data.secrets[version], f"blind-index/{purpose}")
+
+    # -- encryption ---------------------------------------------------------------------
+
+    @staticmethod
+    def _associated_data(table: str, column: str, row_id: uuid.UUID, version: int) -> bytes:
+        return canonical("rempart-field-v1", table, column, row_id.hex, version)
+
+    def seal(
+        self,
+        plaintext: str,
+        *,
+        table: str,
+        column: str,
+        row_id: uuid.UUID,
+        version: int | None = None,
+    ) -> bytes:
+        version = self.active_version if version is None else version
+        nonce = os.urandom(_NONCE)
+        body = self._aead[version].encrypt(
+            nonce, plaintext.encode("utf-8"), self._associated_data(table, column, row_id, version)
+        )
+        return bytes((_FORMAT,)) + version.to_bytes(2, "big") + nonce + body
+
+    def open(self, blob: bytes, *, table: str, column: str, row_id: uuid.UUID) -> str:
+        where = f"{table}.{column} of row {row_id}"
+        if len(blob) < _HEADER + _NONCE + 16 or blob[0] != _FORMAT:
+            raise CiphertextRejected(f"{where} is not a Rempart ciphertext (truncated or foreign)")
+        version = int.from_bytes(blob[1:3], "big")
+        aead = self._aead.get(version)
+        if aead is None:
+            raise CiphertextRejected(
+                f"{where} was sealed under key version {version}, which this key ring lacks"
+            )
+        try:
+            plain = aead.decrypt(
+                blob[_HEADER : _HEADER + _NONCE],
+                blob[_HEADER + _NONCE :],
+                self._associated_data(table, column, row_id, version),
+            )
+        except InvalidTag:
+            raise CiphertextRejected(
+                f"{where} does not authenticate: altered, moved from another row, or wrong key"
+            ) from None
+        return plain.decode("utf-8")
+
+    @staticmethod
+    def sealed_version(blob: bytes) -> int:
+        return int.from_bytes(blob[1:3], "big")
+
+    # -- blind indexes ------------------------------------------------------------------
+
+    def blind_index(self, purpose: str, value: bytes, *, version: int | None = None) -> bytes:
+        key = self._index_key(purpose, self.active_version if version is None else version)
+        return hmac.digest(key, value, "sha256")[:BLIND_INDEX_BYTES]
+
+    def blind_indexes(self, purpose: str, value: bytes) -> tuple[bytes, ...]:
+        """The index under every version in the ring: lookups during a rotation see rows
+        that are not yet re-indexed."""
+        return tuple(self.blind_index(purpose, value, version=v) for v in self.versions)
+
+    # -- pseudonyms ---------------------------------------------------------------------
+
+    def pseudonym(self, kind: str, subject: str) -> str:
+        """A stable keyed pseudonym for audit records: never the identifier itself."""
+        mac = hmac.digest(self._pseudonym_key, canonical(kind, subject), "sha256")
+        return f"p{self.pseudonym_version}_{mac[:16].hex()}"
+
+    # -- key checks ---------------------------------------------------------------------
+
+    def key_check(self, family: str, version: int) -> bytes:
+        """A value stored in the database per key version: a different key, same version
+        number, is recognised at start instead of producing garbage."""
+        ring_family = self.ring.data if family == "data" else self.ring.pseudonym
+        return hmac.digest(derive(ring_family.secrets[version], "key-check"), b"rempart", "sha256")

@@ -1,0 +1,138 @@
+"""Use cases of the vault: match a key ring to a database, rotate, retire."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from rempart.kernel.clock import Clock
+from rempart.vault.cipher import Vault
+from rempart.vault.errors import KeyMismatch, VaultError
+from rempart.vault.models import KeyVersionRow
+from rempart.vault.sealed import SealedTable
+
+
+def verify_ring(*, session: Session, vault: Vault, clock: Clock) -> None:
+    """Refuse a ring that does not match the database; register versions new to it.
+
+    Runs at start and before any command that reads or writes ciphertexts, so a wrong
+    key file is a clear error instead of undecryptable rows.
+    """
+    ring = vault.ring
+    known = {(r.family, r.version): r for r in session.scalars(select(KeyVersionRow))}
+    for (family, version), row in known.items():
+        if row.retired_at is not None:
+            continue
+        secrets = ring.data.secrets if family == "data" else ring.pseudonym.secrets
+        if version not in secrets:
+            raise KeyMismatch(
+                f"this database uses {family} key version {version}, which the key ring lacks"
+            )
+        if vault.key_check(family, version) != row.key_check:
+            raise KeyMismatch(
+                f"the key ring does not match this database ({family} key version {version} "
+                "differs): wrong key file?"
+            )
+    for family, secrets in (("data", ring.data.secrets), ("pseudonym", ring.pseudonym.secrets)):
+        for version in secrets:
+            row = known.get((family, version))
+            if row is None:
+                session.add(
+                    KeyVersionRow(
+                        family=family,
+                        version=version,
+                        key_check=vault.key_check(family, version),
+                        registered_at=clock.now(),
+                        retired_at=None,
+                    )
+                )
+
+
+def rows_per_version(*, session: Session, tables: Sequence[SealedTable]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for spec in tables:
+        column = spec.table.c.key_version
+        for version, count in session.execute(select(column, func.count()).group_by(column)):
+            counts[version] = counts.get(version, 0) + count
+    return counts
+
+
+@dataclass(frozen=True)
+class RotationProgress:
+    table: str
+    resealed: int
+    remaining: int
+
+
+def reseal_all(
+    *,
+    session: Session,
+    vault: Vault,
+    tables: Sequence[SealedTable],
+    batch_size: int,
+    on_batch: Callable[[RotationProgress], None] = lambda _: None,
+) -> int:
+    """Re-encrypt and re-index every row not under the active version, batch by batch.
+
+    Each batch commits on its own, so the app keeps serving and an interrupted run
+    resumes where it stopped: the rows' own key_version is the checkpoint. An update only
+    lands if the row still has the version it was read with, so a concurrent write by the
+    app (which already uses the active version) is never overwritten with stale values.
+    """
+    active = vault.active_version
+    total = 0
+    for spec in tables:
+        table = spec.table
+        remaining = (
+            session.scalar(
+                select(func.count()).select_from(table).where(table.c.key_version != active)
+            )
+            or 0
+        )
+        while True:
+            rows = (
+                session.execute(
+                    spec.select_for_reseal()
+                    .where(table.c.key_version != active)
+                    .order_by(table.c.id)
+                    .limit(batch_size)
+                )
+                .mappings()
+                .all()
+            )
+            if not rows:
+                break
+            resealed = 0
+            for row in rows:
+                values = spec.reseal(vault, row)
+                result = session.execute(
+                    update(table)
+                    .where(table.c.id == row["id"], table.c.key_version == row["key_version"])
+                    .values(**values, key_version=active)
+                )
+                resealed += result.rowcount or 0  # type: ignore[attr-defined]
+            session.commit()
+            total += resealed
+            remaining = max(0, remaining - len(rows))
+            on_batch(RotationProgress(table.name, resealed, remaining))
+    return total
+
+
+def retire_version(
+    *, session: Session, vault: Vault, tables: Sequence[SealedTable], version: int, clock: Clock
+) -> None:
+    if version == vault.active_version:
+        raise VaultError("the active key version cannot be retired")
+    still = rows_per_version(session=session, tables=tables).get(version, 0)
+    if still:
+        raise VaultError(
+            f"{still} rows are still sealed under version {version}: finish 'rempart keys rotate'"
+        )
+    session.execute(
+        update(KeyVersionRow)
+        .where(KeyVersionRow.family == "data", KeyVersionRow.version == version)
+        .values(retired_at=clock.now())
+    )
