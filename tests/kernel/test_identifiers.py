@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 import schwifty
-from hypothesis import assume, example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from schwifty import registry as schwifty_registry
 from stdnum import luhn as std_luhn
@@ -43,8 +43,6 @@ from rempart.kernel.identifiers import (
 
 DIGITS = string.digits
 ALNUM = string.ascii_uppercase + string.digits
-# Look-alikes that `\d`, `str.isdigit` or `int()` accept but that are not ASCII digits.
-NON_ASCII_DIGITS = ["\u0663", "\u00b2", "\uff13", "\u09e9"]  # Arabic-Indic 3, ², fullwidth 3
 
 
 def digit_strings(size: int) -> st.SearchStrategy[str]:
@@ -66,6 +64,10 @@ NIR_MONTHS = [*range(1, 13), *range(20, 43), *range(50, 100)]
 IMPOSSIBLE_MONTHS = [0, *range(13, 20), *range(43, 50)]
 
 
+# Overseas departments and collectivities: 3-digit code, 2-digit commune.
+OVERSEAS = ["971", "972", "973", "974", "975", "976", "977", "978", "984", "986", "987", "988"]
+
+
 @st.composite
 def nir_locations(draw: st.DrawFn) -> str:
     """Department and commune, 5 characters: metropolitan (2 + 3), Corsica, overseas (3 + 2)
@@ -77,7 +79,7 @@ def nir_locations(draw: st.DrawFn) -> str:
     if kind == "corsica":
         return draw(st.sampled_from(["2A", "2B"])) + draw(digit_strings(3))
     if kind == "overseas":
-        return f"97{draw(st.integers(1, 6))}" + draw(digit_strings(2))
+        return draw(st.sampled_from(OVERSEAS)) + draw(digit_strings(2))
     return "99" + draw(digit_strings(3))
 
 
@@ -96,40 +98,42 @@ def valid_nirs() -> st.SearchStrategy[str]:
 
 
 @given(nir_bodies())
-def test_nir_key_agrees_with_stdnum(body: str) -> None:
-    assert nir_key(body) == std_nir.calc_check_digits(body)
-
-
-@given(nir_bodies())
-def test_nir_accepts_its_key_and_no_other(body: str) -> None:
+def test_nir_key_agrees_with_stdnum_and_is_the_only_one_accepted(body: str) -> None:
     key = nir_key(body)
+    assert key == std_nir.calc_check_digits(body)
     nir = Nir.parse(body + key)
     assert nir.value == body + key
     assert str(nir) == body + key
     assert std_nir.is_valid(body + key)
     for wrong in (f"{k:02d}" for k in range(100)):
-        if wrong == key:
-            continue
-        with pytest.raises(InvalidIdentifier):
-            Nir.parse(body + wrong)
+        if wrong != key:
+            with pytest.raises(InvalidIdentifier, match="key"):
+                Nir.parse(body + wrong)
+    # Overseas (97x, 98x) the department has 3 digits and the commune 2.
+    if body[5:8] in OVERSEAS:
+        assert nir.department == body[5:8]
+        assert len(nir.department) == 3
+    else:
+        assert nir.department == body[5:7]
+    assert nir.is_provisional is (body[0] in "78")
+    for shown in (repr(nir), repr([nir]), repr({"nir": nir})):
+        assert not re.search(r"[0-9]{4}", shown)
 
 
 @given(valid_nirs(), st.data())
-def test_nir_single_digit_change_is_rejected(nir: str, data: st.DataObject) -> None:
-    positions = [i for i, c in enumerate(nir) if c.isdigit()]
-    position = data.draw(st.sampled_from(positions))
-    changed = replace_at(nir, position, other_digit(nir[position], data.draw(st.integers(0, 8))))
+def test_nir_single_character_change_is_rejected(nir: str, data: st.DataObject) -> None:
+    """A digit of the body changed moves N by d * 10**k (0 < |d| < 10), 2A and 2B swapped
+    by 10**6: the prime 97 divides neither, so the key no longer matches. A digit of the
+    key changed changes the key."""
+    position = data.draw(st.integers(0, len(nir) - 1))
+    if nir[position] in "AB":
+        changed = replace_at(nir, position, "B" if nir[position] == "A" else "A")
+    else:
+        changed = replace_at(
+            nir, position, other_digit(nir[position], data.draw(st.integers(0, 8)))
+        )
     with pytest.raises(InvalidIdentifier):
         Nir.parse(changed)
-
-
-@given(nir_bodies())
-def test_nir_corsica_letter_swap_is_rejected(body: str) -> None:
-    body = body[:5] + ("2A" if body[5] < "5" else "2B") + body[7:]
-    nir = body + nir_key(body)
-    swapped = nir[:5] + ("2B" if nir[5:7] == "2A" else "2A") + nir[7:]
-    with pytest.raises(InvalidIdentifier):
-        Nir.parse(swapped)
 
 
 @pytest.mark.parametrize(
@@ -159,20 +163,11 @@ def test_nir_is_compacted_and_upper_cased() -> None:
     assert Nir.parse("2\u00a095\u202f10 99 126 111 93").value == "295109912611193"
 
 
-@given(valid_nirs())
-def test_nir_department_is_three_digits_overseas_and_two_otherwise(nir: str) -> None:
-    department = Nir.parse(nir).department
-    if nir[5:7] == "97":
-        assert department == nir[5:8]
-        assert len(department) == 3
-        assert department.isdigit()
-    else:
-        assert department == nir[5:7]
-
-
-@given(valid_nirs())
-def test_nir_provisional_flag_follows_the_sex_digit(nir: str) -> None:
-    assert Nir.parse(nir).is_provisional is (nir[0] in "78")
+def test_nir_overseas_department_golden() -> None:
+    body = "1850597411" + "012"  # Réunion (974), commune 11
+    nir = Nir.parse(body + nir_key(body))
+    assert nir.department == "974"
+    assert std_nir.is_valid(body + nir_key(body))
 
 
 def test_nir_provisional_golden() -> None:
@@ -188,6 +183,22 @@ def test_nir_impossible_month_is_rejected_even_with_the_right_key(body: str) -> 
     assert std_nir.is_valid(body + nir_key(body))  # stdnum does not look at the month
     with pytest.raises(InvalidIdentifier, match="month"):
         Nir.parse(body + nir_key(body))
+
+
+@pytest.mark.parametrize(
+    ("month", "accepted"),
+    [
+        *((m, True) for m in ["01", "12", "20", "42", "50", "99"]),
+        *((m, False) for m in ["00", "13", "19", "43", "49"]),
+    ],
+)
+def test_nir_month_boundaries(month: str, accepted: bool) -> None:
+    body = "185" + month + "75056" + "123"
+    if accepted:
+        assert Nir.parse(body + nir_key(body)).value == body + nir_key(body)
+    else:
+        with pytest.raises(InvalidIdentifier, match="month"):
+            Nir.parse(body + nir_key(body))
 
 
 @pytest.mark.parametrize("sex", ["0", "3", "4", "5", "6", "9"])
@@ -214,25 +225,43 @@ def test_nir_malformed_is_rejected(raw: str) -> None:
         Nir.parse(raw)
 
 
-@pytest.mark.parametrize("fake", NON_ASCII_DIGITS)
-def test_nir_non_ascii_digits_are_rejected(fake: str) -> None:
+ARABIC_INDIC = str.maketrans(DIGITS, "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+FULLWIDTH = str.maketrans(DIGITS, "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19")
+
+
+@pytest.mark.parametrize("table", [ARABIC_INDIC, FULLWIDTH], ids=["arabic-indic", "fullwidth"])
+@pytest.mark.parametrize(
+    ("parse", "valid", "start", "end"),
+    [
+        # Only valid[start:end] is disguised: the characters that an ASCII-only part of the
+        # check (the sex digit, a check digit compared as text, the BBAN) would catch anyway.
+        (Nir.parse, "295109912611193", 1, 13),
+        (parse_rpps, "10000000009", 0, 10),
+        (parse_siret, "73282932000074", 0, 13),
+        (parse_finess, "750712184", 0, 8),
+        (parse_amc_number, "123456789", 0, 9),
+        (BirthDateOnCard.parse, "19800101", 0, 8),
+        (Iban.parse, "DE89370400440532013000", 2, 4),
+        (parse_birth_rank, "3", 0, 1),
+    ],
+)
+def test_look_alike_digits_are_rejected(
+    parse: Callable[[str], object], valid: str, start: int, end: int, table: dict[int, str]
+) -> None:
+    """`\\d`, `str.isdigit` and `int()` all accept these; the identifiers must not."""
+    parse(valid)
     with pytest.raises(InvalidIdentifier):
-        Nir.parse("29510991261119" + fake)
-    with pytest.raises(InvalidIdentifier):
-        Nir.parse(fake + "95109912611193")
+        parse(valid[:start] + valid[start:end].translate(table) + valid[end:])
 
 
 # --- Luhn: RPPS, SIRET, FINESS -----------------------------------------------------------
 
 
 @given(st.text(DIGITS, max_size=30))
-def test_luhn_check_digit_agrees_with_stdnum(digits: str) -> None:
+def test_luhn_agrees_with_stdnum(digits: str) -> None:
     assert luhn_check_digit(digits) == std_luhn.calc_check_digit(digits)
-
-
-@given(st.text(DIGITS, min_size=1, max_size=30))
-def test_luhn_valid_agrees_with_stdnum(digits: str) -> None:
     assert luhn_valid(digits) is std_luhn.is_valid(digits)
+    assert luhn_valid(digits + luhn_check_digit(digits))
 
 
 @pytest.mark.parametrize("raw", ["", "12a4", "4" + "\u0663", "\u00b2\u00b2"])
@@ -241,24 +270,13 @@ def test_luhn_valid_is_false_for_non_digits(raw: str) -> None:
 
 
 @given(digit_strings(10))
-def test_rpps_accepts_its_luhn_digit_and_no_other(payload: str) -> None:
-    check = luhn_check_digit(payload)
-    assert parse_rpps(payload + check) == payload + check
-    for wrong in DIGITS:
-        if wrong != check:
+def test_rpps_accepts_the_luhn_digit_and_no_other(payload: str) -> None:
+    for last in DIGITS:
+        if std_luhn.is_valid(payload + last):
+            assert parse_rpps(payload + last) == payload + last
+        else:
             with pytest.raises(InvalidIdentifier, match="Luhn"):
-                parse_rpps(payload + wrong)
-
-
-@given(digit_strings(11))
-def test_rpps_agrees_with_stdnum_luhn(number: str) -> None:
-    try:
-        parse_rpps(number)
-    except InvalidIdentifier:
-        accepted = False
-    else:
-        accepted = True
-    assert accepted is std_luhn.is_valid(number)
+                parse_rpps(payload + last)
 
 
 @pytest.mark.parametrize(
@@ -301,7 +319,7 @@ def sirets(draw: st.DrawFn) -> str:
 @given(sirets())
 @example("35600000000048")  # La Poste's head office: Luhn, not the digit sum
 @example("35600000000055")  # digit sum 24: refused
-@example("73282932000074")  # a well-known valid SIRET
+@example("73282932000074")  # python-stdnum's example
 def test_siret_agrees_with_stdnum(number: str) -> None:
     try:
         assert parse_siret(number) == number
@@ -359,7 +377,7 @@ def test_finess_corsica_is_tolerant_of_both_readings(
 
 
 def test_finess_golden() -> None:
-    assert parse_finess("750712184") == "750712184"  # AP-HP
+    assert parse_finess("750712184") == "750712184"
     with pytest.raises(InvalidIdentifier):
         parse_finess("750712185")
 
@@ -373,9 +391,10 @@ def test_finess_malformed_is_rejected(raw: str) -> None:
         parse_finess(raw)
 
 
-@given(digit_strings(9))
+@pytest.mark.parametrize("number", ["000000000", "123456789", "999999999"])
 def test_amc_number_is_any_nine_digits(number: str) -> None:
     assert parse_amc_number(number) == number
+    assert parse_amc_number(f" {number[:3]} {number[3:6]} {number[6:]} ") == number
 
 
 @pytest.mark.parametrize("raw", ["", "12345678", "1234567890", "12345678A", "12345678\u00b2"])
@@ -435,25 +454,18 @@ def bbans_for(draw: st.DrawFn, country: str) -> str:
 @st.composite
 def sepa_ibans(draw: st.DrawFn) -> str:
     country = draw(st.sampled_from(sorted(IBAN_LENGTHS)))
-    if country in ("FR", "MC"):
-        bban = draw(french_bbans())
-    else:
-        bban = draw(bbans_for(country))
+    bban = draw(french_bbans() if country in ("FR", "MC") else bbans_for(country))
     return country + iban_check_digits(country, bban) + bban
 
 
-@given(french_ibans())
-def test_french_iban_accepted_by_us_and_schwifty(iban: str) -> None:
+@given(french_ibans(), st.data())
+def test_french_iban_accepted_and_changed_character_judged_like_schwifty(
+    iban: str, data: st.DataObject
+) -> None:
     assert Iban.parse(iban).value == iban
     assert schwifty.IBAN(iban, validate_bban=True) == iban
     spaced = " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
     assert Iban.parse(spaced.lower()).value == iban
-
-
-@given(french_ibans(), st.data())
-def test_french_iban_changed_character_is_rejected_by_both(
-    iban: str, data: st.DataObject
-) -> None:
     position = data.draw(st.integers(0, len(iban) - 1))
     char = data.draw(st.sampled_from([c for c in ALNUM if c != iban[position]]))
     changed = replace_at(iban, position, char)
@@ -477,7 +489,9 @@ def test_french_all_digit_bban_is_divisible_by_97(bank: str, branch: str, accoun
 
 @given(french_bbans(), st.data())
 def test_french_iban_wrong_rib_key_is_rejected_by_both(bban: str, data: st.DataObject) -> None:
-    wrong_key = data.draw(st.sampled_from([f"{k:02d}" for k in range(100) if f"{k:02d}" != bban[-2:]]))
+    wrong_key = data.draw(
+        st.sampled_from([f"{k:02d}" for k in range(100) if f"{k:02d}" != bban[-2:]])
+    )
     bban = bban[:-2] + wrong_key
     iban = "FR" + iban_check_digits("FR", bban) + bban  # the IBAN's own digits are right
     assert not schwifty_accepts_iban(iban)
@@ -486,31 +500,29 @@ def test_french_iban_wrong_rib_key_is_rejected_by_both(bban: str, data: st.DataO
 
 
 def test_rib_key_golden() -> None:
-    # A well-known French test IBAN (La Banque Postale's documentation example).
+    # A widely published French example IBAN.
     assert rib_key("20041", "01005", "0500013M026") == "06"
     assert Iban.parse("FR14 2004 1010 0505 0001 3M02 606").value == "FR1420041010050500013M02606"
     assert schwifty_accepts_iban("FR1420041010050500013M02606")
 
 
-@given(sepa_ibans())
-def test_sepa_iban_accepted_by_us_and_schwifty(iban: str) -> None:
-    assert Iban.parse(iban).value == iban
-    assert schwifty_accepts_iban(iban)
-
-
 @given(sepa_ibans(), st.data())
-def test_sepa_iban_changed_character_agrees_with_schwifty(iban: str, data: st.DataObject) -> None:
+def test_sepa_iban_accepted_and_damage_judged_like_schwifty(iban: str, data: st.DataObject) -> None:
+    parsed = Iban.parse(iban)
+    assert parsed.value == iban
+    assert schwifty_accepts_iban(iban)
+    assert not re.search(r"[0-9]{4}", repr(parsed))
     position = data.draw(st.integers(0, len(iban) - 1))
     char = data.draw(st.sampled_from([c for c in ALNUM if c != iban[position]]))
     changed = replace_at(iban, position, char)
     assert we_accept_iban(changed) is schwifty_accepts_iban(changed)
-
-
-@given(sepa_ibans(), st.integers(-3, 3).filter(bool))
-def test_sepa_iban_wrong_length_is_rejected_by_both(iban: str, delta: int) -> None:
-    changed = iban + "0" * delta if delta > 0 else iban[:delta]
-    assert not we_accept_iban(changed)
-    assert not schwifty_accepts_iban(changed)
+    # A character too many or too few never passes either.
+    for wrong_length in (
+        iban[:position] + iban[position + 1 :],
+        iban[:position] + char + iban[position:],
+    ):
+        assert not we_accept_iban(wrong_length)
+        assert not schwifty_accepts_iban(wrong_length)
 
 
 @pytest.mark.parametrize("country", sorted(IBAN_LENGTHS))
@@ -518,6 +530,23 @@ def test_iban_lengths_agree_with_schwifty_registry(country: str) -> None:
     spec = schwifty_registry.get_iban_spec(country)
     assert IBAN_LENGTHS[country] == spec.iban_length
     assert spec.in_sepa_zone
+
+
+@pytest.mark.parametrize("country", sorted(IBAN_LENGTHS))
+def test_iban_bban_structure_agrees_with_schwifty(country: str) -> None:
+    """A character of the wrong kind anywhere in the BBAN (a letter where the registry wants
+    a digit, a digit where it wants a letter) is refused even with correct check digits."""
+    spec = schwifty_registry.get_iban_spec(country)
+    kinds = "".join(kind * int(n) for n, kind in re.findall(r"(\d+)!([nac])", spec.bban_spec))
+    good = "".join({"n": "1", "a": "B", "c": "C"}[kind] for kind in kinds)
+    for position, kind in enumerate(kinds):
+        if kind == "c":
+            continue
+        bban = replace_at(good, position, "X" if kind == "n" else "7")
+        iban = country + iban_check_digits(country, bban) + bban
+        assert not schwifty_accepts_iban(iban), (country, position)
+        with pytest.raises(InvalidIdentifier, match="BBAN"):
+            Iban.parse(iban)
 
 
 @pytest.mark.parametrize("country", sorted(IBAN_LENGTHS))
@@ -656,6 +685,8 @@ def test_birth_date_any_eight_digits_round_trip(year: int, month: int, day: int)
     assert birth_date.value == text
     assert str(birth_date) == text
     assert birth_date.is_lunar is not calendar_date(year, month, day)
+    assert text not in repr(birth_date)
+    assert not re.search(r"[0-9]{2}", repr(birth_date))
 
 
 @pytest.mark.parametrize(
@@ -709,9 +740,7 @@ def test_birth_date_malformed_is_rejected(raw: str) -> None:
 @example("1980010\u0661")
 def test_birth_date_accepts_exactly_eight_ascii_digits(raw: str) -> None:
     text = raw.strip()
-    expected = (
-        re.fullmatch(r"[0-9]{8}", text) is not None and 1850 <= int(text[:4]) <= 2199
-    )
+    expected = re.fullmatch(r"[0-9]{8}", text) is not None and 1850 <= int(text[:4]) <= 2199
     try:
         BirthDateOnCard.parse(raw)
     except InvalidIdentifier:
@@ -767,56 +796,44 @@ def damaged(draw: st.DrawFn, valid: st.SearchStrategy[str]) -> str:
     return text[:position] + text[position + 1 :]
 
 
-@pytest.mark.parametrize("name", sorted(PARSERS))
-@given(data=st.data())
-def test_error_names_the_field_and_never_the_value(name: str, data: st.DataObject) -> None:
-    parser, valid = PARSERS[name]
-    raw = data.draw(damaged(valid))
-    # The raw value is long enough (or a single digit, for the birth rank) that finding it
-    # in a message means the message leaks it; messages never hold 5 consecutive digits.
-    field = f"the_{name}_field"
+def rejection(parser: Parser, raw: str, field: str) -> InvalidIdentifier | None:
     try:
         parser(raw, field=field)
     except InvalidIdentifier as error:
-        message = str(error)
-        assert error.field == field
-        assert error.message == message
-        assert message.startswith(field)
-        assert isinstance(error, InvalidInput)
-        # No chained exception carries the value into a traceback either.
-        assert error.__cause__ is None
-        assert error.__context__ is None
-        value_free = message.replace(field, "")
-        for form in {raw, raw.strip(), re.sub(r"[\s.\-]", "", raw).upper()}:
-            if len(form) >= 5:
-                assert form not in value_free
-        assert not re.search(r"[0-9]{5}", value_free)
-    except Exception as error:  # any other exception type is a bug
-        pytest.fail(f"{name} raised {type(error).__name__} instead of InvalidIdentifier")
+        return error
+    return None
 
 
-@given(valid_nirs())
-def test_nir_repr_never_shows_the_value(nir: str) -> None:
-    parsed = Nir.parse(nir)
-    for shown in (repr(parsed), f"{parsed!r}", repr([parsed]), repr({"nir": parsed})):
-        assert nir not in shown
-        assert not re.search(r"[0-9]{4}", shown)
+@settings(max_examples=200)
+@given(name=st.sampled_from(sorted(PARSERS)), data=st.data())
+def test_error_names_the_field_and_never_the_value(name: str, data: st.DataObject) -> None:
+    parser, valid = PARSERS[name]
+    raw = data.draw(damaged(valid))
+    field = f"the_{name}_field"
+    error = rejection(parser, raw, field)  # any other exception fails the test
+    if error is None:
+        return  # the damage happened to leave a valid value
+    message = str(error)
+    assert error.field == field
+    assert error.message == message
+    assert message.startswith(field)
+    assert isinstance(error, InvalidInput)
+    # No chained exception carries the value into a traceback either.
+    assert error.__cause__ is None
+    assert error.__context__ is None
+    # Messages hold no 5 consecutive digits of their own, so a form of the value that long
+    # found in one is a leak (a 1-character birth rank cannot be told apart, hence >= 5).
+    value_free = message.replace(field, "")
+    for form in {raw, raw.strip(), re.sub(r"[\s.\-]", "", raw).upper()}:
+        if len(form) >= 5:
+            assert form not in value_free
+    assert not re.search(r"[0-9]{5}", value_free)
 
 
-@given(sepa_ibans())
-def test_iban_repr_never_shows_the_value(iban: str) -> None:
-    parsed = Iban.parse(iban)
-    assert iban not in repr(parsed)
-    assert iban[4:] not in repr(parsed)
-    assert not re.search(r"[0-9]{4}", repr(parsed))
-
-
-@given(st.integers(1850, 2199), digit_strings(4))
-def test_birth_date_repr_never_shows_the_value(year: int, rest: str) -> None:
-    text = f"{year}{rest}"
-    parsed = BirthDateOnCard.parse(text)
-    assert text not in repr(parsed)
-    assert str(year) not in repr(parsed)
+def test_reprs_are_redacted() -> None:
+    assert repr(Nir.parse("295109912611193")) == "Nir(<redacted>)"
+    assert repr(Iban.parse("FR1420041010050500013M02606")) == "Iban(<redacted>)"
+    assert repr(BirthDateOnCard.parse("19800000")) == "BirthDateOnCard(<redacted>)"
 
 
 # --- The kernel stays free of third-party imports --------------------------------------
@@ -837,7 +854,8 @@ def test_identifiers_module_imports_only_the_standard_library() -> None:
             imported.add(node.module.split(".")[0])
     assert imported <= set(sys.stdlib_module_names) | {"__future__", "rempart"}
     assert not any(
-        isinstance(node, ast.ImportFrom) and (node.module or "").startswith("rempart.")
+        isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith("rempart.")
         and not (node.module or "").startswith("rempart.kernel")
         for node in ast.walk(tree)
     )

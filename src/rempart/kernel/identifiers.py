@@ -262,9 +262,7 @@ def iban_check_digits(country: str, bban: str) -> str:
     return f"{98 - _iban_mod97(country + '00' + bban):02d}"
 
 
-_RIB_LETTERS = str.maketrans(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678912345678923456789"
-)
+_RIB_LETTERS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678912345678923456789")
 
 
 def rib_key(bank: str, branch: str, account: str) -> str:
@@ -288,12 +286,16 @@ class Iban:
     def parse(cls, raw: str, *, field: str = "iban") -> Iban:
         text = _compact(raw)
         if not _IBAN_SHAPE.fullmatch(text):
-            raise InvalidIdentifier(f"{field} must be a country code, 2 digits and the BBAN", field=field)
+            raise InvalidIdentifier(
+                f"{field} must be a country code, 2 digits and the BBAN", field=field
+            )
         expected = IBAN_LENGTHS.get(text[:2])
         if expected is None:
             raise InvalidIdentifier(f"{field} country is outside the SEPA area", field=field)
         if len(text) != expected:
-            raise InvalidIdentifier(f"{field} must be {expected} characters for its country", field=field)
+            raise InvalidIdentifier(
+                f"{field} must be {expected} characters for its country", field=field
+            )
         if not _BBAN_PATTERNS[text[:2]].fullmatch(text[4:]):
             raise InvalidIdentifier(
                 f"{field} account part (BBAN) has the wrong structure for its country",
@@ -302,11 +304,15 @@ class Iban:
         # Comparing with the computed digits, not testing "mod 97 == 1": the latter also
         # passes the aliases 00, 01 and 99, which ISO 13616 never issues.
         if iban_check_digits(text[:2], text[4:]) != text[2:4]:
-            raise InvalidIdentifier(f"{field} check digits do not match (ISO 7064 mod 97)", field=field)
+            raise InvalidIdentifier(
+                f"{field} check digits do not match (ISO 7064 mod 97)", field=field
+            )
         if text[:2] in _FR_LIKE:
             bban = text[4:]
             if rib_key(bban[:5], bban[5:10], bban[10:21]) != bban[21:23]:
-                raise InvalidIdentifier(f"{field} national key (clé RIB) does not match", field=field)
+                raise InvalidIdentifier(
+                    f"{field} national key (clé RIB) does not match", field=field
+                )
         return cls(text)
 
     def __repr__(self) -> str:

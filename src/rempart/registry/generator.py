@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from array import array
 from bisect import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -144,9 +145,10 @@ LAST_NAMES: tuple[str, ...] = (
 # --- Places -----------------------------------------------------------------------------
 
 # Metropolitan departments (NIR and FINESS codes), the most populous listed twice.
-_METRO_DEPARTMENTS: tuple[str, ...] = tuple(
-    f"{n:02d}" for n in range(1, 96) if n != 20
-) + ("75", "13", "59", "69", "92", "93", "33", "94", "31", "44", "62", "78", "77", "91", "06")
+_METRO_DEPARTMENTS: tuple[str, ...] = (
+    *(f"{n:02d}" for n in range(1, 96) if n != 20),
+    "75", "13", "59", "69", "92", "93", "33", "94", "31", "44", "62", "78", "77", "91", "06",
+)
 _CORSICA = ("2A", "2B")
 _OVERSEAS: tuple[str, ...] = ("971", "971", "972", "972", "973", "974", "974", "974", "975", "976")
 # INSEE country codes after the 99 of people born abroad.
@@ -178,10 +180,12 @@ _TOWNS: tuple[tuple[str, str, str], ...] = (
     ("24", "24000", "Périgueux"), ("12", "12000", "Rodez"), ("46", "46000", "Cahors"),
     ("03", "03100", "Montluçon"), ("15", "15000", "Aurillac"), ("48", "48000", "Mende"),
     ("23", "23000", "Guéret"), ("05", "05000", "Gap"), ("09", "09000", "Foix"),
-    ("56", "56100", "Lorient"), ("22", "22000", "Saint-Brieuc"), ("85", "85000", "La Roche-sur-Yon"),
+    ("56", "56100", "Lorient"), ("22", "22000", "Saint-Brieuc"),
+    ("85", "85000", "La Roche-sur-Yon"),
     ("2A", "20000", "Ajaccio"), ("2B", "20200", "Bastia"), ("971", "97110", "Pointe-à-Pitre"),
     ("972", "97200", "Fort-de-France"), ("973", "97300", "Cayenne"),
-    ("974", "97400", "Saint-Denis"), ("974", "97410", "Saint-Pierre"), ("976", "97600", "Mamoudzou"),
+    ("974", "97400", "Saint-Denis"), ("974", "97410", "Saint-Pierre"),
+    ("976", "97600", "Mamoudzou"),
 )
 
 _STREETS: tuple[str, ...] = (
@@ -242,8 +246,15 @@ def _slug(text: str) -> str:
     return "-".join(words)
 
 
-def _percent(category: CareCategory, rate_bp: int, **extra: int) -> GuaranteeLine:
-    return GuaranteeLine(category, RuleKind.PERCENT_OF_BR, rate_bp=rate_bp, **extra)
+def _percent(category: CareCategory, rate_bp: int) -> GuaranteeLine:
+    return GuaranteeLine(category, RuleKind.PERCENT_OF_BR, rate_bp=rate_bp)
+
+
+def _of_tm(category: CareCategory, renewal_months: int | None = None) -> GuaranteeLine:
+    """The whole ticket modérateur (100% TM)."""
+    return GuaranteeLine(
+        category, RuleKind.PERCENT_OF_TM, rate_bp=10_000, renewal_months=renewal_months
+    )
 
 
 def _contract(rng: random.Random, code: str, label: str, level: int, responsible: bool) -> Contract:
@@ -255,7 +266,9 @@ def _contract(rng: random.Random, code: str, label: str, level: int, responsible
         _percent(CareCategory.LABORATORY, min(rate, 15_000)),
         _percent(CareCategory.RADIOLOGY, min(rate, 20_000)),
         _percent(CareCategory.HOSPITAL_STAY, rate),
-        GuaranteeLine(CareCategory.HOSPITAL_DAILY_CHARGE, RuleKind.FIXED_PER_ACT, amount_cents=2_000),
+        GuaranteeLine(
+            CareCategory.HOSPITAL_DAILY_CHARGE, RuleKind.FIXED_PER_ACT, amount_cents=2_000
+        ),
         _percent(CareCategory.PHARMACY_100, 10_000),
         _percent(CareCategory.PHARMACY_65, 10_000 if level < 200 else 15_000),
     ]
@@ -263,23 +276,22 @@ def _contract(rng: random.Random, code: str, label: str, level: int, responsible
     if excess <= 0:
         lines.append(GuaranteeLine(CareCategory.EXCESS_FEES, RuleKind.EXCLUDED))
     else:  # a responsible contract caps excess fees of non-OPTAM doctors at 100% BR
-        lines.append(_percent(CareCategory.EXCESS_FEES, min(excess, 10_000) if responsible else excess))
+        capped = min(excess, 10_000) if responsible else excess
+        lines.append(_percent(CareCategory.EXCESS_FEES, capped))
     # 30% and 15% drugs are optional for a responsible contract.
     if rng.random() < 0.5:
         lines.append(_percent(CareCategory.PHARMACY_30, 10_000))
     else:
-        lines.append(GuaranteeLine(CareCategory.PHARMACY_30, RuleKind.PERCENT_OF_TM, rate_bp=10_000))
+        lines.append(_of_tm(CareCategory.PHARMACY_30))
     if responsible and level <= 150 and rng.random() < 0.6:
         lines.append(GuaranteeLine(CareCategory.PHARMACY_15, RuleKind.EXCLUDED))
     else:
-        lines.append(GuaranteeLine(CareCategory.PHARMACY_15, RuleKind.PERCENT_OF_TM, rate_bp=10_000))
+        lines.append(_of_tm(CareCategory.PHARMACY_15))
     # 100% Santé baskets: the whole remainder within the price limits, every 2 (4) years.
     lines += [
-        GuaranteeLine(CareCategory.OPTICAL_100_SANTE, RuleKind.PERCENT_OF_TM, rate_bp=10_000,
-                      renewal_months=24),
-        GuaranteeLine(CareCategory.DENTAL_100_SANTE, RuleKind.PERCENT_OF_TM, rate_bp=10_000),
-        GuaranteeLine(CareCategory.HEARING_100_SANTE, RuleKind.PERCENT_OF_TM, rate_bp=10_000,
-                      renewal_months=48),
+        _of_tm(CareCategory.OPTICAL_100_SANTE, renewal_months=24),
+        _of_tm(CareCategory.DENTAL_100_SANTE),
+        _of_tm(CareCategory.HEARING_100_SANTE, renewal_months=48),
     ]
     optical = {100: 10_000, 125: 15_000, 150: 20_000, 200: 30_000, 250: 40_000, 300: 50_000}[level]
     if not responsible:
@@ -511,12 +523,72 @@ P_ABROAD_ADULT = 0.05
 P_ABROAD_CHILD = 0.01
 P_LUNAR_IF_ABROAD = 0.15  # adults born abroad whose civil record is incomplete
 P_CHILD_WITHOUT_NIR = 0.45  # among children under 16
+P_HOME_DEPARTMENT = 0.6  # a spouse or child born in the insured's department
 # Children per family, cumulative: 0, 1, 2, 3, 4.
 _CHILDREN_CUMULATIVE = (0.55, 0.73, 0.90, 0.97, 1.0)
 
 _DAYS_PER_YEAR = 365.2425
+_YEARS_16, _YEARS_18, _YEARS_20 = (int(n * _DAYS_PER_YEAR) for n in (16, 18, 20))
+_YEARS_25, _YEARS_45 = (int(n * _DAYS_PER_YEAR) for n in (25, 45))
 _THREE_DIGITS: tuple[str, ...] = tuple(f"{n:03d}" for n in range(1000))
 _CACHE_LIMIT = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """A place of birth as the NIR writes it: department (or 99 + country) and communes."""
+
+    prefix: str
+    communes: tuple[str, ...]  # ("",) abroad, where the country code takes the commune's place
+
+    @property
+    def capacity(self) -> int:
+        return len(self.communes) * _ORDER_PAIRS
+
+
+# Order numbers are handed out in pairs (1, 2), (3, 4) ... (997, 998): a person takes one
+# and the other stays free for a twin, so every NIR of the stream is distinct.
+_ORDER_PAIRS = 499
+_SLOT_MULTIPLIER = 1_000_003  # a prime above every capacity: a bijection modulo each
+
+
+def _places() -> tuple[tuple[_Place, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...],
+                       tuple[int, ...]]:
+    """Every place, and the indexes of metropolitan (weighted), Corsican, overseas and foreign
+    ones."""
+    places: list[_Place] = []
+    metro: list[int] = []
+    for department in dict.fromkeys(_METRO_DEPARTMENTS):
+        first, count = (101, 20) if department == "75" else (1, 600)  # Paris: arrondissements
+        places.append(_Place(department, _THREE_DIGITS[first:first + count]))
+    index = {p.prefix: i for i, p in enumerate(places)}
+    metro = [index[d] for d in _METRO_DEPARTMENTS]
+    corsica = []
+    for department in _CORSICA:
+        corsica.append(len(places))
+        places.append(_Place(department, _THREE_DIGITS[1:367]))
+    overseas_communes = {"971": 34, "972": 34, "973": 22, "974": 24, "975": 2, "976": 17}
+    overseas_index: dict[str, int] = {}
+    for department, count in overseas_communes.items():
+        overseas_index[department] = len(places)
+        places.append(_Place(department, tuple(c[1:] for c in _THREE_DIGITS[1:count + 1])))
+    abroad_index: dict[str, int] = {}
+    for country in dict.fromkeys(_COUNTRIES):
+        abroad_index[country] = len(places)
+        places.append(_Place("99" + country, ("",)))
+    return (
+        tuple(places), tuple(metro), tuple(corsica),
+        tuple(overseas_index[d] for d in _OVERSEAS), tuple(abroad_index[c] for c in _COUNTRIES),
+    )
+
+
+_PLACES, _METRO_PLACES, _CORSICA_PLACES, _OVERSEAS_PLACES, _ABROAD_PLACES = _places()
+# NIR month codes in the order of their index: 01-12, then the unknown-month codes.
+_MONTH_INDEX: dict[str, int] = {
+    code: i
+    for i, code in enumerate([*(f"{m:02d}" for m in range(1, 13)), *sorted(set(_UNKNOWN_MONTHS))])
+}
+_SEX_DIGITS = ("1", "2", "7", "8")  # male, female, provisional male, provisional female
 
 
 class _MemberNumbers:
@@ -558,7 +630,11 @@ def _month_starts(today: date, before: int, after: int) -> dict[int, date]:
 def generate_statements(
     *, france: SyntheticFrance, seed: int, beneficiaries: int, today: date
 ) -> Iterator[BeneficiaryStatement]:
-    """Exactly `beneficiaries` statements, family by family, in constant memory."""
+    """Exactly `beneficiaries` statements, family by family, in constant memory.
+
+    A generator: nothing is computed before the first `next()`, and nothing is kept but
+    bounded caches and per-bucket counters (about 5 MB whatever the size).
+    """
     if beneficiaries < 0:
         raise ValueError("beneficiaries cannot be negative")
     if not france.insurers or any(not i.contracts for i in france.insurers):
@@ -566,7 +642,7 @@ def generate_statements(
     return _statements(france, seed, beneficiaries, today)
 
 
-def _statements(  # noqa: PLR0915 - one hot loop, kept flat on purpose for speed
+def _statements(
     france: SyntheticFrance, seed: int, beneficiaries: int, today: date
 ) -> Iterator[BeneficiaryStatement]:
     rng = random.Random(f"rempart-statements:{seed}")
@@ -576,6 +652,7 @@ def _statements(  # noqa: PLR0915 - one hot loop, kept flat on purpose for speed
     insurers = france.insurers
     insurer_cumulative = list(accumulate(1.0 / (i + 1) ** 0.8 for i in range(len(insurers))))
     insurer_total = insurer_cumulative[-1]
+    last_insurer = len(insurers) - 1
     amc_numbers = [i.amc_number for i in insurers]
     members = [_MemberNumbers(i.amc_number) for i in insurers]
     contract_codes = [[c.code for c in i.contracts] for i in insurers]
@@ -592,7 +669,6 @@ def _statements(  # noqa: PLR0915 - one hot loop, kept flat on purpose for speed
     def month_end(k: int) -> date:  # last day of the month k months ago (k >= 1)
         return month_start[k - 1] - timedelta(days=1)
 
-    birth_strings: dict[int, str] = {}
     rights_cache: dict[tuple[date, date | None, RightsStatus], RightsPeriod] = {}
 
     def period(start: date, end: date | None, status: RightsStatus) -> RightsPeriod:
@@ -604,47 +680,67 @@ def _statements(  # noqa: PLR0915 - one hot loop, kept flat on purpose for speed
             found = rights_cache[key] = RightsPeriod(start, end, status)
         return found
 
+    # NIR buckets: (sex digit, year, month code, place); each counts the slots it handed out.
+    n_places = len(_PLACES)
+    n_months = len(_MONTH_INDEX)
+    counts = array("I", bytes(4 * len(_SEX_DIGITS) * 100 * n_months * n_places))
+    prefixes = [p.prefix for p in _PLACES]
+    communes = [p.communes for p in _PLACES]
+    capacities = [p.capacity for p in _PLACES]
+    month_index = _MONTH_INDEX
+    sex_stride = 100 * n_months
+    multiplier = _SLOT_MULTIPLIER
+    # (date as on card, year * n_months + month index), by ordinal
+    births: dict[int, tuple[str, int]] = {}
+
     males, females, last_names = MALE_FIRST_NAMES, FEMALE_FIRST_NAMES, LAST_NAMES
     n_males, n_females, n_last = len(males), len(females), len(last_names)
-    metro, n_metro = _METRO_DEPARTMENTS, len(_METRO_DEPARTMENTS)
-    n_overseas, n_countries = len(_OVERSEAS), len(_COUNTRIES)
+    metro, n_metro = _METRO_PLACES, len(_METRO_PLACES)
+    overseas, n_overseas = _OVERSEAS_PLACES, len(_OVERSEAS_PLACES)
+    abroad, n_abroad = _ABROAD_PLACES, len(_ABROAD_PLACES)
+    corsica = _CORSICA_PLACES
+    first_abroad = min(abroad)
     unknown_months, n_unknown = _UNKNOWN_MONTHS, len(_UNKNOWN_MONTHS)
+    three, sexes = _THREE_DIGITS, _SEX_DIGITS
     open_status, suspended_status = RightsStatus.OPEN, RightsStatus.SUSPENDED
-    insured_rel, spouse_rel, child_rel = Relationship.INSURED, Relationship.SPOUSE, Relationship.CHILD
-    three = _THREE_DIGITS
-    p_lunar_cut = P_PROVISIONAL
-    p_corsica_cut = p_lunar_cut + P_CORSICA
+    insured_rel, spouse_rel = Relationship.INSURED, Relationship.SPOUSE
+    child_rel = Relationship.CHILD
+    p_provisional_cut = P_PROVISIONAL
+    p_corsica_cut = p_provisional_cut + P_CORSICA
     p_overseas_cut = p_corsica_cut + P_OVERSEAS
 
+    def birth(ordinal: int) -> tuple[str, int]:
+        found = births.get(ordinal)
+        if found is None:
+            text = date.fromordinal(ordinal).isoformat().replace("-", "")
+            found = births[ordinal] = (text, int(text[2:4]) * n_months + int(text[4:6]) - 1)
+        return found
+
     def person(
-        female: bool, ordinal: int, abroad_rate: float, lunar_allowed: bool,
-        home_department: str | None,
-    ) -> tuple[str, str]:
-        """(birth date as on card, NIR) of one person born on `ordinal`."""
-        text = birth_strings.get(ordinal)
-        if text is None:
-            text = birth_strings[ordinal] = date.fromordinal(ordinal).isoformat().replace("-", "")
-        nir_month = text[4:6]
+        female: bool, ordinal: int, abroad_rate: float, lunar_allowed: bool, home: int | None
+    ) -> tuple[str, str, int]:
+        """(birth date as on card, NIR, place) of one person born on `ordinal`."""
+        text, birth_key = births.get(ordinal) or birth(ordinal)
         u = r()
-        sex = "2" if female else "1"
-        if u < p_lunar_cut:  # provisional number, abroad-born
-            sex = "8" if female else "7"
-            place = "99" + _COUNTRIES[int(r() * n_countries)]
-            abroad = True
+        sex = 1 if female else 0
+        born_abroad = False
+        if u < p_provisional_cut:  # provisional number, abroad-born
+            sex += 2
+            place = abroad[int(r() * n_abroad)]
+            born_abroad = True
         elif u < p_corsica_cut:
-            place = _CORSICA[int(r() * 2)] + three[int(r() * 366) + 1]
-            abroad = False
+            place = corsica[int(r() * 2)]
         elif u < p_overseas_cut:
-            place = _OVERSEAS[int(r() * n_overseas)] + three[int(r() * 34) + 1][1:]
-            abroad = False
+            place = overseas[int(r() * n_overseas)]
         elif u < p_overseas_cut + abroad_rate:
-            place = "99" + _COUNTRIES[int(r() * n_countries)]
-            abroad = True
+            place = abroad[int(r() * n_abroad)]
+            born_abroad = True
+        elif home is not None and r() < P_HOME_DEPARTMENT:
+            place = home
         else:
-            department = home_department if home_department and r() < 0.6 else metro[int(r() * n_metro)]
-            place = department + three[int(r() * 600) + 1]
-            abroad = False
-        if abroad and lunar_allowed and r() < P_LUNAR_IF_ABROAD:
+            place = metro[int(r() * n_metro)]
+        nir_month = text[4:6]
+        if born_abroad and lunar_allowed and r() < P_LUNAR_IF_ABROAD:
             v = r()
             if v < 0.6:  # neither month nor day known
                 text = text[:4] + "0000"
@@ -654,15 +750,27 @@ def _statements(  # noqa: PLR0915 - one hot loop, kept flat on purpose for speed
             else:  # month unknown
                 text = text[:4] + "00" + text[6:]
                 nir_month = unknown_months[int(r() * n_unknown)]
-        first13 = f"{sex}{text[2:4]}{nir_month}{place}{three[int(r() * 999) + 1]}"
-        return text, first13 + nir_key(first13)
+            birth_key = int(text[2:4]) * n_months + month_index[nir_month]
+        while True:
+            bucket = (sex * sex_stride + birth_key) * n_places + place
+            used_slots = counts[bucket]
+            if used_slots < capacities[place]:
+                break
+            place = metro[int(r() * n_metro)]  # bucket full: born somewhere else
+        counts[bucket] = used_slots + 1
+        commune, pair = divmod((used_slots * multiplier + bucket) % capacities[place], _ORDER_PAIRS)
+        order = 2 * pair + (2 if r() < 0.5 else 1)
+        first13 = (
+            f"{sexes[sex]}{text[2:4]}{nir_month}"
+            f"{prefixes[place]}{communes[place][commune]}{three[order]}"
+        )
+        return text, first13 + nir_key(first13), place
 
     produced = 0
     while produced < beneficiaries:
         # --- the member's contract ---------------------------------------------------
         i = bisect(insurer_cumulative, r() * insurer_total)
-        if i >= len(insurers):
-            i = len(insurers) - 1
+        i = min(i, last_insurer)
         amc = amc_numbers[i]
         member_number = members[i].next()
         codes = contract_codes[i]
@@ -688,8 +796,9 @@ def _statements(  # noqa: PLR0915 - one hot loop, kept flat on purpose for speed
         elif u < P_CLOSED + P_FUTURE + P_SUSPENDED + P_GAP:
             first_end = 14 + int(r() * 30)
             gap = 2 + int(r() * 11)  # the second starts at least a full month later
+            older_start = month_start[first_end + 6 + int(r() * 60)]
             rights = (
-                period(month_start[first_end + 6 + int(r() * 60)], month_end(first_end), open_status),
+                period(older_start, month_end(first_end), open_status),
                 period(month_start[first_end - gap], None, open_status),
             )
         else:
@@ -706,8 +815,10 @@ def _statements(  # noqa: PLR0915 - one hot loop, kept flat on purpose for speed
         age = 25 + r() * 25 if twins else 18 + 77 * r() ** 1.3
         insured_ordinal = today_ordinal - int(age * _DAYS_PER_YEAR)
         insured_female = r() < 0.52
-        insured_birth, insured_nir = person(insured_female, insured_ordinal, P_ABROAD_ADULT, True, None)
-        home = insured_nir[5:7] if insured_nir[5:7] not in ("97", "99") else None
+        insured_birth, insured_nir, place = person(
+            insured_female, insured_ordinal, P_ABROAD_ADULT, True, None
+        )
+        home = place if place < first_abroad else None  # abroad has no department to share
         family_name = last_names[int(r() * n_last)]
         first = females[int(r() * n_females)] if insured_female else males[int(r() * n_males)]
         used = {insured_birth}
@@ -723,11 +834,13 @@ def _statements(  # noqa: PLR0915 - one hot loop, kept flat on purpose for speed
         if r() < P_SPOUSE:
             spouse_female = (not insured_female) if r() < 0.96 else insured_female
             spouse_ordinal = insured_ordinal + int((r() * 12 - 6) * _DAYS_PER_YEAR)
-            spouse_ordinal = min(spouse_ordinal, today_ordinal - int(18 * _DAYS_PER_YEAR))
-            spouse_birth, spouse_nir = person(spouse_female, spouse_ordinal, P_ABROAD_ADULT, True, home)
-            while spouse_birth in used:
+            spouse_ordinal = min(spouse_ordinal, today_ordinal - _YEARS_18)
+            spouse_birth = insured_birth
+            while spouse_birth in used:  # the same day, or both lunar the same year
+                spouse_birth, spouse_nir, _ = person(
+                    spouse_female, spouse_ordinal, P_ABROAD_ADULT, True, home
+                )
                 spouse_ordinal -= 1
-                spouse_birth, spouse_nir = person(spouse_female, spouse_ordinal, P_ABROAD_ADULT, True, home)
             used.add(spouse_birth)
             spouse_name = family_name if r() < 0.55 else last_names[int(r() * n_last)]
             first = females[int(r() * n_females)] if spouse_female else males[int(r() * n_males)]
@@ -744,55 +857,62 @@ def _statements(  # noqa: PLR0915 - one hot loop, kept flat on purpose for speed
         children = 0
         while v > _CHILDREN_CUMULATIVE[children]:
             children += 1
-        lowest = max(insured_ordinal + int(20 * _DAYS_PER_YEAR), today_ordinal - int(25 * _DAYS_PER_YEAR))
-        highest = min(insured_ordinal + int(45 * _DAYS_PER_YEAR), latest_birth)
         if twins:
             children = max(children, 2)
+        # children born when the insured was 20 to 45, and dependants up to 25
+        lowest = max(insured_ordinal + _YEARS_20, today_ordinal - _YEARS_25)
+        highest = min(insured_ordinal + _YEARS_45, latest_birth)
         if lowest > highest:
             continue
-        first_start = rights[0].start
+        first_start = rights[0].start.toordinal()
+        # most children bear the insured's name, some the other parent's
+        child_name = family_name if r() < 0.9 else last_names[int(r() * n_last)]
         twin_left = 2 if twins else 0
         child_ordinal = lowest
         child_birth = ""
         child_female = False
         child_nir: str | None = None
-        twin_nir = ""
+        first = ""
         for _ in range(children):
-            if twin_left == 1:  # the second twin: same birth date and sex, rank 2
+            if twin_left == 1:  # the second twin: same birth date, sex and place, rank 2
                 rank = 2
-                order = int(twin_nir[10:13]) % 999 + 1
                 if child_nir is not None:
-                    first13 = twin_nir[:10] + _THREE_DIGITS[order]
+                    order = int(child_nir[10:13])
+                    first13 = child_nir[:10] + three[order + 1 if order % 2 else order - 1]
                     child_nir = first13 + nir_key(first13)
+                twin_name, names = first, (females if child_female else males)
+                while first == twin_name:
+                    first = names[int(r() * len(names))]
                 twin_left = 0
             else:
                 rank = 1
                 child_ordinal = lowest + int(r() * (highest - lowest + 1))
-                child_female = r() < 0.49
-                child_birth, nir = person(child_female, child_ordinal, P_ABROAD_CHILD, False, home)
                 tries = 0
+                child_birth = (births.get(child_ordinal) or birth(child_ordinal))[0]
                 while child_birth in used and tries < 20:
                     child_ordinal = lowest + int(r() * (highest - lowest + 1))
-                    child_birth, nir = person(child_female, child_ordinal, P_ABROAD_CHILD, False, home)
+                    child_birth = (births.get(child_ordinal) or birth(child_ordinal))[0]
                     tries += 1
                 if child_birth in used:
                     break  # a very short window with every day taken: fewer children
                 used.add(child_birth)
-                young = today_ordinal - child_ordinal < 16 * _DAYS_PER_YEAR
-                child_nir = None if young and r() < P_CHILD_WITHOUT_NIR else nir
-                twin_nir = nir
+                child_female = r() < 0.49
+                young = today_ordinal - child_ordinal < _YEARS_16
+                if young and r() < P_CHILD_WITHOUT_NIR:
+                    child_nir = None
+                else:
+                    child_nir = person(child_female, child_ordinal, P_ABROAD_CHILD, False, home)[1]
+                first = females[int(r() * n_females)] if child_female else males[int(r() * n_males)]
                 if twin_left == 2:
                     twin_left = 1
             child_rights = rights
-            if child_ordinal > first_start.toordinal():  # no rights before birth
+            if child_ordinal > first_start:  # no rights before birth
                 born = date.fromordinal(child_ordinal)
                 child_rights = tuple(
                     period(max(p.start, born), p.end, p.status)
                     for p in rights
                     if p.end is None or p.end >= born
                 )
-            child_name = family_name if r() < 0.93 else last_names[int(r() * n_last)]
-            first = females[int(r() * n_females)] if child_female else males[int(r() * n_males)]
             yield BeneficiaryStatement(
                 amc, member_number, contract_code, agreement, insured_nir, child_nir,
                 child_birth, rank, child_rel, child_name, first, child_rights, today,

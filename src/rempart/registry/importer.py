@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from rempart.db.bulk import insert_many, update_many
 from rempart.kernel.ids import new_id
 from rempart.registry.domain import BeneficiaryStatement, InsurerStatus
 from rempart.registry.models import (
@@ -135,14 +136,17 @@ def apply_batch(
         return outcome
 
     # Indexes under every live version, so rows not yet re-keyed by a rotation are found.
-    card_lookup: dict[bytes, int] = {}
-    member_lookup: dict[bytes, int] = {}
-    for position, (_, statement, _, _) in enumerate(accepted):
-        for index in vault.blind_indexes(CARD, statement_card_key(statement)):
-            card_lookup.setdefault(index, position)
+    # Keyed by the card (member) key itself, not by the line's position: a beneficiary
+    # stated twice in a batch must find its row from either line.
+    card_lookup: dict[bytes, bytes] = {}
+    member_lookup: dict[bytes, bytes] = {}
+    for _, statement, _, _ in accepted:
+        card = statement_card_key(statement)
+        for index in vault.blind_indexes(CARD, card):
+            card_lookup[index] = card
         key = member_key(amc_number=statement.amc_number, member_number=statement.member_number)
         for index in vault.blind_indexes(MEMBER, key):
-            member_lookup.setdefault(index, position)
+            member_lookup[index] = key
     b = BeneficiaryRow
     existing_rows = _fetch_by_index(
         session,
@@ -156,22 +160,20 @@ def apply_batch(
             b.last_import_id,
             b.last_import_line,
             b.key_version,
+            b.closed_reason,
         ),
         list(card_lookup),
     )
-    existing_by_position = {card_lookup[index]: row for index, row in existing_rows.items()}
+    existing_by_card = {card_lookup[index]: row for index, row in existing_rows.items()}
     member_rows = _fetch_by_index(
         session,
         MemberRow.member_index,
         (MemberRow.member_index, MemberRow.id),
         list(member_lookup),
     )
-    member_by_key: dict[bytes, uuid.UUID] = {}
-    for index, row in member_rows.items():
-        statement = accepted[member_lookup[index]][1]
-        member_by_key[
-            member_key(amc_number=statement.amc_number, member_number=statement.member_number)
-        ] = row.id
+    member_by_key: dict[bytes, uuid.UUID] = {
+        member_lookup[index]: row.id for index, row in member_rows.items()
+    }
 
     member_inserts: dict[uuid.UUID, dict[str, Any]] = {}
     member_updates: dict[uuid.UUID, dict[str, Any]] = {}
@@ -182,15 +184,16 @@ def apply_batch(
     replaced_periods: list[uuid.UUID] = []
     seen_in_batch: dict[bytes, int] = {}
 
-    for position, (line_no, statement, insurer, contract_id) in enumerate(accepted):
+    for line_no, statement, insurer, contract_id in accepted:
         card = statement_card_key(statement)
         if card in seen_in_batch:
             outcome.rejections.append(_duplicate(line_no, seen_in_batch[card]))
             continue
-        existing = existing_by_position.get(position)
+        existing = existing_by_card.get(card)
         if existing is not None and existing.last_import_id == run_id:
             outcome.rejections.append(_duplicate(line_no, existing.last_import_line))
             continue
+        seen_in_batch[card] = line_no
         if existing is not None and statement.as_of < existing.rights_as_of:
             outcome.rejections.append(
                 LineRejection(
@@ -200,20 +203,31 @@ def apply_batch(
                     "as_of",
                 )
             )
+            # The file does state this beneficiary: a snapshot must not close them as
+            # absent, and a later line for them is a duplicate of this one.
+            markers.append(
+                {
+                    "b_id": existing.id,
+                    "last_import_id": run_id,
+                    "last_import_line": line_no,
+                    "rights_as_of": existing.rights_as_of,
+                }
+            )
             continue
-        seen_in_batch[card] = line_no
         digest = statement_digest(vault, statement)
         if (
             existing is not None
             and existing.statement_digest == digest
             and existing.key_version == vault.active_version
+            # Rights closed since (snapshot) differ from the digest: restating reopens them.
+            and existing.closed_reason is None
         ):
             markers.append(
                 {
                     "b_id": existing.id,
-                    "b_run": run_id,
-                    "b_line": line_no,
-                    "b_as_of": max(statement.as_of, existing.rights_as_of),
+                    "last_import_id": run_id,
+                    "last_import_line": line_no,
+                    "rights_as_of": max(statement.as_of, existing.rights_as_of),
                 }
             )
             outcome.unchanged += 1
@@ -303,38 +317,14 @@ def _write(
     replaced_periods: list[uuid.UUID],
     periods: list[dict[str, Any]],
 ) -> None:
-    # Core executemany: the ORM unit-of-work machinery costs more than the crypto here.
     connection = session.connection()
-    if member_inserts:
-        connection.execute(insert(MemberRow.__table__), list(member_inserts.values()))
-    if member_updates:
-        m = MemberRow.__table__
-        connection.execute(
-            update(m).where(m.c.id == bindparam("m_id")),
-            list(member_updates.values()),
-        )
-    if beneficiary_inserts:
-        connection.execute(insert(BeneficiaryRow.__table__), beneficiary_inserts)
-    b = BeneficiaryRow.__table__
-    if beneficiary_updates:
-        connection.execute(update(b).where(b.c.id == bindparam("b_id")), beneficiary_updates)
-    if markers:
-        connection.execute(
-            update(b)
-            .where(b.c.id == bindparam("b_id"))
-            .values(
-                last_import_id=bindparam("b_run"),
-                last_import_line=bindparam("b_line"),
-                rights_as_of=bindparam("b_as_of"),
-            ),
-            markers,
-        )
+    insert_many(connection, MemberRow.__table__, list(member_inserts.values()))
+    update_many(connection, MemberRow.__table__, list(member_updates.values()), id_key="m_id")
+    insert_many(connection, BeneficiaryRow.__table__, beneficiary_inserts)
+    update_many(connection, BeneficiaryRow.__table__, beneficiary_updates, id_key="b_id")
+    update_many(connection, BeneficiaryRow.__table__, markers, id_key="b_id")
+    periods_table = RightsPeriodRow.__table__
     for start in range(0, len(replaced_periods), _IN_CHUNK):
         chunk = replaced_periods[start : start + _IN_CHUNK]
-        connection.execute(
-            delete(RightsPeriodRow.__table__).where(
-                RightsPeriodRow.__table__.c.beneficiary_id.in_(chunk)
-            )
-        )
-    if periods:
-        connection.execute(insert(RightsPeriodRow.__table__), periods)
+        connection.execute(delete(periods_table).where(periods_table.c.beneficiary_id.in_(chunk)))
+    insert_many(connection, periods_table, periods)

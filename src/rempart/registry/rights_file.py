@@ -81,6 +81,7 @@ _CODE = re.compile(r"^[A-Z0-9_-]{1,20}$")
 _AGREEMENT = re.compile(r"^[A-Z0-9]{1,8}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_FIELD_NAME = re.compile(r"^[a-z_]{1,40}$")
 
 
 class _Reject(Exception):
@@ -93,7 +94,7 @@ def _required(record: dict[str, Any], name: str) -> str:
     value = record.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise _Reject(RejectionCode.MISSING_FIELD, f"{name} is missing", name)
-    if not isinstance(value, str | int):
+    if not isinstance(value, (str, int)):
         raise _Reject(RejectionCode.INVALID_FIELD, f"{name} must be a string", name)
     return str(value).strip()
 
@@ -255,20 +256,25 @@ def read_lines(
     """
     header: list[str] | None = None
     delimiter = ","
+    content = False
     for line_no, raw in enumerate(stream, start=1):
         if file_format == "csv" and header is None:
             header, delimiter = _read_header(raw)
             continue
         if line_no <= skip_through:
+            content = True
             continue
         try:
-            text = raw.decode("utf-8")
+            # A byte-order mark may open a JSON Lines file as it may a CSV header.
+            text = raw.decode("utf-8-sig" if line_no == 1 else "utf-8")
         except UnicodeDecodeError:
+            content = True
             yield line_no, LineRejection(line_no, RejectionCode.ENCODING, "line is not valid UTF-8")
             continue
         text = text.rstrip("\r\n")
         if not text.strip():
             continue
+        content = True
         try:
             if file_format == "csv":
                 assert header is not None
@@ -280,6 +286,8 @@ def read_lines(
             yield line_no, LineRejection(line_no, reject.code, reject.message, reject.field)
     if file_format == "csv" and header is None:
         raise FileFormatError("the CSV file is empty: a header line is required")
+    if file_format != "csv" and not content:
+        raise FileFormatError("the JSON Lines file is empty")
 
 
 def _read_header(raw: bytes) -> tuple[list[str], str]:
@@ -290,13 +298,14 @@ def _read_header(raw: bytes) -> tuple[list[str], str]:
     delimiter = ";" if text.count(";") > text.count(",") else ","
     names = [n.strip().lower() for n in next(csv.reader([text], delimiter=delimiter))]
     missing = [c for c in COLUMNS if c not in names and c not in OPTIONAL]
-    unknown = [n for n in names if n not in COLUMNS]
+    # By position, never by name: a file without its header has data (NIRs) here.
+    unknown = [str(position) for position, n in enumerate(names, start=1) if n not in COLUMNS]
     if missing or unknown or len(set(names)) != len(names):
         details = []
         if missing:
             details.append("missing " + ", ".join(missing))
         if unknown:
-            details.append("unknown " + ", ".join(unknown[:5]))
+            details.append("unknown column at position " + ", ".join(unknown[:5]))
         if len(set(names)) != len(names):
             details.append("a column appears twice")
         raise FileFormatError("the CSV header is not a rights file: " + "; ".join(details))
@@ -324,7 +333,9 @@ def _json_record(text: str) -> dict[str, Any]:
         raise _Reject(RejectionCode.SYNTAX, "line is not a JSON object", None)
     unknown = sorted(set(record) - set(COLUMNS))
     if unknown:
-        raise _Reject(RejectionCode.SYNTAX, "unknown field " + unknown[0][:40], None)
+        # Named only when it looks like a column name: a key could be a value (a NIR).
+        name = unknown[0] if _FIELD_NAME.match(unknown[0]) else "(not shown)"
+        raise _Reject(RejectionCode.SYNTAX, "unknown field " + name, None)
     return record
 
 

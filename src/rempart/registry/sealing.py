@@ -81,11 +81,13 @@ def seal_member(vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID) -> dic
     }
 
 
-def seal_beneficiary(vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID) -> dict[str, Any]:
+def seal_beneficiary(
+    vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID, *, card_index: bytes | None = None
+) -> dict[str, Any]:
     table = BeneficiaryRow.__tablename__
     nir = s.beneficiary_nir
     return {
-        "card_index": vault.blind_index(CARD, statement_card_key(s)),
+        "card_index": card_index or vault.blind_index(CARD, statement_card_key(s)),
         "nir_index": vault.blind_index(NIR, nir.encode()) if nir else None,
         "nir": vault.seal(nir, table=table, column="nir", row_id=row_id) if nir else None,
         "birth_date": vault.seal(s.birth_date, table=table, column="birth_date", row_id=row_id),

@@ -118,6 +118,9 @@ def import_rights_file(
     chosen_format = detect_format(path.name, file_format)
     if not path.is_file():
         raise FileFormatError(f"no such file: {path}")
+    with path.open("rb") as handle:
+        # A bad header or an empty file refuses the whole file before any run is recorded.
+        next(read_lines(handle, chosen_format), None)
     sha256 = file_digest(path)
     effective_as_of = as_of or uow.clock.today()
     with uow:

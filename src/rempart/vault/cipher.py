@@ -7,6 +7,7 @@ to another row, another column or relabelled with another version fails to open.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import uuid
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from rempart.db.types import BLIND_INDEX_BYTES
-from rempart.vault.errors import CiphertextRejected
+from rempart.vault.errors import CiphertextRejected, VaultError
 from rempart.vault.keyring import KeyRing
 
 _FORMAT = 1
@@ -47,19 +48,31 @@ class Vault:
         self.active_version = ring.data.active
         self.versions = tuple(sorted(ring.data.secrets, reverse=True))
         self._aead = {v: AESGCM(derive(s, "aead/fields")) for v, s in ring.data.secrets.items()}
-        self._index_key: Callable[[str, int], bytes] = cache(self._derive_index_key)
+        self._index_mac: Callable[[str, int], hmac.HMAC] = cache(self._keyed_index_mac)
+        self._aad_prefix: Callable[[str, str, int], bytes] = cache(self._associated_prefix)
         pseudonym_secret = ring.pseudonym.secrets[ring.pseudonym.active]
         self.pseudonym_version = ring.pseudonym.active
         self._pseudonym_key = derive(pseudonym_secret, "pseudonym")
 
-    def _derive_index_key(self, purpose: str, version: int) -> bytes:
-        return derive(self.ring.data.secrets[version], f"blind-index/{purpose}")
+    def _keyed_index_mac(self, purpose: str, version: int) -> hmac.HMAC:
+        # Keyed once; each index copies it (cheaper than re-keying per value).
+        key = derive(self._secret(version), f"blind-index/{purpose}")
+        return hmac.new(key, digestmod=hashlib.sha256)
+
+    def _secret(self, version: int) -> bytes:
+        secret = self.ring.data.secrets.get(version)
+        if secret is None:
+            raise VaultError(f"data key version {version} is not in the key ring")
+        return secret
 
     # -- encryption ---------------------------------------------------------------------
 
     @staticmethod
-    def _associated_data(table: str, column: str, row_id: uuid.UUID, version: int) -> bytes:
-        return canonical("rempart-field-v1", table, column, row_id.hex, version)
+    def _associated_prefix(table: str, column: str, version: int) -> bytes:
+        return canonical("rempart-field-v1", table, column, version, "")
+
+    def _associated_data(self, table: str, column: str, row_id: uuid.UUID, version: int) -> bytes:
+        return self._aad_prefix(table, column, version) + row_id.bytes
 
     def seal(
         self,
@@ -71,8 +84,11 @@ class Vault:
         version: int | None = None,
     ) -> bytes:
         version = self.active_version if version is None else version
+        aead = self._aead.get(version)
+        if aead is None:
+            raise VaultError(f"data key version {version} is not in the key ring")
         nonce = os.urandom(_NONCE)
-        body = self._aead[version].encrypt(
+        body = aead.encrypt(
             nonce, plaintext.encode("utf-8"), self._associated_data(table, column, row_id, version)
         )
         return bytes((_FORMAT,)) + version.to_bytes(2, "big") + nonce + body
@@ -106,8 +122,9 @@ class Vault:
     # -- blind indexes ------------------------------------------------------------------
 
     def blind_index(self, purpose: str, value: bytes, *, version: int | None = None) -> bytes:
-        key = self._index_key(purpose, self.active_version if version is None else version)
-        return hmac.digest(key, value, "sha256")[:BLIND_INDEX_BYTES]
+        mac = self._index_mac(purpose, self.active_version if version is None else version).copy()
+        mac.update(value)
+        return mac.digest()[:BLIND_INDEX_BYTES]
 
     def blind_indexes(self, purpose: str, value: bytes) -> tuple[bytes, ...]:
         """The index under every version in the ring: lookups during a rotation see rows

@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import stat
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from rempart.vault.errors import KeysMissing, VaultError
 FORMAT = "rempart-keyring/1"
 SECRET_BYTES = 32
 FAMILIES = ("data", "pseudonym")
+MAX_VERSION = 0xFFFF
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class KeyFamily:
         if self.active not in self.secrets:
             raise VaultError(f"active key version {self.active} is not in the ring")
         for version, secret in self.secrets.items():
-            if version < 1 or len(secret) != SECRET_BYTES:
+            # The version travels in a 2-byte ciphertext header.
+            if not 1 <= version <= MAX_VERSION or len(secret) != SECRET_BYTES:
                 raise VaultError(f"key version {version} is malformed (32-byte secret expected)")
 
 
@@ -98,7 +101,7 @@ class KeyRing:
                         for v, s in raw["versions"].items()
                     },
                 )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise VaultError("the key ring is malformed") from exc
         return cls(families["data"], families["pseudonym"], str(document.get("created_at", "")))
 
@@ -144,14 +147,24 @@ class LocalFileKeySource:
 
     def save(self, ring: KeyRing) -> None:
         """Atomic replace, created 0600 from the start (never world-readable, even briefly)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(ring.to_document(), handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path)
+        directory = self.path.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        # A fresh, uniquely named file (O_EXCL, mode 0600): a stale or planted temporary
+        # file, whatever its mode or wherever a link points, is never reused.
+        descriptor, name = tempfile.mkstemp(
+            dir=directory, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
+        temporary = Path(name)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(ring.to_document(), handle, indent=2)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        _fsync_directory(directory)
 
     def fingerprint(self) -> object:
         try:
@@ -159,6 +172,21 @@ class LocalFileKeySource:
         except FileNotFoundError:
             return None
         return (status.st_mtime_ns, status.st_size, status.st_ino)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable: rows sealed under a new version must never outlive the
+    key file that opens them after a crash."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory descriptors
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:  # pragma: no cover - file systems that refuse fsync on directories
+        pass
+    finally:
+        os.close(descriptor)
 
 
 class DocumentKeySource:
