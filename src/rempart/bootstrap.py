@@ -44,12 +44,12 @@ def open_platform(
     """
     import rempart.schema  # noqa: F401  (complete metadata)
 
+    vaults = VaultProvider(key_source_for(settings))
     database = Database(settings.effective_database_url)
     try:
         if migrate:
             database.upgrade()
         database.check_ready()
-        vaults = VaultProvider(key_source_for(settings))
         platform = Platform(settings, database, vaults, clock or SystemClock())
         with platform.uow() as uow:
             verify_ring(session=uow.session, vault=uow.vault, clock=platform.clock)

@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -65,10 +66,37 @@ def registered(platform: Platform) -> Platform:
     return register_insurers(platform)
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite registry holding the world's insurers, with its keys, built once:
+    each SQLite-only test opens a copy instead of migrating and registering again."""
+    directory = tmp_path_factory.mktemp("template")
+    write_keys(directory / "home")
+    register_insurers(open_sqlite(directory, migrate=True)).close()
+    return directory
+
+
+def open_sqlite(directory: Path, *, migrate: bool = False) -> Platform:
+    settings = make_settings(directory / "home", f"sqlite:///{directory / 'rempart.sqlite3'}")
+    return open_platform(settings, clock=FixedClock(NOW), migrate=migrate)
+
+
+@contextmanager
+def fresh_sqlite(template: Path, directory: Path) -> Iterator[Platform]:
+    """Another fresh platform: a copy of the template, in its own directory."""
+    shutil.copytree(template, directory, dirs_exist_ok=True)
+    opened = open_sqlite(directory)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
 @pytest.fixture
-def sqlite_registered(sqlite_platform: Platform) -> Platform:
+def sqlite_registered(template: Path, tmp_path: Path) -> Iterator[Platform]:
     """SQLite only: for line-level reporting, which the backend does not change."""
-    return register_insurers(sqlite_platform)
+    with fresh_sqlite(template, tmp_path / "registry") as opened:
+        yield opened
 
 
 def run_import(
@@ -162,19 +190,6 @@ def counts(platform: Platform) -> dict[str, int]:
 def import_runs(platform: Platform) -> int:
     with platform.uow() as uow:
         return uow.session.scalar(select(func.count()).select_from(ImportRunRow)) or 0
-
-
-@contextmanager
-def other_platform(directory: Path) -> Iterator[Platform]:
-    """A second, fresh platform (SQLite, its own keys) to compare against."""
-    home = directory / "home"
-    write_keys(home)
-    settings = make_settings(home, f"sqlite:///{directory / 'rempart.sqlite3'}")
-    opened = open_platform(settings, clock=FixedClock(NOW), migrate=True)
-    try:
-        yield register_insurers(opened)
-    finally:
-        opened.close()
 
 
 def csv_line(values: dict[str, Any] | BeneficiaryStatement) -> bytes:
@@ -483,18 +498,20 @@ def outcome_numbers(outcome: ImportOutcome) -> tuple[int, ...]:
     )
 
 
-def test_a_killed_import_rerun_ends_as_one_clean_run(registered: Platform, tmp_path: Path) -> None:
-    killed_and_rerun(registered, tmp_path, batches=2)
+def test_a_killed_import_rerun_ends_as_one_clean_run(
+    registered: Platform, tmp_path: Path, template: Path
+) -> None:
+    killed_and_rerun(registered, tmp_path, template, batches=2)
 
 
 @pytest.mark.parametrize("batches", [1, -1], ids=["after-1", "after-last"])
 def test_a_killed_import_rerun_at_other_points(
-    sqlite_registered: Platform, tmp_path: Path, batches: int
+    sqlite_registered: Platform, tmp_path: Path, template: Path, batches: int
 ) -> None:
-    killed_and_rerun(sqlite_registered, tmp_path, batches=batches)
+    killed_and_rerun(sqlite_registered, tmp_path, template, batches=batches)
 
 
-def killed_and_rerun(registered: Platform, tmp_path: Path, *, batches: int) -> None:
+def killed_and_rerun(registered: Platform, tmp_path: Path, template: Path, *, batches: int) -> None:
     """Kill after `batches` committed batches (-1: after the last), rerun, and compare with
     one clean run into another platform."""
     path, valid = awkward_file(tmp_path / "rights.csv")
@@ -507,7 +524,7 @@ def killed_and_rerun(registered: Platform, tmp_path: Path, *, batches: int) -> N
     resumed = run_import(registered, path, batch_size=20)
     assert resumed.resumed
 
-    with other_platform(tmp_path / "clean") as clean:
+    with fresh_sqlite(template, tmp_path / "clean") as clean:
         clean_path, _ = awkward_file(tmp_path / "clean" / "rights.csv")
         single = run_import(clean, clean_path, batch_size=20)
         assert not single.resumed
@@ -525,7 +542,7 @@ def killed_and_rerun(registered: Platform, tmp_path: Path, *, batches: int) -> N
 
 
 def test_a_killed_snapshot_import_rerun_ends_as_one_clean_run(
-    sqlite_registered: Platform, tmp_path: Path
+    sqlite_registered: Platform, tmp_path: Path, template: Path
 ) -> None:
     as_of = TODAY + timedelta(days=10)
     amc = insurer_with_most(lines())
@@ -553,7 +570,7 @@ def test_a_killed_snapshot_import_rerun_ends_as_one_clean_run(
     resumed = run_import(sqlite_registered, path, batch_size=15, snapshot=True, as_of=as_of)
     assert resumed.resumed
     assert resumed.closed > 0
-    with other_platform(tmp_path / "clean") as clean:
+    with fresh_sqlite(template, tmp_path / "clean") as clean:
         single = run_import(clean, prepare(clean, tmp_path / "clean"), snapshot=True, as_of=as_of)
         assert outcome_numbers(resumed) == outcome_numbers(single)
         assert counts(sqlite_registered) == counts(clean)

@@ -1,0 +1,86 @@
+"""The web app: it starts only with keys and a migrated database, answers its public
+pages with security headers, and every route it serves is declared here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rempart.app import create_app
+from rempart.kernel.clock import FixedClock
+from rempart.settings import Environment, Settings
+from rempart.vault.errors import KeysMissing, VaultError
+
+from .conftest import NOW, make_settings, write_keys
+from .routes import served_routes
+
+# Every route the app serves, with who may call it. Personal-data routes arrive with the
+# identity issue and its full authorisation matrix; until then nothing here reads any.
+PUBLIC_ROUTES = {
+    ("GET", "/"): "landing page, no personal data",
+    ("GET", "/healthz"): "liveness for the load balancer, no personal data",
+    ("GET", "/openapi.json"): "API description",
+    ("GET", "/docs"): "API reference page",
+    ("GET", "/docs/oauth2-redirect"): "part of the API reference page",
+    ("GET", "/redoc"): "API reference page",
+}
+MOUNTS = {"/static": "stylesheets, no data"}
+
+
+@pytest.fixture
+def client(tmp_path: Path, sqlite_url: str) -> TestClient:
+    home = tmp_path / "home"
+    write_keys(home)
+    app = create_app(make_settings(home, sqlite_url), clock=FixedClock(NOW))
+    return TestClient(app)
+
+
+def test_every_route_is_declared(client: TestClient) -> None:
+    declared = set(PUBLIC_ROUTES) | {("MOUNT", path) for path in MOUNTS}
+    served = served_routes(client.app.routes)  # type: ignore[attr-defined]
+    assert served == declared, f"undeclared: {served - declared}; gone: {declared - served}"
+
+
+def test_landing_page_and_security_headers(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Rempart" in response.text
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "<script" not in response.text  # the CSP allows no inline script
+
+
+def test_health_and_openapi(client: TestClient) -> None:
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["status"] == "ok"
+    assert client.get("/openapi.json").json()["info"]["title"] == "Rempart"
+
+
+def test_unknown_route_is_a_plain_404(client: TestClient) -> None:
+    assert client.get("/api/v1/beneficiaries").status_code == 404
+
+
+def test_production_refuses_to_start_without_keys(tmp_path: Path, sqlite_url: str) -> None:
+    settings = make_settings(tmp_path / "empty", sqlite_url, env=Environment.PRODUCTION)
+    with pytest.raises(KeysMissing, match="rempart keys init"):
+        create_app(settings)
+
+
+def test_production_refuses_a_key_file_others_can_read(tmp_path: Path, sqlite_url: str) -> None:
+    home = tmp_path / "home"
+    source = write_keys(home)
+    # development migrates at start; production expects an operator to have done it
+    create_app(make_settings(home, sqlite_url))
+    os.chmod(source.path, 0o644)
+    with pytest.raises(VaultError, match="chmod"):
+        create_app(make_settings(home, sqlite_url, env=Environment.PRODUCTION))
+
+
+def test_production_refuses_an_in_memory_database() -> None:
+    with pytest.raises(ValueError, match="in-memory"):
+        Settings(env=Environment.PRODUCTION, database_url="sqlite:///:memory:")
