@@ -7,7 +7,7 @@ from rich.console import Console
 
 from rempart.cli_support import load_settings, operator_errors
 from rempart.db.database import Database
-from rempart.registry.cli import demo_app, import_app, stats
+from rempart.registry.cli import demo_app, import_app, registry_app, stats
 from rempart.vault.cli import app as keys_app
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ console = Console()
 
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(registry_app, name="registry")
 app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
 app.command("stats")(stats)

@@ -8,16 +8,20 @@ from datetime import date
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from rempart.cli_support import err_console, interactive, platform
+from rempart.cli_support import err_console, fail, interactive, platform
 from rempart.registry import service
+from rempart.registry.domain import InsurerStatus
 from rempart.registry.generator import generate_france, generate_statements
 from rempart.registry.rights_file import write_csv
+from rempart.registry.schemas import CatalogueIn, InsurerSummary
 
 import_app = typer.Typer(help="Import insurers' files.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo conveniences: a synthetic France.", no_args_is_help=True)
+registry_app = typer.Typer(help="Insurers and their contracts.", no_args_is_help=True)
 console = Console()
 
 
@@ -134,3 +138,49 @@ def stats(
         return
     for table, count in counts.items():
         console.print(f"{table:<20} {count:>12,}")
+
+
+@registry_app.command("load")
+def load_catalogue(
+    file: Path = typer.Argument(..., help="JSON catalogue (docs/formats/insurers.md)."),
+) -> None:
+    """Create or update insurers and their contracts from a JSON catalogue.
+
+    All or nothing: one invalid insurer or contract and nothing is written.
+    """
+    try:
+        catalogue = CatalogueIn.model_validate_json(file.read_bytes())
+    except FileNotFoundError:
+        fail(f"no such file: {file}")
+    except ValidationError as exc:
+        problems = "; ".join(
+            ".".join(str(p) for p in error["loc"]) + ": " + error["msg"] for error in exc.errors()
+        )
+        fail(f"the catalogue is invalid: {problems}")
+    with platform() as opened:
+        insurers = catalogue.to_domain()
+        service.register_reference_data(uow=opened.uow(), insurers=insurers)
+    console.print(
+        f"{len(insurers)} insurers and {sum(len(i.contracts) for i in insurers)} contracts loaded"
+    )
+
+
+@registry_app.command("insurers")
+def list_insurers(
+    as_json: bool = typer.Option(False, "--json", help="One JSON array on stdout."),
+) -> None:
+    """The registered insurers: AMC number, name, status, number of contracts."""
+    with platform() as opened:
+        overview = service.insurer_overview(uow=opened.uow())
+    summaries = [
+        InsurerSummary(amc_number=a, name=n, status=InsurerStatus(s), contracts=c)
+        for a, n, s, c in overview
+    ]
+    if as_json:
+        typer.echo(json.dumps([s.model_dump(mode="json") for s in summaries]))
+        return
+    for summary in summaries:
+        console.print(
+            f"{summary.amc_number}  {summary.status.value:<9} {summary.contracts:>3} contracts  "
+            f"{summary.name}"
+        )

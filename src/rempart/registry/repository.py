@@ -110,10 +110,20 @@ class RegistryRepository:
                 )
             )
 
-    def insurer_numbers(self) -> list[str]:
-        return list(
-            self.session.scalars(select(InsurerRow.amc_number).order_by(InsurerRow.amc_number))
+    def insurer_overview(self) -> list[tuple[str, str, str, int]]:
+        """(AMC number, name, status, number of contracts), by AMC number."""
+        rows = self.session.execute(
+            select(
+                InsurerRow.amc_number,
+                InsurerRow.name,
+                InsurerRow.status,
+                func.count(ContractRow.id),
+            )
+            .outerjoin(ContractRow, ContractRow.insurer_id == InsurerRow.id)
+            .group_by(InsurerRow.id, InsurerRow.amc_number, InsurerRow.name, InsurerRow.status)
+            .order_by(InsurerRow.amc_number)
         )
+        return [(amc, name, status, count) for amc, name, status, count in rows]
 
     # -- structures and professionals ---------------------------------------------------
 

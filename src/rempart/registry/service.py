@@ -348,6 +348,11 @@ def register_reference_data(
         uow.commit()
 
 
+def insurer_overview(*, uow: UnitOfWork) -> list[tuple[str, str, str, int]]:
+    with uow:
+        return RegistryRepository(uow.session, uow.vault).insurer_overview()
+
+
 def count_rows(*, uow: UnitOfWork) -> dict[str, int]:
     with uow:
         return RegistryRepository(uow.session, uow.vault).counts()
