@@ -6,6 +6,8 @@ import csv
 import dataclasses
 import io
 import json
+import tracemalloc
+from collections.abc import Iterator
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -589,3 +591,29 @@ def test_rejections_never_contain_the_nir(
         if isinstance(parsed, LineRejection):
             text = f"{parsed.code} {parsed.field} {parsed.message}"
             assert_no_identifier(text, nir, broken, statement.beneficiary_nir)
+
+
+# --- streaming -----------------------------------------------------------------------------
+
+
+def test_reading_streams_in_constant_memory() -> None:
+    """The reader holds one line at a time: its peak does not grow with the file."""
+    rows = csv_bytes(sample()).splitlines(keepends=True)
+
+    def lines(count: int) -> Iterator[bytes]:
+        yield rows[0]
+        for position in range(count):
+            yield rows[1 + position % (len(rows) - 1)]
+
+    def peak(count: int) -> int:
+        tracemalloc.start()
+        try:
+            consumed = sum(1 for _ in read_lines(lines(count), "csv"))  # type: ignore[arg-type]
+            highest = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert consumed == count
+        return highest
+
+    small, large = peak(200), peak(4_000)
+    assert large < small * 1.5 + 64_000

@@ -156,7 +156,13 @@ def import_rights_file(
         run.status = "completed"
         run.finished_at = uow.clock.now()
         uow.commit()
-        report = _write_report(uow.session, run, report_path) if run.rejected else None
+        report = None
+        if run.rejected:
+            report = _write_report(uow.session, run, report_path)
+        elif report_path is not None:
+            # A report left by an earlier run of this file would describe lines that are
+            # now fine: remove it rather than let it mislead.
+            report_path.unlink(missing_ok=True)
         return ImportOutcome(
             run_id=run.id,
             lines=run.lines_read,
