@@ -37,8 +37,12 @@ def test_load_is_idempotent_and_listed(cli_env: Path) -> None:
         result = runner.invoke(app, ["registry", "load", str(EXAMPLE)])
         assert result.exit_code == 0, result.output
     assert _insurers(runner) == [
-        {"amc_number": "123456789", "name": "Mutuelle des Exemples", "status": "active",
-         "contracts": 2}
+        {
+            "amc_number": "123456789",
+            "name": "Mutuelle des Exemples",
+            "status": "active",
+            "contracts": 2,
+        }
     ]
 
 

@@ -280,6 +280,7 @@ def test_structures_and_professionals(france: SyntheticFrance) -> None:
         assert professional.structures
         assert set(professional.structures) <= known
         assert set(professional.administrator_of) <= set(professional.structures)
+        assert len(professional.administrator_of) <= 1
         for place in professional.structures:
             staff[place].append(professional.profession)
         administrators.update(professional.administrator_of)
@@ -329,6 +330,13 @@ def test_families(grouped: list[list[BeneficiaryStatement]], france: SyntheticFr
                 assert all(p.start >= born for p in child.rights)  # no rights before birth
         dates = [(s.birth_date, s.birth_rank) for s in family]
         assert len(dates) == len(set(dates))
+        births = sorted(
+            date(int(c.birth_date[:4]), int(c.birth_date[4:6]), int(c.birth_date[6:]))
+            for c in children
+            if c.birth_rank == 1
+        )
+        for elder, younger in pairwise(births):  # siblings who are not twins
+            assert (younger - elder).days >= 300
 
 
 def test_twins(

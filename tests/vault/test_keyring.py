@@ -419,9 +419,13 @@ def test_the_provider_refuses_a_different_ring_and_recovers_when_it_is_restored(
     right = source.load()
 
     source.save(KeyRing.generate())  # someone drops a wrong key file in place
+    raised = []
     for _ in range(3):  # every call, not only the first after the change
-        with pytest.raises(KeyMismatch, match="wrong key file"):
+        with pytest.raises(KeyMismatch, match="wrong key file") as caught:
             provider.current()
+        raised.append(caught.value)
+    # A fresh exception each time (one instance re-raised would keep growing its traceback).
+    assert len({id(e) for e in raised}) == 3
     with pytest.raises(KeyMismatch):
         provider.reload()
 

@@ -471,13 +471,12 @@ def _structures_and_professionals(
                 bic=bic,
             ))
             for position in range(rng.randint(low, high)):
-                if staff and rng.random() < 0.05:
-                    # some already practise elsewhere (replacements, second practice)
+                if position > 0 and rng.random() < 0.05:
+                    # some staff already practise elsewhere (replacements, second practice);
+                    # the administrator (a pharmacy's owner) runs only this one
                     other = staff[rng.randrange(len(staff))]
                     if other[1] in professions and finess not in other[4]:
                         other[4].append(finess)
-                        if position == 0:
-                            other[5].append(finess)
                         continue
                 profession = professions[0] if position == 0 else rng.choice(professions)
                 female = rng.random() < 0.55
@@ -530,6 +529,7 @@ _CHILDREN_CUMULATIVE = (0.55, 0.73, 0.90, 0.97, 1.0)
 _DAYS_PER_YEAR = 365.2425
 _YEARS_16, _YEARS_18, _YEARS_20 = (int(n * _DAYS_PER_YEAR) for n in (16, 18, 20))
 _YEARS_25, _YEARS_45 = (int(n * _DAYS_PER_YEAR) for n in (25, 45))
+_SIBLING_GAP = 300  # days between the births of two children who are not twins
 _THREE_DIGITS: tuple[str, ...] = tuple(f"{n:03d}" for n in range(1000))
 _CACHE_LIMIT = 200_000
 
@@ -868,6 +868,7 @@ def _statements(
         # most children bear the insured's name, some the other parent's
         child_name = family_name if r() < 0.9 else last_names[int(r() * n_last)]
         twin_left = 2 if twins else 0
+        siblings: list[int] = []
         child_ordinal = lowest
         child_birth = ""
         child_female = False
@@ -888,14 +889,14 @@ def _statements(
                 rank = 1
                 child_ordinal = lowest + int(r() * (highest - lowest + 1))
                 tries = 0
-                child_birth = (births.get(child_ordinal) or birth(child_ordinal))[0]
-                while child_birth in used and tries < 20:
+                while tries < 20 and any(abs(child_ordinal - o) < _SIBLING_GAP for o in siblings):
                     child_ordinal = lowest + int(r() * (highest - lowest + 1))
-                    child_birth = (births.get(child_ordinal) or birth(child_ordinal))[0]
                     tries += 1
-                if child_birth in used:
-                    break  # a very short window with every day taken: fewer children
+                child_birth = (births.get(child_ordinal) or birth(child_ordinal))[0]
+                if child_birth in used or tries == 20:
+                    break  # too short a window for one more child
                 used.add(child_birth)
+                siblings.append(child_ordinal)
                 child_female = r() < 0.49
                 young = today_ordinal - child_ordinal < _YEARS_16
                 if young and r() < P_CHILD_WITHOUT_NIR:

@@ -84,7 +84,9 @@ class VaultProvider:
     def _current_or_raise(self) -> Vault:
         refused = self._refused
         if refused is not None:
-            raise refused
+            # A fresh exception each time: re-raising one instance would grow its traceback
+            # with every request for as long as the source stays wrong.
+            raise type(refused)(*refused.args)
         return self._vault
 
     def _adopt(self, fingerprint: object) -> None:
