@@ -20,13 +20,20 @@ def median(values: list[float]) -> float:
 
 
 def report(
-    name: str, figures: dict[str, float], ratios: dict[str, float], targets: dict[str, float],
+    name: str,
+    figures: dict[str, float],
+    ratios: dict[str, float],
+    targets: dict[str, float],
     met: bool,
 ) -> None:
-    print(json.dumps({
-        "benchmark": name,
-        "figures": {k: round(v, 3) for k, v in figures.items()},
-        "ratios": {k: round(v, 3) for k, v in ratios.items()},
-        "targets": targets,
-        "met": met,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": name,
+                "figures": {k: round(v, 3) for k, v in figures.items()},
+                "ratios": {k: round(v, 3) for k, v in ratios.items()},
+                "targets": targets,
+                "met": met,
+            }
+        )
+    )

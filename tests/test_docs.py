@@ -46,5 +46,6 @@ def test_example_catalogue_and_rights_file_import(sqlite_platform: Platform) -> 
 
 def test_readme_keeps_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "make demo" in readme and "make test" in readme
+    assert "make demo" in readme
+    assert "make test" in readme
     assert "BENCHMARK_RESULTS" not in readme, "the README shows placeholder benchmark figures"

@@ -40,9 +40,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_outside_development(self) -> Settings:
-        if self.env is Environment.PRODUCTION and self.database_url is not None:
-            if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
-                raise ValueError("an in-memory database is for tests, not production")
+        url = self.database_url or ""
+        if self.env is Environment.PRODUCTION and url.startswith("sqlite") and ":memory:" in url:
+            raise ValueError("an in-memory database is for tests, not production")
         return self
 
     @property

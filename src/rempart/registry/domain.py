@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from itertools import pairwise
 
 from rempart.kernel.errors import InvalidInput
 
@@ -97,12 +98,12 @@ class GuaranteeLine:
     renewal_months: int | None = None
 
     def __post_init__(self) -> None:
-        if self.kind in (RuleKind.PERCENT_OF_BR, RuleKind.PERCENT_OF_TM):
-            if self.rate_bp is None or not 0 <= self.rate_bp <= 100_000:
-                raise InvalidInput(f"{self.category}: a percentage rule needs rate_bp in 0..100000")
-        if self.kind in (RuleKind.FIXED_PER_ACT, RuleKind.YEARLY_FORFAIT):
-            if self.amount_cents is None or self.amount_cents < 0:
-                raise InvalidInput(f"{self.category}: a fixed rule needs a positive amount_cents")
+        percentage = self.kind in (RuleKind.PERCENT_OF_BR, RuleKind.PERCENT_OF_TM)
+        if percentage and (self.rate_bp is None or not 0 <= self.rate_bp <= 100_000):
+            raise InvalidInput(f"{self.category}: a percentage rule needs rate_bp in 0..100000")
+        fixed = self.kind in (RuleKind.FIXED_PER_ACT, RuleKind.YEARLY_FORFAIT)
+        if fixed and (self.amount_cents is None or self.amount_cents < 0):
+            raise InvalidInput(f"{self.category}: a fixed rule needs a positive amount_cents")
         for name in ("yearly_ceiling_cents", "renewal_months"):
             value = getattr(self, name)
             if value is not None and value < 0:
@@ -152,7 +153,7 @@ class RightsPeriod:
 
 def check_no_overlap(periods: tuple[RightsPeriod, ...]) -> None:
     ordered = sorted(periods, key=lambda p: p.start)
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in pairwise(ordered):
         if earlier.overlaps(later):
             raise InvalidInput("two rights periods overlap", field="rights")
 

@@ -73,73 +73,517 @@ class SyntheticFrance:
 # --- Names ------------------------------------------------------------------------------
 
 MALE_FIRST_NAMES: tuple[str, ...] = (
-    "Jean", "Pierre", "Michel", "André", "Philippe", "René", "Louis", "Alain", "Jacques",
-    "Bernard", "Marcel", "Daniel", "Roger", "Robert", "Paul", "Claude", "Christian", "Henri",
-    "Georges", "Nicolas", "François", "Patrick", "Gérard", "Christophe", "Joseph", "Julien",
-    "Maurice", "Laurent", "Frédéric", "Éric", "David", "Stéphane", "Pascal", "Sébastien",
-    "Alexandre", "Thierry", "Olivier", "Thomas", "Antoine", "Raymond", "Guy", "Dominique",
-    "Vincent", "Lucien", "Marc", "Serge", "Yves", "Didier", "Bruno", "Franck", "Jean-Pierre",
-    "Jean-Claude", "Jean-Luc", "Jean-Marc", "Jean-François", "Jean-Paul", "Fabrice", "Hervé",
-    "Cédric", "Guillaume", "Maxime", "Romain", "Jérôme", "Mathieu", "Benoît", "Arnaud",
-    "Lucas", "Hugo", "Léo", "Gabriel", "Raphaël", "Arthur", "Louis-Marie", "Jules", "Adam",
-    "Nathan", "Ethan", "Tom", "Théo", "Noah", "Mathis", "Enzo", "Clément", "Baptiste",
-    "Kévin", "Quentin", "Florian", "Valentin", "Alexis", "Adrien", "Victor", "Samuel",
-    "Martin", "Paul-Henri", "Yann", "Loïc", "Gaël", "Erwan", "Mohamed", "Karim", "Mehdi",
-    "Rachid", "Youssef", "Sofiane", "Antonio", "Manuel", "José", "Luca", "Timéo", "Sacha",
-    "Aurélien", "Damien", "Ludovic", "Gilles", "Régis", "Emmanuel", "Xavier", "Hippolyte",
-    "Marius", "Augustin", "Noé", "Eliott", "Axel", "Simon", "Rémi", "Benjamin", "Anthony",
+    "Jean",
+    "Pierre",
+    "Michel",
+    "André",
+    "Philippe",
+    "René",
+    "Louis",
+    "Alain",
+    "Jacques",
+    "Bernard",
+    "Marcel",
+    "Daniel",
+    "Roger",
+    "Robert",
+    "Paul",
+    "Claude",
+    "Christian",
+    "Henri",
+    "Georges",
+    "Nicolas",
+    "François",
+    "Patrick",
+    "Gérard",
+    "Christophe",
+    "Joseph",
+    "Julien",
+    "Maurice",
+    "Laurent",
+    "Frédéric",
+    "Éric",
+    "David",
+    "Stéphane",
+    "Pascal",
+    "Sébastien",
+    "Alexandre",
+    "Thierry",
+    "Olivier",
+    "Thomas",
+    "Antoine",
+    "Raymond",
+    "Guy",
+    "Dominique",
+    "Vincent",
+    "Lucien",
+    "Marc",
+    "Serge",
+    "Yves",
+    "Didier",
+    "Bruno",
+    "Franck",
+    "Jean-Pierre",
+    "Jean-Claude",
+    "Jean-Luc",
+    "Jean-Marc",
+    "Jean-François",
+    "Jean-Paul",
+    "Fabrice",
+    "Hervé",
+    "Cédric",
+    "Guillaume",
+    "Maxime",
+    "Romain",
+    "Jérôme",
+    "Mathieu",
+    "Benoît",
+    "Arnaud",
+    "Lucas",
+    "Hugo",
+    "Léo",
+    "Gabriel",
+    "Raphaël",
+    "Arthur",
+    "Louis-Marie",
+    "Jules",
+    "Adam",
+    "Nathan",
+    "Ethan",
+    "Tom",
+    "Théo",
+    "Noah",
+    "Mathis",
+    "Enzo",
+    "Clément",
+    "Baptiste",
+    "Kévin",
+    "Quentin",
+    "Florian",
+    "Valentin",
+    "Alexis",
+    "Adrien",
+    "Victor",
+    "Samuel",
+    "Martin",
+    "Paul-Henri",
+    "Yann",
+    "Loïc",
+    "Gaël",
+    "Erwan",
+    "Mohamed",
+    "Karim",
+    "Mehdi",
+    "Rachid",
+    "Youssef",
+    "Sofiane",
+    "Antonio",
+    "Manuel",
+    "José",
+    "Luca",
+    "Timéo",
+    "Sacha",
+    "Aurélien",
+    "Damien",
+    "Ludovic",
+    "Gilles",
+    "Régis",
+    "Emmanuel",
+    "Xavier",
+    "Hippolyte",
+    "Marius",
+    "Augustin",
+    "Noé",
+    "Eliott",
+    "Axel",
+    "Simon",
+    "Rémi",
+    "Benjamin",
+    "Anthony",
 )
 
 FEMALE_FIRST_NAMES: tuple[str, ...] = (
-    "Marie", "Jeanne", "Françoise", "Monique", "Catherine", "Nathalie", "Isabelle", "Jacqueline",
-    "Anne", "Sylvie", "Martine", "Madeleine", "Nicole", "Suzanne", "Hélène", "Christine",
-    "Marguerite", "Denise", "Louise", "Christiane", "Yvonne", "Valérie", "Sophie", "Sandrine",
-    "Stéphanie", "Céline", "Véronique", "Chantal", "Camille", "Julie", "Nadine", "Aurélie",
-    "Annie", "Sarah", "Émilie", "Brigitte", "Laurence", "Josiane", "Odette", "Colette",
-    "Simone", "Paulette", "Danielle", "Patricia", "Claire", "Laura", "Élise", "Caroline",
-    "Marie-Claude", "Marie-Thérèse", "Marie-Christine", "Anne-Marie", "Marie-France",
-    "Virginie", "Audrey", "Mélanie", "Émilie", "Karine", "Delphine", "Corinne", "Agnès",
-    "Florence", "Pauline", "Manon", "Léa", "Chloé", "Emma", "Jade", "Louna", "Alice", "Lina",
-    "Rose", "Anna", "Mila", "Ambre", "Julia", "Inès", "Zoé", "Lucie", "Clara", "Mathilde",
-    "Juliette", "Charlotte", "Margaux", "Océane", "Marine", "Justine", "Anaïs", "Elodie",
-    "Fatima", "Nadia", "Samira", "Leïla", "Yasmine", "Aïcha", "Maria", "Ana", "Rosa",
-    "Gisèle", "Geneviève", "Thérèse", "Bernadette", "Huguette", "Lucienne", "Ginette",
-    "Solange", "Régine", "Evelyne", "Muriel", "Sabine", "Béatrice", "Myriam", "Noémie",
-    "Capucine", "Apolline", "Victoire", "Héloïse", "Iris", "Margot", "Lou", "Romane",
-    "Eva", "Agathe", "Clémence", "Lola", "Maëlys", "Nina", "Elsa", "Salomé", "Axelle",
+    "Marie",
+    "Jeanne",
+    "Françoise",
+    "Monique",
+    "Catherine",
+    "Nathalie",
+    "Isabelle",
+    "Jacqueline",
+    "Anne",
+    "Sylvie",
+    "Martine",
+    "Madeleine",
+    "Nicole",
+    "Suzanne",
+    "Hélène",
+    "Christine",
+    "Marguerite",
+    "Denise",
+    "Louise",
+    "Christiane",
+    "Yvonne",
+    "Valérie",
+    "Sophie",
+    "Sandrine",
+    "Stéphanie",
+    "Céline",
+    "Véronique",
+    "Chantal",
+    "Camille",
+    "Julie",
+    "Nadine",
+    "Aurélie",
+    "Annie",
+    "Sarah",
+    "Émilie",
+    "Brigitte",
+    "Laurence",
+    "Josiane",
+    "Odette",
+    "Colette",
+    "Simone",
+    "Paulette",
+    "Danielle",
+    "Patricia",
+    "Claire",
+    "Laura",
+    "Élise",
+    "Caroline",
+    "Marie-Claude",
+    "Marie-Thérèse",
+    "Marie-Christine",
+    "Anne-Marie",
+    "Marie-France",
+    "Virginie",
+    "Audrey",
+    "Mélanie",
+    "Émilie",
+    "Karine",
+    "Delphine",
+    "Corinne",
+    "Agnès",
+    "Florence",
+    "Pauline",
+    "Manon",
+    "Léa",
+    "Chloé",
+    "Emma",
+    "Jade",
+    "Louna",
+    "Alice",
+    "Lina",
+    "Rose",
+    "Anna",
+    "Mila",
+    "Ambre",
+    "Julia",
+    "Inès",
+    "Zoé",
+    "Lucie",
+    "Clara",
+    "Mathilde",
+    "Juliette",
+    "Charlotte",
+    "Margaux",
+    "Océane",
+    "Marine",
+    "Justine",
+    "Anaïs",
+    "Elodie",
+    "Fatima",
+    "Nadia",
+    "Samira",
+    "Leïla",
+    "Yasmine",
+    "Aïcha",
+    "Maria",
+    "Ana",
+    "Rosa",
+    "Gisèle",
+    "Geneviève",
+    "Thérèse",
+    "Bernadette",
+    "Huguette",
+    "Lucienne",
+    "Ginette",
+    "Solange",
+    "Régine",
+    "Evelyne",
+    "Muriel",
+    "Sabine",
+    "Béatrice",
+    "Myriam",
+    "Noémie",
+    "Capucine",
+    "Apolline",
+    "Victoire",
+    "Héloïse",
+    "Iris",
+    "Margot",
+    "Lou",
+    "Romane",
+    "Eva",
+    "Agathe",
+    "Clémence",
+    "Lola",
+    "Maëlys",
+    "Nina",
+    "Elsa",
+    "Salomé",
+    "Axelle",
 )
 
 LAST_NAMES: tuple[str, ...] = (
-    "MARTIN", "BERNARD", "THOMAS", "PETIT", "ROBERT", "RICHARD", "DURAND", "DUBOIS", "MOREAU",
-    "LAURENT", "SIMON", "MICHEL", "LEFEBVRE", "LEROY", "ROUX", "DAVID", "BERTRAND", "MOREL",
-    "FOURNIER", "GIRARD", "BONNET", "DUPONT", "LAMBERT", "FONTAINE", "ROUSSEAU", "VINCENT",
-    "MULLER", "LEFEVRE", "FAURE", "ANDRE", "MERCIER", "BLANC", "GUERIN", "BOYER", "GARNIER",
-    "CHEVALIER", "FRANCOIS", "LEGRAND", "GAUTHIER", "GARCIA", "PERRIN", "ROBIN", "CLEMENT",
-    "MORIN", "NICOLAS", "HENRY", "ROUSSEL", "MATHIEU", "GAUTIER", "MASSON", "MARCHAND",
-    "DUVAL", "DENIS", "DUMONT", "MARIE", "LEMAIRE", "NOEL", "MEYER", "DUFOUR", "MEUNIER",
-    "BRUN", "BLANCHARD", "GIRAUD", "JOLY", "RIVIERE", "LUCAS", "BRUNET", "GAILLARD", "BARBIER",
-    "ARNAUD", "MARTINEZ", "GERARD", "ROCHE", "RENARD", "SCHMITT", "ROY", "LEROUX", "COLIN",
-    "VIDAL", "CARON", "PICARD", "ROGER", "FABRE", "AUBERT", "LEMOINE", "RENAUD", "DUMAS",
-    "LACROIX", "OLIVIER", "PHILIPPE", "BOURGEOIS", "PIERRE", "BENOIT", "REY", "LECLERC",
-    "PAYET", "ROLLAND", "LECLERCQ", "GUILLAUME", "LECOMTE", "LOPEZ", "JEAN", "DUPUY",
-    "GUILLOT", "HUBERT", "BERGER", "CARPENTIER", "SANCHEZ", "DUPUIS", "MOULIN", "LOUIS",
-    "DESCHAMPS", "HUET", "VASSEUR", "PEREZ", "BOUCHER", "FLEURY", "ROYER", "KLEIN", "JACQUET",
-    "ADAM", "PARIS", "POIRIER", "MARTY", "AUBRY", "GUYOT", "CARRE", "CHARLES", "RENAULT",
-    "CHARPENTIER", "MENARD", "MAILLARD", "BARON", "BERTIN", "BAILLY", "HERVE", "SCHNEIDER",
-    "FERNANDEZ", "LE GALL", "COLLET", "LEGER", "BOUVIER", "JULIEN", "PREVOST", "MILLET",
-    "PERROT", "DANIEL", "LE ROUX", "COUSIN", "GERMAIN", "BRETON", "BESSON", "LANGLOIS",
-    "REMY", "LE GOFF", "PELLETIER", "LEVEQUE", "PERRIER", "LEBLANC", "BARRE", "LEBRUN",
-    "MARCHAL", "WEBER", "MALLET", "HAMON", "BOULANGER", "JACOB", "MONNIER", "MICHAUD",
-    "RODRIGUEZ", "GUICHARD", "GILLET", "ETIENNE", "GRONDIN", "POULAIN", "TESSIER", "CHEVALLIER",
-    "COLLIN", "CHAUVIN", "DA SILVA", "BOUCHET", "GAY", "LEMAITRE", "BENARD", "MARECHAL",
-    "HUMBERT", "REYNAUD", "ANTOINE", "HOARAU", "PERRET", "BARTHELEMY", "CORDIER", "PICHON",
-    "LEJEUNE", "GILBERT", "LAMY", "DELAUNAY", "PASQUIER", "CARLIER", "LAPORTE", "BENSAID",
-    "HADDAD", "BENALI", "OUALI", "NGUYEN", "TRAN", "DIALLO", "TRAORE", "KONE", "SILVA",
-    "FERREIRA", "PEREIRA", "OLIVEIRA", "COSTA", "RODRIGUES", "ROSSI", "ESPOSITO", "COLOMBANI",
-    "SANTONI", "LUCIANI", "ALBERTINI", "MARIANI", "CASANOVA", "LE BIHAN", "KERVELLA",
-    "QUEMENER", "ETCHEVERRY", "HARISPE", "ZIMMERMANN", "WAGNER", "BECKER", "HOFFMANN",
-    "LOMBARD", "DELMAS", "BONNEFOY", "VALETTE", "CHABERT", "TEXIER", "BOUTIN", "LANDRY",
-    "MARCHETTI", "GRAND", "COULON", "BAUDRY", "VERDIER", "DUBREUIL", "RAYNAUD", "SALMON",
+    "MARTIN",
+    "BERNARD",
+    "THOMAS",
+    "PETIT",
+    "ROBERT",
+    "RICHARD",
+    "DURAND",
+    "DUBOIS",
+    "MOREAU",
+    "LAURENT",
+    "SIMON",
+    "MICHEL",
+    "LEFEBVRE",
+    "LEROY",
+    "ROUX",
+    "DAVID",
+    "BERTRAND",
+    "MOREL",
+    "FOURNIER",
+    "GIRARD",
+    "BONNET",
+    "DUPONT",
+    "LAMBERT",
+    "FONTAINE",
+    "ROUSSEAU",
+    "VINCENT",
+    "MULLER",
+    "LEFEVRE",
+    "FAURE",
+    "ANDRE",
+    "MERCIER",
+    "BLANC",
+    "GUERIN",
+    "BOYER",
+    "GARNIER",
+    "CHEVALIER",
+    "FRANCOIS",
+    "LEGRAND",
+    "GAUTHIER",
+    "GARCIA",
+    "PERRIN",
+    "ROBIN",
+    "CLEMENT",
+    "MORIN",
+    "NICOLAS",
+    "HENRY",
+    "ROUSSEL",
+    "MATHIEU",
+    "GAUTIER",
+    "MASSON",
+    "MARCHAND",
+    "DUVAL",
+    "DENIS",
+    "DUMONT",
+    "MARIE",
+    "LEMAIRE",
+    "NOEL",
+    "MEYER",
+    "DUFOUR",
+    "MEUNIER",
+    "BRUN",
+    "BLANCHARD",
+    "GIRAUD",
+    "JOLY",
+    "RIVIERE",
+    "LUCAS",
+    "BRUNET",
+    "GAILLARD",
+    "BARBIER",
+    "ARNAUD",
+    "MARTINEZ",
+    "GERARD",
+    "ROCHE",
+    "RENARD",
+    "SCHMITT",
+    "ROY",
+    "LEROUX",
+    "COLIN",
+    "VIDAL",
+    "CARON",
+    "PICARD",
+    "ROGER",
+    "FABRE",
+    "AUBERT",
+    "LEMOINE",
+    "RENAUD",
+    "DUMAS",
+    "LACROIX",
+    "OLIVIER",
+    "PHILIPPE",
+    "BOURGEOIS",
+    "PIERRE",
+    "BENOIT",
+    "REY",
+    "LECLERC",
+    "PAYET",
+    "ROLLAND",
+    "LECLERCQ",
+    "GUILLAUME",
+    "LECOMTE",
+    "LOPEZ",
+    "JEAN",
+    "DUPUY",
+    "GUILLOT",
+    "HUBERT",
+    "BERGER",
+    "CARPENTIER",
+    "SANCHEZ",
+    "DUPUIS",
+    "MOULIN",
+    "LOUIS",
+    "DESCHAMPS",
+    "HUET",
+    "VASSEUR",
+    "PEREZ",
+    "BOUCHER",
+    "FLEURY",
+    "ROYER",
+    "KLEIN",
+    "JACQUET",
+    "ADAM",
+    "PARIS",
+    "POIRIER",
+    "MARTY",
+    "AUBRY",
+    "GUYOT",
+    "CARRE",
+    "CHARLES",
+    "RENAULT",
+    "CHARPENTIER",
+    "MENARD",
+    "MAILLARD",
+    "BARON",
+    "BERTIN",
+    "BAILLY",
+    "HERVE",
+    "SCHNEIDER",
+    "FERNANDEZ",
+    "LE GALL",
+    "COLLET",
+    "LEGER",
+    "BOUVIER",
+    "JULIEN",
+    "PREVOST",
+    "MILLET",
+    "PERROT",
+    "DANIEL",
+    "LE ROUX",
+    "COUSIN",
+    "GERMAIN",
+    "BRETON",
+    "BESSON",
+    "LANGLOIS",
+    "REMY",
+    "LE GOFF",
+    "PELLETIER",
+    "LEVEQUE",
+    "PERRIER",
+    "LEBLANC",
+    "BARRE",
+    "LEBRUN",
+    "MARCHAL",
+    "WEBER",
+    "MALLET",
+    "HAMON",
+    "BOULANGER",
+    "JACOB",
+    "MONNIER",
+    "MICHAUD",
+    "RODRIGUEZ",
+    "GUICHARD",
+    "GILLET",
+    "ETIENNE",
+    "GRONDIN",
+    "POULAIN",
+    "TESSIER",
+    "CHEVALLIER",
+    "COLLIN",
+    "CHAUVIN",
+    "DA SILVA",
+    "BOUCHET",
+    "GAY",
+    "LEMAITRE",
+    "BENARD",
+    "MARECHAL",
+    "HUMBERT",
+    "REYNAUD",
+    "ANTOINE",
+    "HOARAU",
+    "PERRET",
+    "BARTHELEMY",
+    "CORDIER",
+    "PICHON",
+    "LEJEUNE",
+    "GILBERT",
+    "LAMY",
+    "DELAUNAY",
+    "PASQUIER",
+    "CARLIER",
+    "LAPORTE",
+    "BENSAID",
+    "HADDAD",
+    "BENALI",
+    "OUALI",
+    "NGUYEN",
+    "TRAN",
+    "DIALLO",
+    "TRAORE",
+    "KONE",
+    "SILVA",
+    "FERREIRA",
+    "PEREIRA",
+    "OLIVEIRA",
+    "COSTA",
+    "RODRIGUES",
+    "ROSSI",
+    "ESPOSITO",
+    "COLOMBANI",
+    "SANTONI",
+    "LUCIANI",
+    "ALBERTINI",
+    "MARIANI",
+    "CASANOVA",
+    "LE BIHAN",
+    "KERVELLA",
+    "QUEMENER",
+    "ETCHEVERRY",
+    "HARISPE",
+    "ZIMMERMANN",
+    "WAGNER",
+    "BECKER",
+    "HOFFMANN",
+    "LOMBARD",
+    "DELMAS",
+    "BONNEFOY",
+    "VALETTE",
+    "CHABERT",
+    "TEXIER",
+    "BOUTIN",
+    "LANDRY",
+    "MARCHETTI",
+    "GRAND",
+    "COULON",
+    "BAUDRY",
+    "VERDIER",
+    "DUBREUIL",
+    "RAYNAUD",
+    "SALMON",
 )
 
 # --- Places -----------------------------------------------------------------------------
@@ -147,96 +591,238 @@ LAST_NAMES: tuple[str, ...] = (
 # Metropolitan departments (NIR and FINESS codes), the most populous listed twice.
 _METRO_DEPARTMENTS: tuple[str, ...] = (
     *(f"{n:02d}" for n in range(1, 96) if n != 20),
-    "75", "13", "59", "69", "92", "93", "33", "94", "31", "44", "62", "78", "77", "91", "06",
+    "75",
+    "13",
+    "59",
+    "69",
+    "92",
+    "93",
+    "33",
+    "94",
+    "31",
+    "44",
+    "62",
+    "78",
+    "77",
+    "91",
+    "06",
 )
 _CORSICA = ("2A", "2B")
 _OVERSEAS: tuple[str, ...] = ("971", "971", "972", "972", "973", "974", "974", "974", "975", "976")
 # INSEE country codes after the 99 of people born abroad.
 _COUNTRIES: tuple[str, ...] = (
-    "350", "350", "351", "352", "352", "139", "134", "127", "109", "341", "326", "316",
-    "132", "131", "212", "243", "411", "335", "301",
+    "350",
+    "350",
+    "351",
+    "352",
+    "352",
+    "139",
+    "134",
+    "127",
+    "109",
+    "341",
+    "326",
+    "316",
+    "132",
+    "131",
+    "212",
+    "243",
+    "411",
+    "335",
+    "301",
 )
 # NIR month codes used when the month of birth is unknown (incomplete civil record).
 _UNKNOWN_MONTHS: tuple[str, ...] = (*(f"{n}" for n in range(20, 31)), "99", "99", "99")
 
 # (department, postcode, town) for the structures' addresses.
 _TOWNS: tuple[tuple[str, str, str], ...] = (
-    ("75", "75011", "Paris"), ("75", "75015", "Paris"), ("75", "75018", "Paris"),
-    ("13", "13001", "Marseille"), ("13", "13100", "Aix-en-Provence"), ("69", "69003", "Lyon"),
-    ("69", "69100", "Villeurbanne"), ("31", "31000", "Toulouse"), ("06", "06000", "Nice"),
-    ("44", "44000", "Nantes"), ("67", "67000", "Strasbourg"), ("34", "34000", "Montpellier"),
-    ("33", "33000", "Bordeaux"), ("59", "59000", "Lille"), ("59", "59100", "Roubaix"),
-    ("35", "35000", "Rennes"), ("51", "51100", "Reims"), ("42", "42000", "Saint-Étienne"),
-    ("83", "83000", "Toulon"), ("76", "76600", "Le Havre"), ("38", "38000", "Grenoble"),
-    ("21", "21000", "Dijon"), ("49", "49000", "Angers"), ("30", "30000", "Nîmes"),
-    ("63", "63000", "Clermont-Ferrand"), ("72", "72000", "Le Mans"), ("29", "29200", "Brest"),
-    ("37", "37000", "Tours"), ("80", "80000", "Amiens"), ("87", "87000", "Limoges"),
-    ("74", "74000", "Annecy"), ("66", "66000", "Perpignan"), ("57", "57000", "Metz"),
-    ("25", "25000", "Besançon"), ("45", "45000", "Orléans"), ("68", "68100", "Mulhouse"),
-    ("14", "14000", "Caen"), ("54", "54000", "Nancy"), ("92", "92100", "Boulogne-Billancourt"),
-    ("93", "93200", "Saint-Denis"), ("94", "94000", "Créteil"), ("95", "95000", "Cergy"),
-    ("78", "78000", "Versailles"), ("91", "91000", "Évry-Courcouronnes"), ("64", "64000", "Pau"),
-    ("64", "64100", "Bayonne"), ("17", "17000", "La Rochelle"), ("86", "86000", "Poitiers"),
-    ("24", "24000", "Périgueux"), ("12", "12000", "Rodez"), ("46", "46000", "Cahors"),
-    ("03", "03100", "Montluçon"), ("15", "15000", "Aurillac"), ("48", "48000", "Mende"),
-    ("23", "23000", "Guéret"), ("05", "05000", "Gap"), ("09", "09000", "Foix"),
-    ("56", "56100", "Lorient"), ("22", "22000", "Saint-Brieuc"),
+    ("75", "75011", "Paris"),
+    ("75", "75015", "Paris"),
+    ("75", "75018", "Paris"),
+    ("13", "13001", "Marseille"),
+    ("13", "13100", "Aix-en-Provence"),
+    ("69", "69003", "Lyon"),
+    ("69", "69100", "Villeurbanne"),
+    ("31", "31000", "Toulouse"),
+    ("06", "06000", "Nice"),
+    ("44", "44000", "Nantes"),
+    ("67", "67000", "Strasbourg"),
+    ("34", "34000", "Montpellier"),
+    ("33", "33000", "Bordeaux"),
+    ("59", "59000", "Lille"),
+    ("59", "59100", "Roubaix"),
+    ("35", "35000", "Rennes"),
+    ("51", "51100", "Reims"),
+    ("42", "42000", "Saint-Étienne"),
+    ("83", "83000", "Toulon"),
+    ("76", "76600", "Le Havre"),
+    ("38", "38000", "Grenoble"),
+    ("21", "21000", "Dijon"),
+    ("49", "49000", "Angers"),
+    ("30", "30000", "Nîmes"),
+    ("63", "63000", "Clermont-Ferrand"),
+    ("72", "72000", "Le Mans"),
+    ("29", "29200", "Brest"),
+    ("37", "37000", "Tours"),
+    ("80", "80000", "Amiens"),
+    ("87", "87000", "Limoges"),
+    ("74", "74000", "Annecy"),
+    ("66", "66000", "Perpignan"),
+    ("57", "57000", "Metz"),
+    ("25", "25000", "Besançon"),
+    ("45", "45000", "Orléans"),
+    ("68", "68100", "Mulhouse"),
+    ("14", "14000", "Caen"),
+    ("54", "54000", "Nancy"),
+    ("92", "92100", "Boulogne-Billancourt"),
+    ("93", "93200", "Saint-Denis"),
+    ("94", "94000", "Créteil"),
+    ("95", "95000", "Cergy"),
+    ("78", "78000", "Versailles"),
+    ("91", "91000", "Évry-Courcouronnes"),
+    ("64", "64000", "Pau"),
+    ("64", "64100", "Bayonne"),
+    ("17", "17000", "La Rochelle"),
+    ("86", "86000", "Poitiers"),
+    ("24", "24000", "Périgueux"),
+    ("12", "12000", "Rodez"),
+    ("46", "46000", "Cahors"),
+    ("03", "03100", "Montluçon"),
+    ("15", "15000", "Aurillac"),
+    ("48", "48000", "Mende"),
+    ("23", "23000", "Guéret"),
+    ("05", "05000", "Gap"),
+    ("09", "09000", "Foix"),
+    ("56", "56100", "Lorient"),
+    ("22", "22000", "Saint-Brieuc"),
     ("85", "85000", "La Roche-sur-Yon"),
-    ("2A", "20000", "Ajaccio"), ("2B", "20200", "Bastia"), ("971", "97110", "Pointe-à-Pitre"),
-    ("972", "97200", "Fort-de-France"), ("973", "97300", "Cayenne"),
-    ("974", "97400", "Saint-Denis"), ("974", "97410", "Saint-Pierre"),
+    ("2A", "20000", "Ajaccio"),
+    ("2B", "20200", "Bastia"),
+    ("971", "97110", "Pointe-à-Pitre"),
+    ("972", "97200", "Fort-de-France"),
+    ("973", "97300", "Cayenne"),
+    ("974", "97400", "Saint-Denis"),
+    ("974", "97410", "Saint-Pierre"),
     ("976", "97600", "Mamoudzou"),
 )
 
 _STREETS: tuple[str, ...] = (
-    "rue de la République", "avenue Jean Jaurès", "place du Marché", "rue Victor Hugo",
-    "boulevard Gambetta", "rue des Écoles", "rue du Général de Gaulle", "avenue de la Gare",
-    "rue Pasteur", "place de l'Église", "rue Nationale", "grande rue", "rue du Moulin",
-    "avenue des Tilleuls", "rue des Lilas", "chemin des Vignes", "rue Jules Ferry",
-    "boulevard de la Liberté", "rue de la Paix", "rue Voltaire", "allée des Acacias",
-    "rue du Château", "cours Mirabeau", "quai des Brumes", "rue des Peupliers",
-    "avenue du Maréchal Foch", "rue Saint-Michel", "place de la Mairie", "rue des Jardins",
+    "rue de la République",
+    "avenue Jean Jaurès",
+    "place du Marché",
+    "rue Victor Hugo",
+    "boulevard Gambetta",
+    "rue des Écoles",
+    "rue du Général de Gaulle",
+    "avenue de la Gare",
+    "rue Pasteur",
+    "place de l'Église",
+    "rue Nationale",
+    "grande rue",
+    "rue du Moulin",
+    "avenue des Tilleuls",
+    "rue des Lilas",
+    "chemin des Vignes",
+    "rue Jules Ferry",
+    "boulevard de la Liberté",
+    "rue de la Paix",
+    "rue Voltaire",
+    "allée des Acacias",
+    "rue du Château",
+    "cours Mirabeau",
+    "quai des Brumes",
+    "rue des Peupliers",
+    "avenue du Maréchal Foch",
+    "rue Saint-Michel",
+    "place de la Mairie",
+    "rue des Jardins",
 )
 
 _PLACE_WORDS: tuple[str, ...] = (
-    "du Marché", "de la Gare", "Centrale", "des Tilleuls", "de la Mairie", "du Centre",
-    "de l'Église", "des Lilas", "du Port", "des Halles", "du Parc", "de la Place",
-    "des Trois Ponts", "du Château", "des Arcades", "du Moulin", "de la Fontaine",
-    "des Vignes", "du Lac", "de la Poste", "des Écoles", "du Vieux Bourg",
+    "du Marché",
+    "de la Gare",
+    "Centrale",
+    "des Tilleuls",
+    "de la Mairie",
+    "du Centre",
+    "de l'Église",
+    "des Lilas",
+    "du Port",
+    "des Halles",
+    "du Parc",
+    "de la Place",
+    "des Trois Ponts",
+    "du Château",
+    "des Arcades",
+    "du Moulin",
+    "de la Fontaine",
+    "des Vignes",
+    "du Lac",
+    "de la Poste",
+    "des Écoles",
+    "du Vieux Bourg",
 )
 
 # --- Insurers ---------------------------------------------------------------------------
 
 # Invented names: none is, to our knowledge, the name of a real insurer.
 _INSURER_NAMES: tuple[str, ...] = (
-    "Mutuelle des Glycines", "Mutuelle du Val d'Argent", "Prévoyance des Coteaux",
-    "Union Mutualiste des Tilleuls", "Mutuelle Santé des Hautes-Bruyères",
-    "Assurances Santé Horizon Clair", "Mutuelle des Trois Rivières", "Caisse Mutuelle du Plateau",
-    "Institution de Prévoyance des Sablons", "Mutuelle Lumière d'Automne",
-    "Mutuelle des Marronniers", "Mutuelle de la Presqu'île", "Prévoyance Santé Belle-Rive",
-    "Mutuelle des Artisans du Bocage", "Mutuelle du Phare Blanc", "Union Santé des Grands Chênes",
-    "Mutuelle des Lavandières", "Mutuelle des Hirondelles", "Prévoyance du Moulin Neuf",
-    "Mutuelle de la Combe aux Loups", "Assurance Santé Azur Tranquille",
-    "Mutuelle des Enseignants du Val Fleuri", "Mutuelle des Quatre Saisons d'Orbelle",
+    "Mutuelle des Glycines",
+    "Mutuelle du Val d'Argent",
+    "Prévoyance des Coteaux",
+    "Union Mutualiste des Tilleuls",
+    "Mutuelle Santé des Hautes-Bruyères",
+    "Assurances Santé Horizon Clair",
+    "Mutuelle des Trois Rivières",
+    "Caisse Mutuelle du Plateau",
+    "Institution de Prévoyance des Sablons",
+    "Mutuelle Lumière d'Automne",
+    "Mutuelle des Marronniers",
+    "Mutuelle de la Presqu'île",
+    "Prévoyance Santé Belle-Rive",
+    "Mutuelle des Artisans du Bocage",
+    "Mutuelle du Phare Blanc",
+    "Union Santé des Grands Chênes",
+    "Mutuelle des Lavandières",
+    "Mutuelle des Hirondelles",
+    "Prévoyance du Moulin Neuf",
+    "Mutuelle de la Combe aux Loups",
+    "Assurance Santé Azur Tranquille",
+    "Mutuelle des Enseignants du Val Fleuri",
+    "Mutuelle des Quatre Saisons d'Orbelle",
 )
 _INSURER_COUNT = 20
 _AGREEMENT_TYPES: tuple[str, ...] = ("TP", "TPN", "SP", "TPR", "TPC")
 
 # (code prefix, label) of contract ranges.
 _RANGES: tuple[tuple[str, str], ...] = (
-    ("ESS", "Essentiel"), ("SOL", "Solidaire"), ("EQU", "Équilibre"), ("CONF", "Confort"),
-    ("SER", "Sérénité"), ("PRIM", "Primo"), ("VIT", "Vitalité"), ("HAR", "Horizon"),
+    ("ESS", "Essentiel"),
+    ("SOL", "Solidaire"),
+    ("EQU", "Équilibre"),
+    ("CONF", "Confort"),
+    ("SER", "Sérénité"),
+    ("PRIM", "Primo"),
+    ("VIT", "Vitalité"),
+    ("HAR", "Horizon"),
 )
 _NON_RESPONSIBLE_RANGES: tuple[tuple[str, str], ...] = (
-    ("LIB", "Liberté"), ("PREM", "Premium"), ("EXC", "Excellence"), ("SUR", "Sur-mesure"),
+    ("LIB", "Liberté"),
+    ("PREM", "Premium"),
+    ("EXC", "Excellence"),
+    ("SUR", "Sur-mesure"),
 )
 _LEVELS = (100, 125, 150, 200, 250, 300)
 
 # Fictitious banks: codes outside the ones the Banque de France assigns to real banks.
 _BANKS: tuple[tuple[str, str], ...] = (
-    ("99011", "BQFVFRPP"), ("99023", "CRXMFRPPXXX"), ("99037", "CEXQFR2L"),
-    ("99042", "BPXZFRPPLYO"), ("99058", "LBXPFRPP"), ("99064", "SGXVFR2B"),
-    ("99079", "CMXAFRPPSTR"), ("99085", "BNXWFRPP"),
+    ("99011", "BQFVFRPP"),
+    ("99023", "CRXMFRPPXXX"),
+    ("99037", "CEXQFR2L"),
+    ("99042", "BPXZFRPPLYO"),
+    ("99058", "LBXPFRPP"),
+    ("99064", "SGXVFR2B"),
+    ("99079", "CMXAFRPPSTR"),
+    ("99085", "BNXWFRPP"),
 )
 
 
@@ -297,20 +883,44 @@ def _contract(rng: random.Random, code: str, label: str, level: int, responsible
     if not responsible:
         optical += 20_000
     if rng.random() < 0.7:
-        lines.append(GuaranteeLine(CareCategory.OPTICAL_FREE_PRICE, RuleKind.YEARLY_FORFAIT,
-                                   amount_cents=optical, yearly_ceiling_cents=optical,
-                                   renewal_months=24 if responsible else 12))
+        lines.append(
+            GuaranteeLine(
+                CareCategory.OPTICAL_FREE_PRICE,
+                RuleKind.YEARLY_FORFAIT,
+                amount_cents=optical,
+                yearly_ceiling_cents=optical,
+                renewal_months=24 if responsible else 12,
+            )
+        )
     else:
-        lines.append(GuaranteeLine(CareCategory.OPTICAL_FREE_PRICE, RuleKind.FIXED_PER_ACT,
-                                   amount_cents=optical // 2, yearly_ceiling_cents=optical,
-                                   renewal_months=24 if responsible else 12))
+        lines.append(
+            GuaranteeLine(
+                CareCategory.OPTICAL_FREE_PRICE,
+                RuleKind.FIXED_PER_ACT,
+                amount_cents=optical // 2,
+                yearly_ceiling_cents=optical,
+                renewal_months=24 if responsible else 12,
+            )
+        )
     crown = 5_000 * level // 50  # 100 EUR at 100% BR up to 300 EUR at 300%
-    lines.append(GuaranteeLine(CareCategory.DENTAL_PROSTHESIS, RuleKind.FIXED_PER_ACT,
-                               amount_cents=crown, yearly_ceiling_cents=crown * 4))
+    lines.append(
+        GuaranteeLine(
+            CareCategory.DENTAL_PROSTHESIS,
+            RuleKind.FIXED_PER_ACT,
+            amount_cents=crown,
+            yearly_ceiling_cents=crown * 4,
+        )
+    )
     hearing = min(170_000 if responsible else 250_000, 20_000 * level // 50)
-    lines.append(GuaranteeLine(CareCategory.HEARING_FREE_PRICE, RuleKind.FIXED_PER_ACT,
-                               amount_cents=hearing // 2, yearly_ceiling_cents=hearing,
-                               renewal_months=48))
+    lines.append(
+        GuaranteeLine(
+            CareCategory.HEARING_FREE_PRICE,
+            RuleKind.FIXED_PER_ACT,
+            amount_cents=hearing // 2,
+            yearly_ceiling_cents=hearing,
+            renewal_months=48,
+        )
+    )
     return Contract(code=code, label=label, responsible=responsible, guarantees=tuple(lines))
 
 
@@ -333,25 +943,35 @@ def _insurers(rng: random.Random, today: date) -> tuple[Insurer, ...]:
             responsible = not (with_non_responsible and position == count - 1)
             prefix, label = ranges[position] if responsible else rng.choice(_NON_RESPONSIBLE_RANGES)
             suffix = "" if responsible else " (non responsable)"
-            contracts.append(_contract(
-                rng, f"{prefix}{level}", f"{label} {level} % BR — gamme {today.year}{suffix}",
-                level, responsible,
-            ))
-        insurers.append(Insurer(
-            amc_number=amc,
-            name=name,
-            dpo_email=f"dpo@{_slug(name)}.example",
-            contracts=tuple(contracts),
-        ))
+            contracts.append(
+                _contract(
+                    rng,
+                    f"{prefix}{level}",
+                    f"{label} {level} % BR — gamme {today.year}{suffix}",
+                    level,
+                    responsible,
+                )
+            )
+        insurers.append(
+            Insurer(
+                amc_number=amc,
+                name=name,
+                dpo_email=f"dpo@{_slug(name)}.example",
+                contracts=tuple(contracts),
+            )
+        )
     return tuple(insurers)
 
 
 # --- Structures and professionals --------------------------------------------------------
 
 _KIND_DIGIT = {
-    StructureKind.PHARMACY: "2", StructureKind.MEDICAL_PRACTICE: "1",
-    StructureKind.OPTICAL_SHOP: "3", StructureKind.HEARING_CENTRE: "3",
-    StructureKind.DENTAL_PRACTICE: "1", StructureKind.LABORATORY: "0",
+    StructureKind.PHARMACY: "2",
+    StructureKind.MEDICAL_PRACTICE: "1",
+    StructureKind.OPTICAL_SHOP: "3",
+    StructureKind.HEARING_CENTRE: "3",
+    StructureKind.DENTAL_PRACTICE: "1",
+    StructureKind.LABORATORY: "0",
     StructureKind.HOSPITAL: "0",
 }
 
@@ -404,22 +1024,36 @@ def _structure_name(rng: random.Random, kind: StructureKind, town: str) -> str:
     family = rng.choice(LAST_NAMES).title()
     options: tuple[str, ...]
     if kind is StructureKind.PHARMACY:
-        options = (f"Pharmacie {place}", f"Pharmacie {family}", f"Grande Pharmacie de {town}",
-                   f"Pharmacie {place}", f"Pharmacie {family}-{rng.choice(LAST_NAMES).title()}")
+        options = (
+            f"Pharmacie {place}",
+            f"Pharmacie {family}",
+            f"Grande Pharmacie de {town}",
+            f"Pharmacie {place}",
+            f"Pharmacie {family}-{rng.choice(LAST_NAMES).title()}",
+        )
     elif kind is StructureKind.MEDICAL_PRACTICE:
-        options = (f"Cabinet médical {place}", f"Maison de santé de {town}",
-                   f"Cabinet du Docteur {family}", f"Centre médical {place}")
+        options = (
+            f"Cabinet médical {place}",
+            f"Maison de santé de {town}",
+            f"Cabinet du Docteur {family}",
+            f"Centre médical {place}",
+        )
     elif kind is StructureKind.OPTICAL_SHOP:
-        options = (f"Optique {family}", f"Optique {place}", f"Lunetterie {place}",
-                   f"{town} Vision")
+        options = (f"Optique {family}", f"Optique {place}", f"Lunetterie {place}", f"{town} Vision")
     elif kind is StructureKind.HEARING_CENTRE:
         options = (f"Audition {family}", f"Centre auditif {place}", f"{town} Audition")
     elif kind is StructureKind.DENTAL_PRACTICE:
-        options = (f"Cabinet dentaire {family}", f"Centre dentaire {place}",
-                   f"Cabinet dentaire de {town}")
+        options = (
+            f"Cabinet dentaire {family}",
+            f"Centre dentaire {place}",
+            f"Cabinet dentaire de {town}",
+        )
     else:
-        options = (f"Laboratoire de biologie médicale {place}", f"Laboratoire {family}",
-                   f"Biologie médicale de {town}")
+        options = (
+            f"Laboratoire de biologie médicale {place}",
+            f"Laboratoire {family}",
+            f"Biologie médicale de {town}",
+        )
     return rng.choice(options)
 
 
@@ -427,8 +1061,15 @@ _STAFF: dict[StructureKind, tuple[tuple[Profession, ...], int, int]] = {
     # kind: (professions of the staff, min, max); the first one listed administers it.
     StructureKind.PHARMACY: ((Profession.PHARMACIST,), 1, 4),
     StructureKind.MEDICAL_PRACTICE: (
-        (Profession.GENERAL_PRACTITIONER, Profession.GENERAL_PRACTITIONER,
-         Profession.SPECIALIST, Profession.NURSE), 1, 5),
+        (
+            Profession.GENERAL_PRACTITIONER,
+            Profession.GENERAL_PRACTITIONER,
+            Profession.SPECIALIST,
+            Profession.NURSE,
+        ),
+        1,
+        5,
+    ),
     StructureKind.OPTICAL_SHOP: ((Profession.OPTICIAN,), 1, 3),
     StructureKind.HEARING_CENTRE: ((Profession.AUDIOLOGIST,), 1, 2),
     StructureKind.DENTAL_PRACTICE: ((Profession.DENTIST,), 1, 3),
@@ -461,15 +1102,17 @@ def _structures_and_professionals(
             iban, bic = _bank_details(rng)
             number = rng.randint(1, 150)
             bis = " bis" if rng.random() < 0.05 else ""
-            structures.append(Structure(
-                finess=finess,
-                siret=_siret(rng, siret_used),
-                kind=kind,
-                name=_structure_name(rng, kind, town),
-                address=f"{number}{bis} {rng.choice(_STREETS)}, {postcode} {town}",
-                iban=iban,
-                bic=bic,
-            ))
+            structures.append(
+                Structure(
+                    finess=finess,
+                    siret=_siret(rng, siret_used),
+                    kind=kind,
+                    name=_structure_name(rng, kind, town),
+                    address=f"{number}{bis} {rng.choice(_STREETS)}, {postcode} {town}",
+                    iban=iban,
+                    bic=bic,
+                )
+            )
             for position in range(rng.randint(low, high)):
                 if position > 0 and rng.random() < 0.05:
                     # some staff already practise elsewhere (replacements, second practice);
@@ -481,14 +1124,24 @@ def _structures_and_professionals(
                 profession = professions[0] if position == 0 else rng.choice(professions)
                 female = rng.random() < 0.55
                 first = rng.choice(FEMALE_FIRST_NAMES if female else MALE_FIRST_NAMES)
-                staff.append((
-                    _rpps(rng, rpps_used), profession, rng.choice(LAST_NAMES), first,
-                    [finess], [finess] if position == 0 else [],
-                ))
+                staff.append(
+                    (
+                        _rpps(rng, rpps_used),
+                        profession,
+                        rng.choice(LAST_NAMES),
+                        first,
+                        [finess],
+                        [finess] if position == 0 else [],
+                    )
+                )
     professionals = tuple(
         Professional(
-            rpps=rpps, profession=profession, last_name=last, first_name=first,
-            structures=tuple(places), administrator_of=tuple(administers),
+            rpps=rpps,
+            profession=profession,
+            last_name=last,
+            first_name=first,
+            structures=tuple(places),
+            administrator_of=tuple(administers),
         )
         for rpps, profession, last, first, places, administers in staff
     )
@@ -552,15 +1205,16 @@ _ORDER_PAIRS = 499
 _SLOT_MULTIPLIER = 1_000_003  # a prime above every capacity: a bijection modulo each
 
 
-def _places() -> tuple[tuple[_Place, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...],
-                       tuple[int, ...]]:
+def _places() -> tuple[
+    tuple[_Place, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[int, ...]
+]:
     """Every place, and the indexes of metropolitan (weighted), Corsican, overseas and foreign
     ones."""
     places: list[_Place] = []
     metro: list[int] = []
     for department in dict.fromkeys(_METRO_DEPARTMENTS):
         first, count = (101, 20) if department == "75" else (1, 600)  # Paris: arrondissements
-        places.append(_Place(department, _THREE_DIGITS[first:first + count]))
+        places.append(_Place(department, _THREE_DIGITS[first : first + count]))
     index = {p.prefix: i for i, p in enumerate(places)}
     metro = [index[d] for d in _METRO_DEPARTMENTS]
     corsica = []
@@ -571,14 +1225,17 @@ def _places() -> tuple[tuple[_Place, ...], tuple[int, ...], tuple[int, ...], tup
     overseas_index: dict[str, int] = {}
     for department, count in overseas_communes.items():
         overseas_index[department] = len(places)
-        places.append(_Place(department, tuple(c[1:] for c in _THREE_DIGITS[1:count + 1])))
+        places.append(_Place(department, tuple(c[1:] for c in _THREE_DIGITS[1 : count + 1])))
     abroad_index: dict[str, int] = {}
     for country in dict.fromkeys(_COUNTRIES):
         abroad_index[country] = len(places)
         places.append(_Place("99" + country, ("",)))
     return (
-        tuple(places), tuple(metro), tuple(corsica),
-        tuple(overseas_index[d] for d in _OVERSEAS), tuple(abroad_index[c] for c in _COUNTRIES),
+        tuple(places),
+        tuple(metro),
+        tuple(corsica),
+        tuple(overseas_index[d] for d in _OVERSEAS),
+        tuple(abroad_index[c] for c in _COUNTRIES),
     )
 
 
@@ -680,6 +1337,18 @@ def _statements(
             found = rights_cache[key] = RightsPeriod(start, end, status)
         return found
 
+    open_status, suspended_status = RightsStatus.OPEN, RightsStatus.SUSPENDED
+    # The common cases, made once: rights[k] started k + 12 months ago.
+    current_rights = [
+        (
+            (period(month_start[k], None, open_status),),
+            (period(month_start[k], end_of_year, open_status),),
+        )
+        for k in range(12, 73)
+    ]
+    suspended_rights = [(period(month_start[k], None, suspended_status),) for k in range(12, 73)]
+    future_rights = [(period(month_start[-k], None, open_status),) for k in range(1, 4)]
+
     # NIR buckets: (sex digit, year, month code, place); each counts the slots it handed out.
     n_places = len(_PLACES)
     n_months = len(_MONTH_INDEX)
@@ -702,7 +1371,6 @@ def _statements(
     first_abroad = min(abroad)
     unknown_months, n_unknown = _UNKNOWN_MONTHS, len(_UNKNOWN_MONTHS)
     three, sexes = _THREE_DIGITS, _SEX_DIGITS
-    open_status, suspended_status = RightsStatus.OPEN, RightsStatus.SUSPENDED
     insured_rel, spouse_rel = Relationship.INSURED, Relationship.SPOUSE
     child_rel = Relationship.CHILD
     p_provisional_cut = P_PROVISIONAL
@@ -790,9 +1458,9 @@ def _statements(
             )
             latest_birth = last_end.toordinal()
         elif u < P_CLOSED + P_FUTURE:
-            rights = (period(month_start[-1 - int(r() * 3)], None, open_status),)
+            rights = future_rights[int(r() * 3)]
         elif u < P_CLOSED + P_FUTURE + P_SUSPENDED:
-            rights = (period(month_start[12 + int(r() * 61)], None, suspended_status),)
+            rights = suspended_rights[int(r() * 61)]
         elif u < P_CLOSED + P_FUTURE + P_SUSPENDED + P_GAP:
             first_end = 14 + int(r() * 30)
             gap = 2 + int(r() * 11)  # the second starts at least a full month later
@@ -801,14 +1469,8 @@ def _statements(
                 period(older_start, month_end(first_end), open_status),
                 period(month_start[first_end - gap], None, open_status),
             )
-        else:
-            rights = (
-                period(
-                    month_start[12 + int(r() * 61)],
-                    None if r() < 0.7 else end_of_year,
-                    open_status,
-                ),
-            )
+        else:  # started 1 to 6 years ago, open-ended or until the end of the year
+            rights = current_rights[int(r() * 61)][r() < 0.3]
 
         # --- the insured ------------------------------------------------------------------
         twins = r() < P_TWINS
@@ -823,8 +1485,19 @@ def _statements(
         first = females[int(r() * n_females)] if insured_female else males[int(r() * n_males)]
         used = {insured_birth}
         yield BeneficiaryStatement(
-            amc, member_number, contract_code, agreement, insured_nir, insured_nir,
-            insured_birth, 1, insured_rel, family_name, first, rights, today,
+            amc,
+            member_number,
+            contract_code,
+            agreement,
+            insured_nir,
+            insured_nir,
+            insured_birth,
+            1,
+            insured_rel,
+            family_name,
+            first,
+            rights,
+            today,
         )
         produced += 1
         if produced >= beneficiaries:
@@ -845,8 +1518,19 @@ def _statements(
             spouse_name = family_name if r() < 0.55 else last_names[int(r() * n_last)]
             first = females[int(r() * n_females)] if spouse_female else males[int(r() * n_males)]
             yield BeneficiaryStatement(
-                amc, member_number, contract_code, agreement, insured_nir, spouse_nir,
-                spouse_birth, 1, spouse_rel, spouse_name, first, rights, today,
+                amc,
+                member_number,
+                contract_code,
+                agreement,
+                insured_nir,
+                spouse_nir,
+                spouse_birth,
+                1,
+                spouse_rel,
+                spouse_name,
+                first,
+                rights,
+                today,
             )
             produced += 1
             if produced >= beneficiaries:
@@ -889,7 +1573,11 @@ def _statements(
                 rank = 1
                 child_ordinal = lowest + int(r() * (highest - lowest + 1))
                 tries = 0
-                while tries < 20 and any(abs(child_ordinal - o) < _SIBLING_GAP for o in siblings):
+                while (
+                    siblings
+                    and tries < 20
+                    and any(abs(child_ordinal - o) < _SIBLING_GAP for o in siblings)
+                ):
                     child_ordinal = lowest + int(r() * (highest - lowest + 1))
                     tries += 1
                 child_birth = (births.get(child_ordinal) or birth(child_ordinal))[0]
@@ -915,8 +1603,19 @@ def _statements(
                     if p.end is None or p.end >= born
                 )
             yield BeneficiaryStatement(
-                amc, member_number, contract_code, agreement, insured_nir, child_nir,
-                child_birth, rank, child_rel, child_name, first, child_rights, today,
+                amc,
+                member_number,
+                contract_code,
+                agreement,
+                insured_nir,
+                child_nir,
+                child_birth,
+                rank,
+                child_rel,
+                child_name,
+                first,
+                child_rights,
+                today,
             )
             produced += 1
             if produced >= beneficiaries:

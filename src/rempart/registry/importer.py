@@ -9,7 +9,7 @@ its checkpoint.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from rempart.db.base import table_of
 from rempart.db.bulk import insert_many, update_many
 from rempart.kernel.ids import new_id
 from rempart.registry.domain import BeneficiaryStatement, InsurerStatus
@@ -93,7 +94,7 @@ def apply_batch(
     now: datetime,
     run_id: uuid.UUID,
     lines: Sequence[tuple[int, BeneficiaryStatement]],
-    insurers: dict[str, InsurerRef],
+    insurers: Mapping[str, InsurerRef],
 ) -> BatchOutcome:
     outcome = BatchOutcome()
     accepted: list[tuple[int, BeneficiaryStatement, InsurerRef, uuid.UUID]] = []
@@ -318,12 +319,12 @@ def _write(
     periods: list[dict[str, Any]],
 ) -> None:
     connection = session.connection()
-    insert_many(connection, MemberRow.__table__, list(member_inserts.values()))
-    update_many(connection, MemberRow.__table__, list(member_updates.values()), id_key="m_id")
-    insert_many(connection, BeneficiaryRow.__table__, beneficiary_inserts)
-    update_many(connection, BeneficiaryRow.__table__, beneficiary_updates, id_key="b_id")
-    update_many(connection, BeneficiaryRow.__table__, markers, id_key="b_id")
-    periods_table = RightsPeriodRow.__table__
+    insert_many(connection, table_of(MemberRow), list(member_inserts.values()))
+    update_many(connection, table_of(MemberRow), list(member_updates.values()), id_key="m_id")
+    insert_many(connection, table_of(BeneficiaryRow), beneficiary_inserts)
+    update_many(connection, table_of(BeneficiaryRow), beneficiary_updates, id_key="b_id")
+    update_many(connection, table_of(BeneficiaryRow), markers, id_key="b_id")
+    periods_table = table_of(RightsPeriodRow)
     for start in range(0, len(replaced_periods), _IN_CHUNK):
         chunk = replaced_periods[start : start + _IN_CHUNK]
         connection.execute(delete(periods_table).where(periods_table.c.beneficiary_id.in_(chunk)))

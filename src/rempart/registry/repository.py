@@ -167,7 +167,7 @@ class RegistryRepository:
                 ),
             )
         self.session.flush()
-        structures = {
+        structures = {  # noqa: C416 - dict() would take a Result for a mapping
             finess: structure_id
             for finess, structure_id in self.session.execute(
                 select(StructureRow.finess, StructureRow.id).where(

@@ -247,7 +247,7 @@ def detect_format(name: str, explicit: str | None = None) -> str:
 
 
 def read_lines(
-    stream: IO[bytes], file_format: str, *, skip_through: int = 0
+    stream: Iterable[bytes], file_format: str, *, skip_through: int = 0
 ) -> Iterator[ParsedLine]:
     """Stream (line number, statement or rejection), one line at a time in constant memory.
 

@@ -4,21 +4,27 @@ the repository and the key rotation all go through these functions."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import RowMapping, Table, select
+from sqlalchemy.orm import Session
 
-from rempart.registry.domain import BeneficiaryStatement
+from rempart.db.base import Base, table_of
+from rempart.registry.domain import BeneficiaryStatement, RightsPeriod, RightsStatus
 from rempart.registry.models import (
     BeneficiaryRow,
+    ContractRow,
     InsurerRow,
     MemberRow,
     ProfessionalRow,
+    RightsPeriodRow,
     StructureRow,
 )
 from rempart.registry.rights_file import format_rights
 from rempart.vault.cipher import Vault, canonical
+from rempart.vault.sealed import AnySelect
 
 CARD = "beneficiary.card"
 MEMBER = "member.number"
@@ -48,9 +54,9 @@ def member_key(*, amc_number: str, member_number: str) -> bytes:
 
 def statement_digest(vault: Vault, s: BeneficiaryStatement) -> bytes:
     """Everything a line states except its date: the same facts restated are unchanged."""
-    return vault.blind_index(
-        DIGEST,
-        canonical(
+    return facts_digest(
+        vault,
+        facts=(
             s.amc_number,
             s.member_number,
             s.contract_code,
@@ -62,9 +68,17 @@ def statement_digest(vault: Vault, s: BeneficiaryStatement) -> bytes:
             s.relationship.value,
             s.last_name,
             s.first_name,
-            format_rights(s.rights),
         ),
+        rights=s.rights,
     )
+
+
+def facts_digest(
+    vault: Vault, *, facts: tuple[str | int, ...], rights: Iterable[RightsPeriod]
+) -> bytes:
+    # Periods in a canonical order: the same rights listed differently are the same facts.
+    ordered = sorted(rights, key=lambda p: (p.start, p.end or date.max, p.status.value))
+    return vault.blind_index(DIGEST, canonical(*facts, format_rights(ordered)))
 
 
 def seal_member(vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID) -> dict[str, Any]:
@@ -103,29 +117,37 @@ def seal_beneficiary(
 class _Simple:
     """A table whose sealed columns need nothing but the row itself."""
 
-    def __init__(self, model: Any, columns: tuple[str, ...]) -> None:
-        self.model = model
-        self.table = model.__table__
+    def __init__(self, model: type[Base], columns: tuple[str, ...]) -> None:
+        self.table = table_of(model)
         self.columns = columns
 
-    def select_for_reseal(self) -> Select[Any]:
+    def select_for_reseal(self) -> AnySelect:
         return select(
             self.table.c.id, self.table.c.key_version, *(self.table.c[c] for c in self.columns)
         )
 
-    def reseal(self, vault: Vault, row: Mapping[str, Any]) -> dict[str, Any]:
-        name = self.table.name
-        values = {}
-        for column in self.columns:
-            plain = vault.open(row[column], table=name, column=column, row_id=row["id"])
-            values[column] = vault.seal(plain, table=name, column=column, row_id=row["id"])
-        return values
+    def reseal_batch(
+        self, vault: Vault, session: Session, rows: Sequence[RowMapping]
+    ) -> list[dict[str, Any]]:
+        return [self._reseal(vault, row) for row in rows]
+
+    def _reseal(self, vault: Vault, row: RowMapping) -> dict[str, Any]:
+        name, row_id = self.table.name, row["id"]
+        return {
+            column: vault.seal(
+                vault.open(row[column], table=name, column=column, row_id=row_id),
+                table=name,
+                column=column,
+                row_id=row_id,
+            )
+            for column in self.columns
+        }
 
 
 class _Members:
-    table = MemberRow.__table__
+    table: Table = table_of(MemberRow)
 
-    def select_for_reseal(self) -> Select[Any]:
+    def select_for_reseal(self) -> AnySelect:
         return select(
             MemberRow.id,
             MemberRow.key_version,
@@ -134,7 +156,13 @@ class _Members:
             InsurerRow.amc_number,
         ).join(InsurerRow, InsurerRow.id == MemberRow.insurer_id)
 
-    def reseal(self, vault: Vault, row: Mapping[str, Any]) -> dict[str, Any]:
+    def reseal_batch(
+        self, vault: Vault, session: Session, rows: Sequence[RowMapping]
+    ) -> list[dict[str, Any]]:
+        return [self._reseal(vault, row) for row in rows]
+
+    @staticmethod
+    def _reseal(vault: Vault, row: RowMapping) -> dict[str, Any]:
         table, row_id = MemberRow.__tablename__, row["id"]
         number = vault.open(
             row["member_number"], table=table, column="member_number", row_id=row_id
@@ -150,9 +178,12 @@ class _Members:
 
 
 class _Beneficiaries:
-    table = BeneficiaryRow.__table__
+    """Re-seals fields, re-keys the card and NIR indexes, and recomputes the statement
+    digest (so that re-importing an unchanged file after a rotation stays 'unchanged')."""
 
-    def select_for_reseal(self) -> Select[Any]:
+    table: Table = table_of(BeneficiaryRow)
+
+    def select_for_reseal(self) -> AnySelect:
         b = BeneficiaryRow
         return (
             select(
@@ -161,23 +192,45 @@ class _Beneficiaries:
                 b.nir,
                 b.birth_date,
                 b.birth_rank,
+                b.relationship,
                 b.last_name,
                 b.first_name,
                 MemberRow.id.label("member_id"),
                 MemberRow.member_number,
                 MemberRow.insured_nir,
+                MemberRow.agreement_type,
                 InsurerRow.amc_number,
+                ContractRow.code.label("contract_code"),
             )
             .join(MemberRow, MemberRow.id == b.member_id)
             .join(InsurerRow, InsurerRow.id == MemberRow.insurer_id)
+            .join(ContractRow, ContractRow.id == MemberRow.contract_id)
         )
 
-    def reseal(self, vault: Vault, row: Mapping[str, Any]) -> dict[str, Any]:
+    def reseal_batch(
+        self, vault: Vault, session: Session, rows: Sequence[RowMapping]
+    ) -> list[dict[str, Any]]:
+        periods: dict[uuid.UUID, list[RightsPeriod]] = {}
+        for period in session.scalars(
+            select(RightsPeriodRow).where(
+                RightsPeriodRow.beneficiary_id.in_([r["id"] for r in rows])
+            )
+        ):
+            periods.setdefault(period.beneficiary_id, []).append(
+                RightsPeriod(period.start, period.end, RightsStatus(period.status))
+            )
+        return [self._reseal(vault, row, periods.get(row["id"], [])) for row in rows]
+
+    @staticmethod
+    def _reseal(vault: Vault, row: RowMapping, rights: list[RightsPeriod]) -> dict[str, Any]:
         table, row_id = BeneficiaryRow.__tablename__, row["id"]
         members, member_id = MemberRow.__tablename__, row["member_id"]
 
         def plain(column: str) -> str:
             return vault.open(row[column], table=table, column=column, row_id=row_id)
+
+        def sealed(value: str, column: str) -> bytes:
+            return vault.seal(value, table=table, column=column, row_id=row_id)
 
         member_number = vault.open(
             row["member_number"], table=members, column="member_number", row_id=member_id
@@ -185,7 +238,11 @@ class _Beneficiaries:
         insured_nir = vault.open(
             row["insured_nir"], table=members, column="insured_nir", row_id=member_id
         )
-        birth_date = plain("birth_date")
+        birth_date, last_name, first_name = (
+            plain("birth_date"),
+            plain("last_name"),
+            plain("first_name"),
+        )
         nir = plain("nir") if row["nir"] is not None else None
         return {
             "card_index": vault.blind_index(
@@ -199,12 +256,27 @@ class _Beneficiaries:
                 ),
             ),
             "nir_index": vault.blind_index(NIR, nir.encode()) if nir else None,
-            "nir": vault.seal(nir, table=table, column="nir", row_id=row_id) if nir else None,
-            "birth_date": vault.seal(birth_date, table=table, column="birth_date", row_id=row_id),
-            **{
-                column: vault.seal(plain(column), table=table, column=column, row_id=row_id)
-                for column in ("last_name", "first_name")
-            },
+            "nir": sealed(nir, "nir") if nir else None,
+            "birth_date": sealed(birth_date, "birth_date"),
+            "last_name": sealed(last_name, "last_name"),
+            "first_name": sealed(first_name, "first_name"),
+            "statement_digest": facts_digest(
+                vault,
+                facts=(
+                    row["amc_number"],
+                    member_number,
+                    row["contract_code"],
+                    row["agreement_type"],
+                    insured_nir,
+                    nir or "",
+                    birth_date,
+                    row["birth_rank"],
+                    row["relationship"],
+                    last_name,
+                    first_name,
+                ),
+                rights=rights,
+            ),
         }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import IO
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
 from rempart.kernel.ids import new_id
 from rempart.registry.domain import (
@@ -26,7 +27,7 @@ from rempart.registry.domain import (
     Structure,
     close_periods,
 )
-from rempart.registry.importer import apply_batch, load_insurers
+from rempart.registry.importer import InsurerRef, apply_batch, load_insurers
 from rempart.registry.models import (
     BeneficiaryRow,
     ImportRejectionRow,
@@ -215,7 +216,7 @@ def _start_or_resume(
 def _commit_batch(
     uow: UnitOfWork,
     run_id: uuid.UUID,
-    insurers: dict[str, object],
+    insurers: Mapping[str, InsurerRef],
     batch: list[tuple[int, BeneficiaryStatement]],
     rejections: list[LineRejection],
     last_line: int,
@@ -226,12 +227,12 @@ def _commit_batch(
         now=uow.clock.now(),
         run_id=run_id,
         lines=batch,
-        insurers=insurers,  # type: ignore[arg-type]
+        insurers=insurers,
     )
     all_rejections = rejections + outcome.rejections
     if all_rejections:
         uow.session.connection().execute(
-            ImportRejectionRow.__table__.insert(),
+            table_of(ImportRejectionRow).insert(),
             [
                 {
                     "run_id": run_id,

@@ -38,8 +38,7 @@ def verify_ring(*, session: Session, vault: Vault, clock: Clock) -> None:
             )
     for family, secrets in (("data", ring.data.secrets), ("pseudonym", ring.pseudonym.secrets)):
         for version in secrets:
-            row = known.get((family, version))
-            if row is None:
+            if (family, version) not in known:
                 session.add(
                     KeyVersionRow(
                         family=family,
@@ -106,8 +105,7 @@ def reseal_all(
             if not rows:
                 break
             resealed = 0
-            for row in rows:
-                values = spec.reseal(vault, row)
+            for row, values in zip(rows, spec.reseal_batch(vault, session, rows), strict=True):
                 result = session.execute(
                     update(table)
                     .where(table.c.id == row["id"], table.c.key_version == row["key_version"])
