@@ -3,8 +3,9 @@ rows measured in the same run.
 
 The floor reads the same CSV with the csv module and inserts the same rows (members,
 beneficiaries, rights periods) in clear into bare tables — no validation, encryption,
-blind indexes, idempotency or checkpoints — with the same batch size and executemany.
-The ratio is import rate / floor rate.
+blind indexes, idempotency or checkpoints — with the same batch size and the same
+driver-level executemany (rempart.db.bulk) the import uses. The ratio is import rate /
+floor rate. Rates are rows (beneficiary lines) per second, medians over --repeats runs.
 
     python benchmarks/import_rights.py [--quick] [--rows N] [--postgres URL]
 
@@ -32,7 +33,6 @@ from sqlalchemy import (
     Table,
     Uuid,
     create_engine,
-    insert,
     text,
 )
 
@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import median, report, timed
 from rempart.bootstrap import open_platform
+from rempart.db.bulk import insert_many
 from rempart.registry import service
 from rempart.registry.generator import generate_france, generate_statements
 from rempart.registry.rights_file import write_csv
@@ -101,9 +102,8 @@ def raw_insert(url: str, rights_csv: Path) -> float:
                     (beneficiaries, batch_b),
                     (periods, batch_p),
                 ):
-                    if rows:
-                        conn.execute(insert(table), rows)
-                        rows.clear()
+                    insert_many(conn, table, rows)
+                    rows.clear()
 
             for row in reader:
                 key = (row["amc_number"], row["member_number"])

@@ -10,11 +10,8 @@ import uuid
 
 def new_id() -> uuid.UUID:
     """A UUIDv7 (RFC 9562): time-ordered, so B-tree inserts stay local."""
-    unix_ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (unix_ms & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76  # version
-    value |= ((rand >> 62) & 0xFFF) << 64  # rand_a, 12 bits
-    value |= 0b10 << 62  # variant
-    value |= rand & ((1 << 62) - 1)  # rand_b, 62 bits
-    return uuid.UUID(int=value)
+    raw = bytearray(((time.time_ns() // 1_000_000) & 0xFFFF_FFFF_FFFF).to_bytes(6, "big"))
+    raw += os.urandom(10)
+    raw[6] = 0x70 | (raw[6] & 0x0F)  # version 7, then 12 random bits (rand_a)
+    raw[8] = 0x80 | (raw[8] & 0x3F)  # RFC variant, then 62 random bits (rand_b)
+    return uuid.UUID(bytes=bytes(raw))

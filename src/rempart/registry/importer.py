@@ -141,13 +141,18 @@ def apply_batch(
     # stated twice in a batch must find its row from either line.
     card_lookup: dict[bytes, bytes] = {}
     member_lookup: dict[bytes, bytes] = {}
+    keys: list[tuple[bytes, bytes]] = []  # per accepted line: (card key, member key)
+    active_card_index: dict[bytes, bytes] = {}
     for _, statement, _, _ in accepted:
         card = statement_card_key(statement)
-        for index in vault.blind_indexes(CARD, card):
+        indexes = vault.blind_indexes(CARD, card)
+        active_card_index[card] = indexes[vault.versions.index(vault.active_version)]
+        for index in indexes:
             card_lookup[index] = card
         key = member_key(amc_number=statement.amc_number, member_number=statement.member_number)
         for index in vault.blind_indexes(MEMBER, key):
             member_lookup[index] = key
+        keys.append((card, key))
     b = BeneficiaryRow
     existing_rows = _fetch_by_index(
         session,
@@ -185,8 +190,9 @@ def apply_batch(
     replaced_periods: list[uuid.UUID] = []
     seen_in_batch: dict[bytes, int] = {}
 
-    for line_no, statement, insurer, contract_id in accepted:
-        card = statement_card_key(statement)
+    for (line_no, statement, insurer, contract_id), (card, m_key) in zip(
+        accepted, keys, strict=True
+    ):
         if card in seen_in_batch:
             outcome.rejections.append(_duplicate(line_no, seen_in_batch[card]))
             continue
@@ -234,7 +240,6 @@ def apply_batch(
             outcome.unchanged += 1
             continue
 
-        m_key = member_key(amc_number=statement.amc_number, member_number=statement.member_number)
         member_id = member_by_key.get(m_key)
         member_values = {"contract_id": contract_id, "agreement_type": statement.agreement_type}
         if member_id is None:
@@ -259,14 +264,14 @@ def apply_batch(
         values = {
             "member_id": member_id,
             "birth_rank": statement.birth_rank,
-            "relationship": statement.relationship.value,
+            "relationship": str(statement.relationship),
             "rights_as_of": statement.as_of,
             "statement_digest": digest,
             "closed_reason": None,
             "last_import_id": run_id,
             "last_import_line": line_no,
             "updated_at": now,
-            **seal_beneficiary(vault, statement, row_id),
+            **seal_beneficiary(vault, statement, row_id, card_index=active_card_index[card]),
         }
         if existing is None:
             beneficiary_inserts.append({"id": row_id, **values})
@@ -281,7 +286,7 @@ def apply_batch(
                 "beneficiary_id": row_id,
                 "start": p.start,
                 "end": p.end,
-                "status": p.status.value,
+                "status": str(p.status),
             }
             for p in statement.rights
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rempart.db.base import Base, IdMixin, SealedMixin
@@ -83,8 +83,6 @@ class BeneficiaryRow(IdMixin, SealedMixin, Base):
     last_import_line: Mapped[int | None] = mapped_column(Integer())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
-
-Index("ix_beneficiaries_last_import", BeneficiaryRow.last_import_id)
 
 
 class RightsPeriodRow(IdMixin, Base):

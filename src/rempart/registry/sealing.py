@@ -77,7 +77,9 @@ def facts_digest(
     vault: Vault, *, facts: tuple[str | int, ...], rights: Iterable[RightsPeriod]
 ) -> bytes:
     # Periods in a canonical order: the same rights listed differently are the same facts.
-    ordered = sorted(rights, key=lambda p: (p.start, p.end or date.max, p.status.value))
+    ordered = list(rights)
+    if len(ordered) > 1:
+        ordered.sort(key=lambda p: (p.start, p.end or date.max, p.status.value))
     return vault.blind_index(DIGEST, canonical(*facts, format_rights(ordered)))
 
 

@@ -37,7 +37,7 @@ def derive(secret: bytes, purpose: str) -> bytes:
 
 def canonical(*parts: str | int) -> bytes:
     """Join parts unambiguously (the separator cannot appear in validated identifiers)."""
-    return _UNIT_SEPARATOR.join(str(p) for p in parts).encode("utf-8")
+    return _UNIT_SEPARATOR.join(map(str, parts)).encode("utf-8")
 
 
 class Vault:

@@ -211,7 +211,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("card_index", name=op.f("uq_beneficiaries_card_index")),
     )
     with op.batch_alter_table("beneficiaries", schema=None) as batch_op:
-        batch_op.create_index("ix_beneficiaries_last_import", ["last_import_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_beneficiaries_member_id"), ["member_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_beneficiaries_nir_index"), ["nir_index"], unique=False)
 
@@ -247,7 +246,6 @@ def downgrade() -> None:
     with op.batch_alter_table("beneficiaries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_beneficiaries_nir_index"))
         batch_op.drop_index(batch_op.f("ix_beneficiaries_member_id"))
-        batch_op.drop_index("ix_beneficiaries_last_import")
 
     op.drop_table("beneficiaries")
     with op.batch_alter_table("members", schema=None) as batch_op:
