@@ -656,9 +656,6 @@ def test_bic_golden_rejected_by_us_and_strict_schwifty(bic: str) -> None:
         parse_bic(bic)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="parse_bic checks the shape only; schwifty also checks ISO 3166"
-)
 def test_bic_unknown_country_is_rejected() -> None:
     with pytest.raises(schwifty.exceptions.InvalidCountryCode):
         schwifty.BIC("BNPAXXPP")

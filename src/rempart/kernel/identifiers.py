@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rempart.kernel.countries import ISO_3166_ALPHA2
 from rempart.kernel.errors import InvalidIdentifier
 
 _SPACES = re.compile(r"[\s.\-]")
@@ -331,4 +332,6 @@ def parse_bic(raw: str, *, field: str = "bic") -> str:
         raise InvalidIdentifier(
             f"{field} must be 8 or 11 characters: bank, country, location, branch", field=field
         )
+    if text[4:6] not in ISO_3166_ALPHA2:
+        raise InvalidIdentifier(f"{field} country code is not an ISO 3166 country", field=field)
     return text
