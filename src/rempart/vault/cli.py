@@ -9,7 +9,7 @@ from rempart.cli_support import fail, load_settings, operator_errors, platform
 from rempart.schema import SEALED_TABLES
 from rempart.vault.keyring import KeyRing
 from rempart.vault.provider import local_key_file
-from rempart.vault.service import reseal_all, retire_version, rows_per_version, verify_ring
+from rempart.vault.service import retire_key, rotate_keys, rows_per_version
 
 app = typer.Typer(help="Manage the key ring that encrypts personal fields.", no_args_is_help=True)
 console = Console()
@@ -54,32 +54,20 @@ def rotate() -> None:
     with operator_errors():
         source = local_key_file(settings)
     with platform() as opened:
-        with opened.uow() as uow:
-            behind = {
-                v: n
-                for v, n in rows_per_version(session=uow.session, tables=SEALED_TABLES).items()
-                if v != uow.vault.active_version
-            }
-        if not behind:
-            source.save(source.load().with_new_data_version())
-            console.print("new key version created; re-sealing every row")
-        else:
-            console.print(f"resuming an unfinished rotation ({sum(behind.values())} rows left)")
-        opened_vault = opened.vaults.reload()
-        with opened.uow() as uow:
-            verify_ring(session=uow.session, vault=uow.vault, clock=opened.clock)
-            uow.commit()
-        with opened.uow() as uow:
-            total = reseal_all(
-                session=uow.session,
-                vault=uow.vault,
-                tables=SEALED_TABLES,
-                batch_size=settings.rotation_batch_size,
-            )
-        old = sorted(v for v in opened_vault.ring.data.secrets if v != opened_vault.active_version)
-        console.print(f"{total} rows re-sealed under key version {opened_vault.active_version}")
-        for version in old:
-            console.print(f"version {version} can now be retired: rempart keys retire {version}")
+        outcome = rotate_keys(
+            source=source,
+            vaults=opened.vaults,
+            uow_factory=opened.uow,
+            tables=SEALED_TABLES,
+            batch_size=settings.rotation_batch_size,
+        )
+    if outcome.new_version is None:
+        console.print(f"resuming an unfinished rotation ({outcome.rows_behind} rows left)")
+    else:
+        console.print(f"new key version created (v{outcome.new_version}); every row re-sealed")
+    console.print(f"{outcome.resealed} rows re-sealed under key version {outcome.active_version}")
+    for version in outcome.retirable:
+        console.print(f"version {version} can now be retired: rempart keys retire {version}")
 
 
 @app.command("retire")
@@ -89,15 +77,5 @@ def retire(version: int = typer.Argument(..., help="The data key version to remo
     with operator_errors():
         source = local_key_file(settings)
     with platform() as opened, opened.uow() as uow:
-        retire_version(
-            session=uow.session,
-            vault=uow.vault,
-            tables=SEALED_TABLES,
-            version=version,
-            clock=opened.clock,
-        )
-        # The database first: a ring still holding a retired version is harmless, a
-        # database still expecting a removed one would refuse to start.
-        uow.commit()
-        source.save(source.load().without_data_version(version))
+        retire_key(source=source, uow=uow, tables=SEALED_TABLES, version=version)
     console.print(f"key version {version} retired and removed from {source.path}")

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from rempart.db.uow import UnitOfWork
 from rempart.kernel.clock import Clock
 from rempart.vault.cipher import Vault
 from rempart.vault.errors import KeyMismatch, VaultError
+from rempart.vault.keyring import LocalFileKeySource
 from rempart.vault.models import KeyVersionRow
+from rempart.vault.provider import VaultProvider
 from rempart.vault.sealed import SealedTable
 
 
@@ -134,3 +137,71 @@ def retire_version(
         .where(KeyVersionRow.family == "data", KeyVersionRow.version == version)
         .values(retired_at=clock.now())
     )
+
+
+@dataclass(frozen=True)
+class RotationOutcome:
+    new_version: int | None  # None: an unfinished rotation was resumed
+    rows_behind: int  # rows under another version when the command started
+    resealed: int
+    active_version: int
+    retirable: tuple[int, ...]
+
+
+def rotate_keys(
+    *,
+    source: LocalFileKeySource,
+    vaults: VaultProvider,
+    uow_factory: Callable[[], UnitOfWork],
+    tables: Sequence[SealedTable],
+    batch_size: int,
+    on_batch: Callable[[RotationProgress], None] = lambda _: None,
+) -> RotationOutcome:
+    """`rempart keys rotate`: a new data key version, then every row re-sealed under it.
+
+    A new version is created only when no row is behind the active one; otherwise the
+    unfinished rotation is resumed, so an interrupted command is simply run again.
+    """
+    with uow_factory() as uow:
+        behind = sum(
+            count
+            for version, count in rows_per_version(session=uow.session, tables=tables).items()
+            if version != uow.vault.active_version
+        )
+    new_version = None
+    if not behind:
+        ring = source.load().with_new_data_version()
+        source.save(ring)
+        new_version = ring.data.active
+    vault = vaults.reload()
+    with uow_factory() as uow:
+        verify_ring(session=uow.session, vault=uow.vault, clock=uow.clock)
+        uow.commit()
+    with uow_factory() as uow:
+        resealed = reseal_all(
+            session=uow.session,
+            vault=uow.vault,
+            tables=tables,
+            batch_size=batch_size,
+            on_batch=on_batch,
+        )
+    return RotationOutcome(
+        new_version=new_version,
+        rows_behind=behind,
+        resealed=resealed,
+        active_version=vault.active_version,
+        retirable=tuple(sorted(v for v in vault.ring.data.secrets if v != vault.active_version)),
+    )
+
+
+def retire_key(
+    *, source: LocalFileKeySource, uow: UnitOfWork, tables: Sequence[SealedTable], version: int
+) -> None:
+    """`rempart keys retire`: refused while any row uses the version."""
+    retire_version(
+        session=uow.session, vault=uow.vault, tables=tables, version=version, clock=uow.clock
+    )
+    # The database first: a ring still holding a retired version is harmless, a database
+    # still expecting a removed one would refuse to start.
+    uow.commit()
+    source.save(source.load().without_data_version(version))
