@@ -59,9 +59,7 @@ def _execute(
     if not rows:
         return
     keys = tuple(k for k in rows[0] if k != where_key)
-    sql, names, processors, positional = _compiled(
-        table, kind, keys, where_key, connection.dialect
-    )
+    sql, names, processors, positional = _compiled(table, kind, keys, where_key, connection.dialect)
     sources = [_source_key(n, where_key) for n in names]
     # itemgetter pulls a row's values in one C call; only the few typed columns (UUIDs on
     # SQLite, dates) go through a processor.

@@ -84,7 +84,6 @@ class BeneficiaryRow(IdMixin, SealedMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-
 class RightsPeriodRow(IdMixin, Base):
     __tablename__ = "rights_periods"
 
