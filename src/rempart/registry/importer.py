@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from rempart.db.base import table_of
 from rempart.db.bulk import insert_many, update_many
 from rempart.kernel.ids import new_id
-from rempart.registry.domain import BeneficiaryStatement, InsurerStatus
+from rempart.registry.domain import InsurerStatus
 from rempart.registry.models import (
     BeneficiaryRow,
     ContractRow,
@@ -28,16 +28,9 @@ from rempart.registry.models import (
     MemberRow,
     RightsPeriodRow,
 )
+from rempart.registry.preparation import PreparedLine
 from rempart.registry.rights_file import LineRejection, RejectionCode
-from rempart.registry.sealing import (
-    CARD,
-    MEMBER,
-    member_key,
-    seal_beneficiary,
-    seal_member,
-    statement_card_key,
-    statement_digest,
-)
+from rempart.registry.sealing import seal_beneficiary, seal_member
 from rempart.vault.cipher import Vault
 
 # SQLite accepts 32,766 bound parameters; stay well below for IN lists.
@@ -93,12 +86,13 @@ def apply_batch(
     vault: Vault,
     now: datetime,
     run_id: uuid.UUID,
-    lines: Sequence[tuple[int, BeneficiaryStatement]],
+    lines: Sequence[PreparedLine],
     insurers: Mapping[str, InsurerRef],
 ) -> BatchOutcome:
     outcome = BatchOutcome()
-    accepted: list[tuple[int, BeneficiaryStatement, InsurerRef, uuid.UUID]] = []
-    for line_no, statement in lines:
+    accepted: list[tuple[PreparedLine, InsurerRef, uuid.UUID]] = []
+    for prepared in lines:
+        line_no, statement = prepared.line_no, prepared.statement
         insurer = insurers.get(statement.amc_number)
         if insurer is None:
             outcome.rejections.append(
@@ -132,7 +126,7 @@ def apply_batch(
             )
             continue
         outcome.insurers_seen.add(statement.amc_number)
-        accepted.append((line_no, statement, insurer, contract_id))
+        accepted.append((prepared, insurer, contract_id))
     if not accepted:
         return outcome
 
@@ -141,18 +135,11 @@ def apply_batch(
     # stated twice in a batch must find its row from either line.
     card_lookup: dict[bytes, bytes] = {}
     member_lookup: dict[bytes, bytes] = {}
-    keys: list[tuple[bytes, bytes]] = []  # per accepted line: (card key, member key)
-    active_card_index: dict[bytes, bytes] = {}
-    for _, statement, _, _ in accepted:
-        card = statement_card_key(statement)
-        indexes = vault.blind_indexes(CARD, card)
-        active_card_index[card] = indexes[vault.versions.index(vault.active_version)]
-        for index in indexes:
-            card_lookup[index] = card
-        key = member_key(amc_number=statement.amc_number, member_number=statement.member_number)
-        for index in vault.blind_indexes(MEMBER, key):
-            member_lookup[index] = key
-        keys.append((card, key))
+    for prepared, _, _ in accepted:
+        for index in prepared.card_indexes:
+            card_lookup[index] = prepared.card
+        for index in prepared.member_indexes:
+            member_lookup[index] = prepared.member_key
     b = BeneficiaryRow
     existing_rows = _fetch_by_index(
         session,
@@ -190,9 +177,9 @@ def apply_batch(
     replaced_periods: list[uuid.UUID] = []
     seen_in_batch: dict[bytes, int] = {}
 
-    for (line_no, statement, insurer, contract_id), (card, m_key) in zip(
-        accepted, keys, strict=True
-    ):
+    for prepared, insurer, contract_id in accepted:
+        line_no, statement, card = prepared.line_no, prepared.statement, prepared.card
+        m_key = prepared.member_key
         if card in seen_in_batch:
             outcome.rejections.append(_duplicate(line_no, seen_in_batch[card]))
             continue
@@ -221,7 +208,11 @@ def apply_batch(
                 }
             )
             continue
-        digest = statement_digest(vault, statement)
+        digest = prepared.digest
+        # Ciphertexts made ahead are usable only for a new row under the current key.
+        sealed = prepared.sealed
+        if sealed is not None and sealed.beneficiary["key_version"] != vault.active_version:
+            sealed = None
         if (
             existing is not None
             and existing.statement_digest == digest
@@ -243,13 +234,17 @@ def apply_batch(
         member_id = member_by_key.get(m_key)
         member_values = {"contract_id": contract_id, "agreement_type": statement.agreement_type}
         if member_id is None:
-            member_id = new_id()
+            if sealed is not None:
+                member_id, member_sealed = sealed.member_id, sealed.member
+            else:
+                member_id = new_id()
+                member_sealed = seal_member(vault, statement, member_id)
             member_by_key[m_key] = member_id
             member_inserts[member_id] = {
                 "id": member_id,
                 "insurer_id": insurer.id,
                 **member_values,
-                **seal_member(vault, statement, member_id),
+                **member_sealed,
             }
         elif member_id in member_inserts:
             member_inserts[member_id].update(member_values)
@@ -260,7 +255,18 @@ def apply_batch(
                 **seal_member(vault, statement, member_id),
             }
 
-        row_id = existing.id if existing is not None else new_id()
+        if existing is not None:
+            row_id = existing.id
+            beneficiary_sealed = seal_beneficiary(
+                vault, statement, row_id, card_index=prepared.active_card_index
+            )
+        elif sealed is not None:
+            row_id, beneficiary_sealed = sealed.beneficiary_id, sealed.beneficiary
+        else:
+            row_id = new_id()
+            beneficiary_sealed = seal_beneficiary(
+                vault, statement, row_id, card_index=prepared.active_card_index
+            )
         values = {
             "member_id": member_id,
             "birth_rank": statement.birth_rank,
@@ -271,7 +277,7 @@ def apply_batch(
             "last_import_id": run_id,
             "last_import_line": line_no,
             "updated_at": now,
-            **seal_beneficiary(vault, statement, row_id, card_index=active_card_index[card]),
+            **beneficiary_sealed,
         }
         if existing is None:
             beneficiary_inserts.append({"id": row_id, **values})

@@ -6,11 +6,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,7 +18,6 @@ from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
 from rempart.kernel.ids import new_id
 from rempart.registry.domain import (
-    BeneficiaryStatement,
     Insurer,
     Professional,
     RightsPeriod,
@@ -36,10 +34,14 @@ from rempart.registry.models import (
     MemberRow,
     RightsPeriodRow,
 )
+from rempart.registry.preparation import (
+    PreparedBatch,
+    prepared_batches,
+    prepared_batches_in_worker,
+)
 from rempart.registry.repository import RegistryRepository
 from rempart.registry.rights_file import (
     FileFormatError,
-    LineRejection,
     detect_format,
     read_lines,
 )
@@ -85,19 +87,6 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-class _CountingReader:
-    """Wraps the binary stream to report progress in bytes without reading twice."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.bytes_read = 0
-
-    def __iter__(self) -> Iterator[bytes]:
-        for line in self.stream:
-            self.bytes_read += len(line)
-            yield line
-
-
 def import_rights_file(
     *,
     uow: UnitOfWork,
@@ -107,6 +96,7 @@ def import_rights_file(
     as_of: date | None = None,
     report_path: Path | None = None,
     batch_size: int = 2000,
+    prepare_in_worker: bool = False,
     on_progress: Callable[[Progress], None] = lambda _: None,
 ) -> ImportOutcome:
     """Import an insurer's rights file; see docs/formats/rights-file.md.
@@ -114,7 +104,8 @@ def import_rights_file(
     Each batch commits together with the run's checkpoint, so a killed import rerun on
     the same file resumes after the last committed line and ends in exactly the state of
     one clean run. Lines are validated one by one; rejected lines are recorded with their
-    number and reason, and the rest is imported.
+    number and reason, and the rest is imported. With `prepare_in_worker`, parsing,
+    validation and sealing run in a second process while this one writes.
     """
     chosen_format = detect_format(path.name, file_format)
     if not path.is_file():
@@ -129,24 +120,14 @@ def import_rights_file(
         uow.commit()
         run_id, checkpoint = run.id, run.checkpoint_line
 
-    with path.open("rb") as handle, uow:
-        reader = _CountingReader(handle)
+    with uow:
         insurers = load_insurers(uow.session)
-        batch: list[tuple[int, BeneficiaryStatement]] = []
-        rejections: list[LineRejection] = []
-        last_line = checkpoint
-        for line_no, parsed in read_lines(reader, chosen_format, skip_through=checkpoint):
-            last_line = line_no
-            if isinstance(parsed, LineRejection):
-                rejections.append(parsed)
-            else:
-                batch.append((line_no, parsed))
-            if len(batch) + len(rejections) >= batch_size:
-                _commit_batch(uow, run_id, insurers, batch, rejections, last_line)
-                on_progress(Progress(reader.bytes_read, last_line))
-                batch, rejections = [], []
-        _commit_batch(uow, run_id, insurers, batch, rejections, last_line)
-        on_progress(Progress(reader.bytes_read, last_line))
+        produce = prepared_batches_in_worker if prepare_in_worker else prepared_batches
+        for batch in produce(
+            path, chosen_format, vault=uow.vault, skip_through=checkpoint, batch_size=batch_size
+        ):
+            _commit_batch(uow, run_id, insurers, batch)
+            on_progress(Progress(batch.bytes_read, batch.last_line))
 
     if snapshot:
         with uow:
@@ -214,21 +195,17 @@ def _start_or_resume(
 
 
 def _commit_batch(
-    uow: UnitOfWork,
-    run_id: uuid.UUID,
-    insurers: Mapping[str, InsurerRef],
-    batch: list[tuple[int, BeneficiaryStatement]],
-    rejections: list[LineRejection],
-    last_line: int,
+    uow: UnitOfWork, run_id: uuid.UUID, insurers: Mapping[str, InsurerRef], batch: PreparedBatch
 ) -> None:
     outcome = apply_batch(
         session=uow.session,
         vault=uow.vault,
         now=uow.clock.now(),
         run_id=run_id,
-        lines=batch,
+        lines=batch.lines,
         insurers=insurers,
     )
+    rejections = batch.rejections
     all_rejections = rejections + outcome.rejections
     if all_rejections:
         uow.session.connection().execute(
@@ -245,8 +222,8 @@ def _commit_batch(
             ],
         )
     run = uow.session.get_one(ImportRunRow, run_id)
-    run.checkpoint_line = last_line
-    run.lines_read += len(batch) + len(rejections)
+    run.checkpoint_line = batch.last_line
+    run.lines_read += len(batch)
     run.created += outcome.created
     run.updated += outcome.updated
     run.unchanged += outcome.unchanged
