@@ -149,7 +149,7 @@ def raw_insert(url: str, rights_csv: Path) -> float:
 
 
 def real_import(
-    url: str, home: Path, rights_csv: Path, rows: int, seed: int, *, in_worker: bool
+    url: str, home: Path, rights_csv: Path, rows: int, seed: int
 ) -> tuple[float, float]:
     """Seconds for a first import, and for re-importing the same file (all unchanged)."""
     LocalFileKeySource(home / "keys.json", require_private=True).save(KeyRing.generate())
@@ -166,7 +166,6 @@ def real_import(
             path=rights_csv,
             as_of=TODAY,
             batch_size=BATCH,
-            prepare_in_worker=in_worker,
         )
         assert outcome.rejected == 0, outcome
 
@@ -211,34 +210,22 @@ def measure(
     seed: int,
     scratch: Path,
 ) -> dict[str, float]:
-    timings: dict[str, list[float]] = {
-        "import": [],
-        "reimport": [],
-        "import_in_process": [],
-        "reimport_in_process": [],
-        "floor": [],
-    }
+    timings: dict[str, list[float]] = {"import": [], "reimport": [], "floor": []}
     for attempt in range(repeats):
         url, cleanup = make_url_for_run(attempt)
         try:
             timings["floor"].append(raw_insert(url, rights_csv))
         finally:
             cleanup()
-        for in_worker, suffix in ((True, ""), (False, "_in_process")):
-            url, cleanup = make_url_for_run(attempt + (1000 if in_worker else 2000))
-            try:
-                first, again = real_import(
-                    url,
-                    scratch / f"{backend}-{attempt}{suffix}",
-                    rights_csv,
-                    rows,
-                    seed,
-                    in_worker=in_worker,
-                )
-            finally:
-                cleanup()
-            timings[f"import{suffix}"].append(first)
-            timings[f"reimport{suffix}"].append(again)
+        url, cleanup = make_url_for_run(attempt + 1000)
+        try:
+            first, again = real_import(
+                url, scratch / f"{backend}-{attempt}", rights_csv, rows, seed
+            )
+        finally:
+            cleanup()
+        timings["import"].append(first)
+        timings["reimport"].append(again)
     return {f"{name}_rows_per_s": rows / median(values) for name, values in timings.items()}
 
 
@@ -276,8 +263,7 @@ def main() -> None:
             "sqlite_import_vs_raw_insert": sqlite["import_rows_per_s"] / sqlite["floor_rows_per_s"]
         }
         print(
-            f"SQLite: import {sqlite['import_rows_per_s']:,.0f} rows/s (one preparing worker; "
-            f"{sqlite['import_in_process_rows_per_s']:,.0f} in one process), re-import (unchanged) "
+            f"SQLite: import {sqlite['import_rows_per_s']:,.0f} rows/s, re-import (unchanged) "
             f"{sqlite['reimport_rows_per_s']:,.0f} rows/s, raw insert floor "
             f"{sqlite['floor_rows_per_s']:,.0f} rows/s, ratio "
             f"{ratios['sqlite_import_vs_raw_insert']:.2f} (median of {repeats}, {rows:,} rows)"

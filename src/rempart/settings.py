@@ -36,9 +36,6 @@ class Settings(BaseSettings):
     )
 
     import_batch_size: int = Field(default=2000, ge=1, le=100_000)
-    import_in_worker: bool = Field(
-        default=True, description="Parse, validate and seal in a second process while writing"
-    )
     rotation_batch_size: int = Field(default=1000, ge=1, le=100_000)
 
     @model_validator(mode="after")

@@ -70,7 +70,6 @@ def import_rights(
                 as_of=date.fromisoformat(as_of) if as_of else None,
                 report_path=report_path,
                 batch_size=opened.settings.import_batch_size,
-                prepare_in_worker=opened.settings.import_in_worker,
                 on_progress=lambda p: bar.update(task, completed=p.bytes_read),
             )
     console.print(
@@ -119,7 +118,6 @@ def seed(
                 path=rights,
                 as_of=reference,
                 batch_size=opened.settings.import_batch_size,
-                prepare_in_worker=opened.settings.import_in_worker,
             )
     console.print(
         f"seeded {len(france.insurers)} insurers, {len(france.structures)} structures, "

@@ -209,10 +209,6 @@ def apply_batch(
             )
             continue
         digest = prepared.digest
-        # Ciphertexts made ahead are usable only for a new row under the current key.
-        sealed = prepared.sealed
-        if sealed is not None and sealed.beneficiary["key_version"] != vault.active_version:
-            sealed = None
         if (
             existing is not None
             and existing.statement_digest == digest
@@ -234,11 +230,8 @@ def apply_batch(
         member_id = member_by_key.get(m_key)
         member_values = {"contract_id": contract_id, "agreement_type": statement.agreement_type}
         if member_id is None:
-            if sealed is not None:
-                member_id, member_sealed = sealed.member_id, sealed.member
-            else:
-                member_id = new_id()
-                member_sealed = seal_member(vault, statement, member_id)
+            member_id = new_id()
+            member_sealed = seal_member(vault, statement, member_id)
             member_by_key[m_key] = member_id
             member_inserts[member_id] = {
                 "id": member_id,
@@ -255,18 +248,10 @@ def apply_batch(
                 **seal_member(vault, statement, member_id),
             }
 
-        if existing is not None:
-            row_id = existing.id
-            beneficiary_sealed = seal_beneficiary(
-                vault, statement, row_id, card_index=prepared.active_card_index
-            )
-        elif sealed is not None:
-            row_id, beneficiary_sealed = sealed.beneficiary_id, sealed.beneficiary
-        else:
-            row_id = new_id()
-            beneficiary_sealed = seal_beneficiary(
-                vault, statement, row_id, card_index=prepared.active_card_index
-            )
+        row_id = existing.id if existing is not None else new_id()
+        beneficiary_sealed = seal_beneficiary(
+            vault, statement, row_id, card_index=prepared.active_card_index
+        )
         values = {
             "member_id": member_id,
             "birth_rank": statement.birth_rank,

@@ -34,11 +34,7 @@ from rempart.registry.models import (
     MemberRow,
     RightsPeriodRow,
 )
-from rempart.registry.preparation import (
-    PreparedBatch,
-    prepared_batches,
-    prepared_batches_in_worker,
-)
+from rempart.registry.preparation import PreparedBatch, prepared_batches
 from rempart.registry.repository import RegistryRepository
 from rempart.registry.rights_file import (
     FileFormatError,
@@ -96,7 +92,6 @@ def import_rights_file(
     as_of: date | None = None,
     report_path: Path | None = None,
     batch_size: int = 2000,
-    prepare_in_worker: bool = False,
     on_progress: Callable[[Progress], None] = lambda _: None,
 ) -> ImportOutcome:
     """Import an insurer's rights file; see docs/formats/rights-file.md.
@@ -104,8 +99,7 @@ def import_rights_file(
     Each batch commits together with the run's checkpoint, so a killed import rerun on
     the same file resumes after the last committed line and ends in exactly the state of
     one clean run. Lines are validated one by one; rejected lines are recorded with their
-    number and reason, and the rest is imported. With `prepare_in_worker`, parsing,
-    validation and sealing run in a second process while this one writes.
+    number and reason, and the rest is imported.
     """
     chosen_format = detect_format(path.name, file_format)
     if not path.is_file():
@@ -122,8 +116,7 @@ def import_rights_file(
 
     with uow:
         insurers = load_insurers(uow.session)
-        produce = prepared_batches_in_worker if prepare_in_worker else prepared_batches
-        for batch in produce(
+        for batch in prepared_batches(
             path, chosen_format, vault=uow.vault, skip_through=checkpoint, batch_size=batch_size
         ):
             _commit_batch(uow, run_id, insurers, batch)
