@@ -7,7 +7,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -554,3 +554,29 @@ def test_keys_commands_init_rotate_status_retire(
     assert f"data key v4 (active): {rows} rows" in status
     stats = json.loads(run("stats", "--json"))
     assert stats["beneficiaries"] == 300
+
+
+def test_family_members_on_different_cards_survive_a_rotation(
+    sqlite_platform: Platform, tmp_path: Path
+) -> None:
+    """A spouse on a Carte Vitale of their own shares the member number but not the card
+    holder's NIR; a rotation must re-key each beneficiary from its own card, and a line
+    restating a corrected NIR must not make the rotation collide."""
+    platform = sqlite_platform
+    world = france()
+    register(platform, world)
+    lines = [s for s in statements(world) if s.relationship == "spouse"][:5]
+    assert lines, "the generator makes spouses"
+    own_card = [replace(s, insured_nir=s.beneficiary_nir or s.insured_nir) for s in lines]
+    holders = [s for s in statements(world) if s.member_number in {x.member_number for x in lines}]
+    family = holders + [s for s in own_card if s not in holders]
+    rights = write_file(tmp_path / "family.csv", family)
+    service.import_rights_file(uow=platform.uow(), path=rights)
+    assert None not in find_all(platform, family)
+
+    start_rotation(platform)
+    reseal(platform)
+    assert None not in find_all(platform, family)
+    again = service.import_rights_file(uow=platform.uow(), path=rights)
+    assert (again.created, again.updated, again.rejected) == (0, 0, 0)
+    assert again.unchanged == len(family)

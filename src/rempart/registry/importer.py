@@ -254,6 +254,8 @@ def apply_batch(
         )
         values = {
             "member_id": member_id,
+            "contract_id": contract_id,
+            "agreement_type": statement.agreement_type,
             "birth_rank": statement.birth_rank,
             "relationship": str(statement.relationship),
             "rights_as_of": statement.as_of,

@@ -68,6 +68,13 @@ class BeneficiaryRow(IdMixin, SealedMixin, Base):
     member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id"), index=True)
     # HMAC of the card tuple: insured NIR, birth date as on card, rank, AMC, member number.
     card_index: Mapped[bytes] = mapped_column(BlindIndex(), unique=True)
+    # The card holder's NIR as this beneficiary's line stated it: within one member, a
+    # spouse may hold a Carte Vitale of their own, so it is the beneficiary's fact.
+    card_nir: Mapped[bytes] = mapped_column(Ciphertext())
+    # Contract and agreement as this beneficiary's line stated them (the member row keeps
+    # the latest for the whole family).
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id"))
+    agreement_type: Mapped[str] = mapped_column(String(8))
     nir_index: Mapped[bytes | None] = mapped_column(BlindIndex(), index=True)
     nir: Mapped[bytes | None] = mapped_column(Ciphertext())
     birth_date: Mapped[bytes] = mapped_column(Ciphertext())

@@ -224,7 +224,7 @@ class RegistryRepository:
             select(b, m, InsurerRow.amc_number, ContractRow.code)
             .join(m, m.id == b.member_id)
             .join(InsurerRow, InsurerRow.id == m.insurer_id)
-            .join(ContractRow, ContractRow.id == m.contract_id)
+            .join(ContractRow, ContractRow.id == b.contract_id)
             .where(b.id == beneficiary_id)
         ).one()
         beneficiary, member, amc_number, contract_code = row
@@ -252,7 +252,7 @@ class RegistryRepository:
             amc_number=amc_number,
             member_number=open_m("member_number"),
             contract_code=contract_code,
-            insured_nir=open_m("insured_nir"),
+            insured_nir=open_b("card_nir"),
             beneficiary_nir=open_b("nir") if beneficiary.nir is not None else None,
             birth_date=open_b("birth_date"),
             birth_rank=beneficiary.birth_rank,

@@ -106,6 +106,7 @@ def seal_beneficiary(
         "card_index": card_index or vault.blind_index(CARD, statement_card_key(s)),
         "nir_index": vault.blind_index(NIR, nir.encode()) if nir else None,
         "nir": vault.seal(nir, table=table, column="nir", row_id=row_id) if nir else None,
+        "card_nir": vault.seal(s.insured_nir, table=table, column="card_nir", row_id=row_id),
         "birth_date": vault.seal(s.birth_date, table=table, column="birth_date", row_id=row_id),
         "last_name": vault.seal(s.last_name, table=table, column="last_name", row_id=row_id),
         "first_name": vault.seal(s.first_name, table=table, column="first_name", row_id=row_id),
@@ -197,16 +198,16 @@ class _Beneficiaries:
                 b.relationship,
                 b.last_name,
                 b.first_name,
+                b.card_nir,
+                b.agreement_type,
                 MemberRow.id.label("member_id"),
                 MemberRow.member_number,
-                MemberRow.insured_nir,
-                MemberRow.agreement_type,
                 InsurerRow.amc_number,
                 ContractRow.code.label("contract_code"),
             )
             .join(MemberRow, MemberRow.id == b.member_id)
             .join(InsurerRow, InsurerRow.id == MemberRow.insurer_id)
-            .join(ContractRow, ContractRow.id == MemberRow.contract_id)
+            .join(ContractRow, ContractRow.id == b.contract_id)
         )
 
     def reseal_batch(
@@ -237,9 +238,7 @@ class _Beneficiaries:
         member_number = vault.open(
             row["member_number"], table=members, column="member_number", row_id=member_id
         )
-        insured_nir = vault.open(
-            row["insured_nir"], table=members, column="insured_nir", row_id=member_id
-        )
+        insured_nir = plain("card_nir")
         birth_date, last_name, first_name = (
             plain("birth_date"),
             plain("last_name"),
@@ -259,6 +258,7 @@ class _Beneficiaries:
             ),
             "nir_index": vault.blind_index(NIR, nir.encode()) if nir else None,
             "nir": sealed(nir, "nir") if nir else None,
+            "card_nir": sealed(insured_nir, "card_nir"),
             "birth_date": sealed(birth_date, "birth_date"),
             "last_name": sealed(last_name, "last_name"),
             "first_name": sealed(first_name, "first_name"),

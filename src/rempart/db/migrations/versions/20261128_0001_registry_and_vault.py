@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 17:07:13.790798
+Create Date: 2026-11-28 18:00:52.923122
 """
 
 from __future__ import annotations
@@ -189,6 +189,9 @@ def upgrade() -> None:
         "beneficiaries",
         sa.Column("member_id", sa.Uuid(), nullable=False),
         sa.Column("card_index", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("card_nir", sa.LargeBinary(), nullable=False),
+        sa.Column("contract_id", sa.Uuid(), nullable=False),
+        sa.Column("agreement_type", sa.String(length=8), nullable=False),
         sa.Column("nir_index", sa.LargeBinary(length=16), nullable=True),
         sa.Column("nir", sa.LargeBinary(), nullable=True),
         sa.Column("birth_date", sa.LargeBinary(), nullable=False),
@@ -204,6 +207,9 @@ def upgrade() -> None:
         sa.Column("updated_at", rempart.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("key_version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contracts.id"], name=op.f("fk_beneficiaries_contract_id_contracts")
+        ),
         sa.ForeignKeyConstraint(
             ["member_id"], ["members.id"], name=op.f("fk_beneficiaries_member_id_members")
         ),
