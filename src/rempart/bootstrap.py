@@ -27,7 +27,9 @@ class Platform:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(
-            session_factory=self.database.session_factory, vault=self.vault, clock=self.clock
+            session_factory=self.database.session_factory,
+            vaults=self.vaults.current,
+            clock=self.clock,
         )
 
     def close(self) -> None:

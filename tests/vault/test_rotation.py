@@ -580,3 +580,26 @@ def test_family_members_on_different_cards_survive_a_rotation(
     again = service.import_rights_file(uow=platform.uow(), path=rights)
     assert (again.created, again.updated, again.rejected) == (0, 0, 0)
     assert again.unchanged == len(family)
+
+
+def test_a_worker_that_has_not_seen_the_rotation_writes_nothing(
+    sqlite_platform: Platform, tmp_path: Path
+) -> None:
+    """Another process (its own provider, still on version 1) imports while a rotation
+    starts: its batch is refused whole, then goes through once it has the new ring, and
+    nothing is duplicated."""
+    seeded = seed(sqlite_platform, tmp_path)
+    stale = open_platform(seeded.platform.settings, clock=seeded.platform.clock)
+    try:
+        start_rotation(seeded.platform)  # the rotating process registers version 2
+        before = service.count_rows(uow=seeded.platform.uow())
+        with pytest.raises(KeyMismatch, match="out of date"):
+            service.import_rights_file(uow=stale.uow(), path=seeded.path)
+        assert service.count_rows(uow=seeded.platform.uow()) == before
+        stale.vaults.reload()
+        outcome = service.import_rights_file(uow=stale.uow(), path=seeded.path)
+        # rows still under version 1 are rewritten under version 2, none is duplicated
+        assert (outcome.created, outcome.rejected) == (0, 0)
+        assert service.count_rows(uow=seeded.platform.uow()) == before
+    finally:
+        stale.close()

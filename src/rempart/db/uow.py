@@ -3,6 +3,11 @@
 Routers and repositories never commit; a use case calls `uow.commit()` once its whole
 operation (including the audit record, later) is written. Leaving the block without a
 commit rolls everything back, so a half-done operation leaves nothing behind.
+
+Keys are taken fresh from the key source each time the unit of work is entered (and on
+`refresh_vault`), and a commit is refused when the database has registered a newer data
+key version than the one this process wrote with: a worker that has not yet seen a
+rotation can never write rows under a version that is being retired.
 """
 
 from __future__ import annotations
@@ -11,23 +16,32 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rempart.kernel.clock import Clock
 from rempart.vault.cipher import Vault
+from rempart.vault.errors import KeyMismatch
+from rempart.vault.models import KeyVersionRow
 
 
 class UnitOfWork:
     session: Session
+    vault: Vault
 
     def __init__(
-        self, *, session_factory: Callable[[], Session], vault: Vault, clock: Clock
+        self,
+        *,
+        session_factory: Callable[[], Session],
+        vaults: Callable[[], Vault],
+        clock: Clock,
     ) -> None:
         self._session_factory = session_factory
-        self.vault = vault
+        self._vaults = vaults
         self.clock = clock
 
     def __enter__(self) -> Self:
+        self.vault = self._vaults()
         self.session = self._session_factory()
         return self
 
@@ -42,7 +56,24 @@ class UnitOfWork:
         finally:
             self.session.close()
 
+    def refresh_vault(self) -> Vault:
+        """For long use cases that commit in batches: each batch uses the current keys."""
+        self.vault = self._vaults()
+        return self.vault
+
     def commit(self) -> None:
+        newest = self.session.scalar(
+            select(func.max(KeyVersionRow.version)).where(
+                KeyVersionRow.family == "data", KeyVersionRow.retired_at.is_(None)
+            )
+        )
+        if newest is not None and newest > self.vault.active_version:
+            self.session.rollback()
+            raise KeyMismatch(
+                f"data key version {newest} is registered but this process writes with "
+                f"version {self.vault.active_version}: its key ring is out of date "
+                "(a rotation is under way); nothing was written, retry"
+            )
         self.session.commit()
 
     def rollback(self) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from rempart.db.base import table_of
 from rempart.db.bulk import insert_many, update_many
 from rempart.kernel.ids import new_id
-from rempart.registry.domain import InsurerStatus
+from rempart.registry.domain import BeneficiaryStatement, InsurerStatus
 from rempart.registry.models import (
     BeneficiaryRow,
     ContractRow,
@@ -28,7 +28,7 @@ from rempart.registry.models import (
     MemberRow,
     RightsPeriodRow,
 )
-from rempart.registry.preparation import PreparedLine
+from rempart.registry.preparation import PreparedLine, prepare_line
 from rempart.registry.rights_file import LineRejection, RejectionCode
 from rempart.registry.sealing import seal_beneficiary, seal_member
 from rempart.vault.cipher import Vault
@@ -86,13 +86,12 @@ def apply_batch(
     vault: Vault,
     now: datetime,
     run_id: uuid.UUID,
-    lines: Sequence[PreparedLine],
+    lines: Sequence[tuple[int, BeneficiaryStatement]],
     insurers: Mapping[str, InsurerRef],
 ) -> BatchOutcome:
     outcome = BatchOutcome()
     accepted: list[tuple[PreparedLine, InsurerRef, uuid.UUID]] = []
-    for prepared in lines:
-        line_no, statement = prepared.line_no, prepared.statement
+    for line_no, statement in lines:
         insurer = insurers.get(statement.amc_number)
         if insurer is None:
             outcome.rejections.append(
@@ -126,7 +125,7 @@ def apply_batch(
             )
             continue
         outcome.insurers_seen.add(statement.amc_number)
-        accepted.append((prepared, insurer, contract_id))
+        accepted.append((prepare_line(vault, line_no, statement), insurer, contract_id))
     if not accepted:
         return outcome
 

@@ -1,5 +1,6 @@
-"""The CPU-bound half of an import: parse and validate lines and compute their blind
-indexes and digests. No database here.
+"""The CPU-bound half of an import, no database here: read and validate lines in batches,
+and compute a line's blind indexes and digest (with the keys current when its batch is
+applied, so a rotation during a long import is followed).
 
 Batches arrive in file order, each with the last line number it covers, so the import's
 checkpoint stays exact.
@@ -40,8 +41,8 @@ class PreparedLine:
 
 
 @dataclass
-class PreparedBatch:
-    lines: list[PreparedLine] = field(default_factory=list)
+class ParsedBatch:
+    lines: list[tuple[int, BeneficiaryStatement]] = field(default_factory=list)
     rejections: list[LineRejection] = field(default_factory=list)
     last_line: int = 0
     bytes_read: int = 0
@@ -78,28 +79,23 @@ class _CountingReader:
             yield line
 
 
-def prepared_batches(
-    path: Path,
-    file_format: str,
-    *,
-    vault: Vault,
-    skip_through: int,
-    batch_size: int,
-) -> Iterator[PreparedBatch]:
+def parsed_batches(
+    path: Path, file_format: str, *, skip_through: int, batch_size: int
+) -> Iterator[ParsedBatch]:
     """Batches of at most `batch_size` lines (valid and rejected together), in order. The
     last batch may be empty: it still carries the final line number and byte count."""
     with path.open("rb") as handle:
         reader = _CountingReader(handle)
-        batch = PreparedBatch(last_line=skip_through)
+        batch = ParsedBatch(last_line=skip_through)
         for line_no, parsed in read_lines(reader, file_format, skip_through=skip_through):
             batch.last_line = line_no
             if isinstance(parsed, LineRejection):
                 batch.rejections.append(parsed)
             else:
-                batch.lines.append(prepare_line(vault, line_no, parsed))
+                batch.lines.append((line_no, parsed))
             if len(batch) >= batch_size:
                 batch.bytes_read = reader.bytes_read
                 yield batch
-                batch = PreparedBatch(last_line=line_no)
+                batch = ParsedBatch(last_line=line_no)
         batch.bytes_read = reader.bytes_read
         yield batch

@@ -34,7 +34,7 @@ from rempart.registry.models import (
     MemberRow,
     RightsPeriodRow,
 )
-from rempart.registry.preparation import PreparedBatch, prepared_batches
+from rempart.registry.preparation import ParsedBatch, parsed_batches
 from rempart.registry.repository import RegistryRepository
 from rempart.registry.rights_file import (
     FileFormatError,
@@ -116,9 +116,10 @@ def import_rights_file(
 
     with uow:
         insurers = load_insurers(uow.session)
-        for batch in prepared_batches(
-            path, chosen_format, vault=uow.vault, skip_through=checkpoint, batch_size=batch_size
+        for batch in parsed_batches(
+            path, chosen_format, skip_through=checkpoint, batch_size=batch_size
         ):
+            uow.refresh_vault()
             _commit_batch(uow, run_id, insurers, batch)
             on_progress(Progress(batch.bytes_read, batch.last_line))
 
@@ -188,7 +189,7 @@ def _start_or_resume(
 
 
 def _commit_batch(
-    uow: UnitOfWork, run_id: uuid.UUID, insurers: Mapping[str, InsurerRef], batch: PreparedBatch
+    uow: UnitOfWork, run_id: uuid.UUID, insurers: Mapping[str, InsurerRef], batch: ParsedBatch
 ) -> None:
     outcome = apply_batch(
         session=uow.session,
