@@ -9,7 +9,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,11 @@ def run_import(
     on_progress: Callable[[Progress], None] | None = None,
 ) -> ImportOutcome:
     extra: dict[str, Any] = {} if on_progress is None else {"on_progress": on_progress}
+    # A file dated later is imported on that later day: statements from the future are
+    # refused, so time moves on with the files.
+    assert isinstance(platform.clock, FixedClock)
+    if as_of > platform.clock.today():
+        platform.clock.set(datetime.combine(as_of, time(9, 30), tzinfo=UTC))
     return service.import_rights_file(
         uow=platform.uow(),
         path=path,
@@ -422,7 +427,9 @@ def test_restating_a_beneficiary_closed_by_a_snapshot_reopens_their_rights(
     assert closed["rights"] == (RightsPeriod(date(2021, 1, 1), date(2026, 12, 4)),)
 
     back = dataclasses.replace(absent, as_of=date(2026, 12, 10))
-    outcome = run_import(sqlite_registered, write_file(tmp_path / "back.csv", [back]))
+    outcome = run_import(
+        sqlite_registered, write_file(tmp_path / "back.csv", [back]), as_of=back.as_of
+    )
     assert (outcome.updated, outcome.unchanged) == (1, 0)
     assert view(sqlite_registered, back) == expected_view(back)
 
@@ -434,7 +441,7 @@ def test_snapshot_does_not_close_a_beneficiary_whose_line_is_stale(
     mine = [s for s in lines() if s.amc_number == amc]
     run_import(sqlite_registered, write_file(tmp_path / "all.csv", mine))
     newer = changed_rights(mine[0], TODAY + timedelta(days=30))
-    run_import(sqlite_registered, write_file(tmp_path / "newer.csv", [newer]))
+    run_import(sqlite_registered, write_file(tmp_path / "newer.csv", [newer]), as_of=newer.as_of)
 
     as_of = TODAY + timedelta(days=7)
     snapshot_lines = [dataclasses.replace(s, as_of=as_of) for s in mine]

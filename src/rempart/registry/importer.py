@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -91,7 +91,16 @@ def apply_batch(
 ) -> BatchOutcome:
     outcome = BatchOutcome()
     accepted: list[tuple[PreparedLine, InsurerRef, uuid.UUID]] = []
+    latest_as_of = now.date() + timedelta(days=1)  # time zones: a day of tolerance
     for line_no, statement in lines:
+        if statement.as_of > latest_as_of:
+            # A date in the future would make every later correction look stale.
+            outcome.rejections.append(
+                LineRejection(
+                    line_no, RejectionCode.INVALID_FIELD, "as_of is in the future", "as_of"
+                )
+            )
+            continue
         insurer = insurers.get(statement.amc_number)
         if insurer is None:
             outcome.rejections.append(

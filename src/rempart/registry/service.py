@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
+from rempart.kernel.errors import Conflict, InvalidInput
 from rempart.kernel.ids import new_id
 from rempart.registry.domain import (
     Insurer,
@@ -38,6 +39,7 @@ from rempart.registry.preparation import ParsedBatch, parsed_batches
 from rempart.registry.repository import RegistryRepository
 from rempart.registry.rights_file import (
     FileFormatError,
+    RejectionCode,
     detect_format,
     read_lines,
 )
@@ -56,6 +58,7 @@ class ImportOutcome:
     closed: int
     resumed: bool
     report: Path | None
+    snapshot_blocked: int = 0  # lines that stopped a snapshot from closing anyone
 
     @property
     def imported(self) -> int:
@@ -104,13 +107,14 @@ def import_rights_file(
     chosen_format = detect_format(path.name, file_format)
     if not path.is_file():
         raise FileFormatError(f"no such file: {path}")
+    _check_report_path(report_path, path)
     with path.open("rb") as handle:
-        # A bad header or an empty file refuses the whole file before any run is recorded.
-        next(read_lines(handle, chosen_format), None)
+        # A bad header or a file without lines is refused before any run is recorded.
+        if next(read_lines(handle, chosen_format), None) is None:
+            raise FileFormatError("the file has no lines to import")
     sha256 = file_digest(path)
-    effective_as_of = as_of or uow.clock.today()
     with uow:
-        run, resumed = _start_or_resume(uow, path, sha256, chosen_format, snapshot, effective_as_of)
+        run, resumed = _start_or_resume(uow, path, sha256, chosen_format, snapshot, as_of)
         uow.commit()
         run_id, checkpoint = run.id, run.checkpoint_line
 
@@ -123,9 +127,10 @@ def import_rights_file(
             _commit_batch(uow, run_id, insurers, batch)
             on_progress(Progress(batch.bytes_read, batch.last_line))
 
+    snapshot_blocked = 0
     if snapshot:
         with uow:
-            _close_absent(uow, run_id, batch_size)
+            snapshot_blocked = _close_absent(uow, run_id, batch_size)
 
     with uow:
         run = uow.session.get_one(ImportRunRow, run_id)
@@ -135,10 +140,10 @@ def import_rights_file(
         report = None
         if run.rejected:
             report = _write_report(uow.session, run, report_path)
-        elif report_path is not None:
+        elif report_path is not None and _is_a_report(report_path):
             # A report left by an earlier run of this file would describe lines that are
             # now fine: remove it rather than let it mislead.
-            report_path.unlink(missing_ok=True)
+            report_path.unlink()
         return ImportOutcome(
             run_id=run.id,
             lines=run.lines_read,
@@ -149,22 +154,57 @@ def import_rights_file(
             closed=run.closed,
             resumed=resumed,
             report=report,
+            snapshot_blocked=snapshot_blocked,
         )
 
 
+_REPORT_HEADER = ["line", "code", "field", "message"]
+
+
+def _check_report_path(report_path: Path | None, path: Path) -> None:
+    if report_path is None or not report_path.exists():
+        return
+    if report_path.is_dir():
+        raise InvalidInput("the report path is a directory", field="report")
+    if report_path.samefile(path):
+        raise InvalidInput("the report cannot be written over the file imported", field="report")
+    if not _is_a_report(report_path):
+        raise InvalidInput("the report path holds another file; choose a new path", field="report")
+
+
+def _is_a_report(report_path: Path) -> bool:
+    try:
+        with report_path.open(encoding="utf-8", newline="") as handle:
+            return next(csv.reader(handle), None) == _REPORT_HEADER
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+
+
 def _start_or_resume(
-    uow: UnitOfWork, path: Path, sha256: str, file_format: str, snapshot: bool, as_of: date
+    uow: UnitOfWork,
+    path: Path,
+    sha256: str,
+    file_format: str,
+    snapshot: bool,
+    as_of: date | None,
 ) -> tuple[ImportRunRow, bool]:
+    """An unfinished run of the same file (and mode) is resumed with its own date."""
     unfinished = uow.session.scalar(
         select(ImportRunRow).where(
             ImportRunRow.file_sha256 == sha256,
             ImportRunRow.snapshot == snapshot,
-            ImportRunRow.as_of == as_of,
             ImportRunRow.status != "completed",
         )
     )
     if unfinished is not None:
+        if as_of is not None and as_of != unfinished.as_of:
+            raise Conflict(
+                f"an unfinished import of this file is dated {unfinished.as_of.isoformat()}: "
+                "rerun with that --as-of to resume it",
+                field="as_of",
+            )
         return unfinished, True
+    as_of = as_of or uow.clock.today()
     run = ImportRunRow(
         id=new_id(),
         file_sha256=sha256,
@@ -227,14 +267,28 @@ def _commit_batch(
     uow.commit()
 
 
-def _close_absent(uow: UnitOfWork, run_id: uuid.UUID, batch_size: int) -> None:
+def _close_absent(uow: UnitOfWork, run_id: uuid.UUID, batch_size: int) -> int:
     """--snapshot: every beneficiary of the file's insurers that the file did not state
     loses its rights from the snapshot date. Batched and resumable: a closed row is
     marked as seen by this run."""
     run = uow.session.get_one(ImportRunRow, run_id)
+    # Fail safe: a line that could not be applied may be someone who still has rights, so
+    # a snapshot with such lines closes nobody (duplicates and stale lines are identified
+    # and marked as seen, so they do not count).
+    blocking = (
+        uow.session.scalar(
+            select(func.count())
+            .select_from(ImportRejectionRow)
+            .where(
+                ImportRejectionRow.run_id == run_id,
+                ImportRejectionRow.code.not_in([RejectionCode.DUPLICATE, RejectionCode.STALE]),
+            )
+        )
+        or 0
+    )
     amc_numbers = run.insurers_seen.split()
-    if not amc_numbers:
-        return
+    if blocking or not amc_numbers:
+        return blocking
     b = BeneficiaryRow
     while True:
         ids = list(
@@ -250,7 +304,7 @@ def _close_absent(uow: UnitOfWork, run_id: uuid.UUID, batch_size: int) -> None:
             )
         )
         if not ids:
-            return
+            return 0
         closed = _close_rights(uow.session, ids, on=run.as_of)
         uow.session.execute(
             update(b)
@@ -291,9 +345,10 @@ def _write_report(session: Session, run: ImportRunRow, report_path: Path | None)
     """line, code, field, message — never the line's content (it holds NIRs)."""
     path = report_path or Path(f"import-{run.id}.rejected.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["line", "code", "field", "message"])
+        writer.writerow(_REPORT_HEADER)
         for rejection in session.scalars(
             select(ImportRejectionRow)
             .where(ImportRejectionRow.run_id == run.id)
@@ -302,6 +357,7 @@ def _write_report(session: Session, run: ImportRunRow, report_path: Path | None)
             writer.writerow(
                 [rejection.line_no, rejection.code, rejection.field or "", rejection.message]
             )
+    partial.replace(path)  # a reader never sees half a report
     return path
 
 

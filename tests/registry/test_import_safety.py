@@ -1,0 +1,115 @@
+"""What an import refuses so that a mistake costs nothing: a report written over the
+input, statements from the future, a snapshot that would close people whose line failed,
+an empty file, and resuming a run under another date."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from rempart.bootstrap import Platform
+from rempart.kernel.errors import Conflict, InvalidInput
+from rempart.registry import service
+from rempart.registry.rights_file import COLUMNS, FileFormatError, RejectionCode
+
+from ..conftest import TODAY
+from .test_import import (
+    Killed,
+    csv_line,
+    fields,
+    insurer_with_most,
+    kill_after,
+    lines,
+    read_report,
+    run_import,
+    sqlite_registered,  # noqa: F401 - fixture
+    template,  # noqa: F401 - fixture
+    view,
+    write_file,
+)
+
+
+def test_the_report_cannot_overwrite_the_input(
+    sqlite_registered: Platform,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    path = write_file(tmp_path / "rights.csv", list(lines())[:5])
+    content = path.read_bytes()
+    with pytest.raises(InvalidInput, match="over the file imported"):
+        service.import_rights_file(uow=sqlite_registered.uow(), path=path, report_path=path)
+    other = tmp_path / "notes.txt"
+    other.write_text("keep me\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="another file"):
+        service.import_rights_file(uow=sqlite_registered.uow(), path=path, report_path=other)
+    assert path.read_bytes() == content
+    assert other.read_text(encoding="utf-8") == "keep me\n"
+    assert service.count_rows(uow=sqlite_registered.uow())["beneficiaries"] == 0
+
+
+def test_a_statement_from_the_future_is_rejected(
+    sqlite_registered: Platform,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    first, second = list(lines())[:2]
+    future = dataclasses.replace(second, as_of=TODAY + timedelta(days=400))
+    outcome = run_import(sqlite_registered, write_file(tmp_path / "f.csv", [first, future]))
+    assert (outcome.created, outcome.rejected) == (1, 1)
+    assert read_report(outcome.report)[3] == (
+        RejectionCode.INVALID_FIELD.value,
+        "as_of",
+        "as_of is in the future",
+    )
+
+
+def test_a_snapshot_with_a_line_that_failed_closes_nobody(
+    sqlite_registered: Platform,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    amc = insurer_with_most(lines())
+    mine = [s for s in lines() if s.amc_number == amc]
+    run_import(sqlite_registered, write_file(tmp_path / "all.csv", mine))
+    # The next snapshot omits mine[0] and cites an unknown contract for mine[1].
+    snapshot = tmp_path / "snap.csv"
+    snapshot.write_bytes(
+        (",".join(COLUMNS) + "\n").encode()
+        + csv_line(fields(mine[1], contract_code="GONE"))
+        + b"".join(csv_line(s) for s in mine[2:])
+    )
+    outcome = run_import(sqlite_registered, snapshot, snapshot=True)
+    assert outcome.rejected == 1
+    assert outcome.snapshot_blocked == 1
+    assert outcome.closed == 0
+    for statement in mine[:2]:
+        kept = view(sqlite_registered, statement)
+        assert kept is not None
+        assert kept["closed_reason"] is None
+
+
+def test_a_file_without_lines_is_refused(
+    sqlite_registered: Platform,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match="no lines"):
+        service.import_rights_file(uow=sqlite_registered.uow(), path=empty)
+
+
+def test_a_killed_run_resumes_the_next_day_with_its_own_date(
+    sqlite_registered: Platform,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    path = write_file(tmp_path / "rights.csv", list(lines())[:60])
+    uow = sqlite_registered.uow
+    with pytest.raises(Killed):
+        service.import_rights_file(uow=uow(), path=path, batch_size=20, on_progress=kill_after(1))
+    clock = sqlite_registered.clock
+    clock.set(datetime.combine(TODAY + timedelta(days=1), datetime.min.time(), UTC))  # type: ignore[attr-defined]
+    with pytest.raises(Conflict, match="rerun with that --as-of"):
+        service.import_rights_file(uow=uow(), path=path, as_of=TODAY + timedelta(days=1))
+    resumed = service.import_rights_file(uow=uow(), path=path, batch_size=20)
+    assert resumed.resumed
+    assert resumed.created == 60
