@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -9,6 +11,7 @@ from fastapi.responses import JSONResponse
 from rempart.kernel.errors import Conflict, DomainError, InfrastructureError, NotFound
 
 PROBLEM_JSON = "application/problem+json"
+logger = logging.getLogger("rempart")
 
 _STATUS: list[tuple[type[DomainError], int]] = [(NotFound, 404), (Conflict, 409)]
 
@@ -52,6 +55,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InfrastructureError)
     async def _infrastructure(_: Request, error: InfrastructureError) -> JSONResponse:
         # Fail safe: the operator reads the cause in the server log, the caller does not.
+        # Infrastructure messages are written by us and carry no personal data.
+        logger.error("unavailable: %s: %s", type(error).__name__, error)
         return problem(
             503, "unavailable", "Service unavailable", "the service cannot answer safely right now"
         )

@@ -456,3 +456,20 @@ def test_the_provider_stops_while_the_key_file_is_missing_or_unreadable(
 
     source.path.chmod(0o600)
     assert provider.current().active_version == 1
+
+
+def test_a_running_process_refuses_an_older_key_file(tmp_path: Path) -> None:
+    """Restoring yesterday's key file after a rotation must stop data access, not quietly
+    write under the old version."""
+    source = LocalFileKeySource(tmp_path / "keys.json", require_private=True)
+    first = KeyRing.generate()
+    source.save(first)
+    rotated = first.with_new_data_version()
+    source.save(rotated)
+    running = VaultProvider(source)
+    assert running.current().active_version == 2
+    source.save(first)
+    with pytest.raises(KeyMismatch, match="older than version 2"):
+        running.reload()
+    source.save(rotated)
+    assert running.reload().active_version == 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import typer
@@ -12,7 +11,14 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-from rempart.cli_support import err_console, fail, interactive, platform
+from rempart.cli_support import (
+    err_console,
+    fail,
+    interactive,
+    operator_errors,
+    parse_day,
+    platform,
+)
 from rempart.registry import service
 from rempart.registry.domain import InsurerStatus
 from rempart.registry.generator import generate_france, generate_statements
@@ -49,6 +55,7 @@ def import_rights(
     Exit status: 0 every line imported; 2 some lines rejected (the valid ones imported,
     the report written); 1 nothing imported.
     """
+    as_of_day = parse_day(as_of, "--as-of")
     with platform() as opened:
         report_path = report or opened.settings.home / "reports" / f"{file.name}.rejected.csv"
         size = file.stat().st_size if file.is_file() else 0
@@ -67,7 +74,7 @@ def import_rights(
                 path=file,
                 file_format=file_format,
                 snapshot=snapshot,
-                as_of=date.fromisoformat(as_of) if as_of else None,
+                as_of=as_of_day,
                 report_path=report_path,
                 batch_size=opened.settings.import_batch_size,
                 on_progress=lambda p: bar.update(task, completed=p.bytes_read),
@@ -80,6 +87,11 @@ def import_rights(
     )
     if outcome.report is not None:
         console.print(f"rejected lines, with line numbers and reasons: {outcome.report}")
+    if outcome.snapshot_blocked:
+        console.print(
+            f"snapshot: nobody was closed, because {outcome.snapshot_blocked} lines could not "
+            "be applied; fix them and import the file again"
+        )
     raise typer.Exit(outcome.exit_code)
 
 
@@ -94,7 +106,7 @@ def seed(
 ) -> None:
     """Generate a deterministic synthetic France and load it through the real import."""
     with platform(migrate=True) as opened:
-        reference = date.fromisoformat(today) if today else opened.clock.today()
+        reference = parse_day(today, "--today") or opened.clock.today()
         france = generate_france(seed=seed_value, beneficiaries=beneficiaries, today=reference)
         service.register_reference_data(
             uow=opened.uow(),
@@ -148,13 +160,14 @@ def load_catalogue(
 
     All or nothing: one invalid insurer or contract and nothing is written.
     """
+    with operator_errors():
+        document = file.read_bytes()
     try:
-        catalogue = CatalogueIn.model_validate_json(file.read_bytes())
-    except FileNotFoundError:
-        fail(f"no such file: {file}")
+        catalogue = CatalogueIn.model_validate_json(document)
     except ValidationError as exc:
         problems = "; ".join(
-            ".".join(str(p) for p in error["loc"]) + ": " + error["msg"] for error in exc.errors()
+            ".".join(str(p) for p in error["loc"]) + ": " + error["msg"]
+            for error in exc.errors(include_input=False, include_url=False)
         )
         fail(f"the catalogue is invalid: {problems}")
     with platform() as opened:

@@ -127,7 +127,7 @@ class Contract:
 class Insurer:
     amc_number: str
     name: str
-    dpo_email: str
+    dpo_email: str = field(repr=False)
     status: InsurerStatus = InsurerStatus.ACTIVE
     contracts: tuple[Contract, ...] = ()
 
@@ -185,16 +185,16 @@ class BeneficiaryStatement:
     """
 
     amc_number: str
-    member_number: str
+    member_number: str = field(repr=False)
     contract_code: str
     agreement_type: str
-    insured_nir: str
-    beneficiary_nir: str | None
-    birth_date: str
+    insured_nir: str = field(repr=False)
+    beneficiary_nir: str | None = field(repr=False)
+    birth_date: str = field(repr=False)
     birth_rank: int
     relationship: Relationship
-    last_name: str
-    first_name: str
+    last_name: str = field(repr=False)
+    first_name: str = field(repr=False)
     rights: tuple[RightsPeriod, ...]
     as_of: date
 
@@ -208,8 +208,8 @@ class Structure:
     siret: str
     kind: StructureKind
     name: str
-    address: str
-    iban: str
+    address: str = field(repr=False)
+    iban: str = field(repr=False)
     bic: str
 
 
@@ -217,7 +217,7 @@ class Structure:
 class Professional:
     rpps: str
     profession: Profession
-    last_name: str
-    first_name: str
+    last_name: str = field(repr=False)
+    first_name: str = field(repr=False)
     structures: tuple[str, ...] = field(default=())  # FINESS numbers where they practise
     administrator_of: tuple[str, ...] = field(default=())

@@ -4,7 +4,7 @@ professionals) and reads of beneficiaries, mapping rows to domain objects."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select
@@ -43,15 +43,15 @@ class BeneficiaryView:
 
     id: uuid.UUID
     amc_number: str
-    member_number: str
+    member_number: str = field(repr=False)
     contract_code: str
-    insured_nir: str
-    beneficiary_nir: str | None
-    birth_date: str
+    insured_nir: str = field(repr=False)
+    beneficiary_nir: str | None = field(repr=False)
+    birth_date: str = field(repr=False)
     birth_rank: int
     relationship: Relationship
-    last_name: str
-    first_name: str
+    last_name: str = field(repr=False)
+    first_name: str = field(repr=False)
     rights: tuple[RightsPeriod, ...]
     rights_as_of: date
     closed_reason: str | None

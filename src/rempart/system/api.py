@@ -12,11 +12,11 @@ router = APIRouter(tags=["system"])
 class Health(BaseModel):
     status: str
     version: str
-    key_version: int
 
 
 @router.get("/healthz", response_model=Health)
 def health(platform: PlatformDep) -> Health:
-    """Liveness and readiness: the database answers and the key ring is loaded."""
+    """Readiness: the database answers at the code's schema and the key ring is usable."""
     platform.database.check_ready()
-    return Health(status="ok", version=__version__, key_version=platform.vault.active_version)
+    platform.vaults.current()  # raises (503) when the key ring was replaced by a wrong one
+    return Health(status="ok", version=__version__)

@@ -106,6 +106,13 @@ class VaultProvider:
 
 
 def _check_successor(current: KeyRing, new: KeyRing, where: str) -> None:
+    if new.data.active < current.data.active:
+        # An older key file restored by mistake: writing under it would undo a rotation.
+        raise KeyMismatch(
+            f"{where} now makes data key version {new.data.active} active, older than "
+            f"version {current.data.active} in use: an old key file? Data access is stopped "
+            "until the current ring is restored"
+        )
     for name in FAMILIES:
         old_secrets, new_secrets = getattr(current, name).secrets, getattr(new, name).secrets
         for version in sorted(old_secrets.keys() & new_secrets.keys()):
