@@ -74,7 +74,7 @@ def test_round_trip_edge_texts_and_layout(text: str) -> None:
     blob = seal(text=text)
     assert VAULT.open(blob, **WHERE) == text
     # format byte, 2-byte version, 12-byte nonce, ciphertext, 16-byte tag
-    assert blob[0] == 1
+    assert blob[0] == 2  # format 2: a key per table and column
     assert Vault.sealed_version(blob) == VAULT.active_version == 2
     assert len(blob) == 1 + 2 + 12 + len(text.encode()) + 16
     if len(text.encode()) >= 8:  # shorter ones may appear in random bytes by chance
@@ -145,8 +145,24 @@ def test_a_truncated_ciphertext_is_refused_with_a_clear_message() -> None:
 
 def test_a_foreign_format_byte_is_refused() -> None:
     blob = bytearray(seal())
-    blob[0] = 2
+    blob[0] = 3
     assert "not a Rempart ciphertext" in rejected_message(bytes(blob))
+
+
+def test_a_format_relabelled_from_2_to_1_does_not_open() -> None:
+    """Format 1 used one key for every field: relabelling picks that key, and fails."""
+    blob = bytearray(seal())
+    blob[0] = 1
+    assert "does not authenticate" in rejected_message(bytes(blob))
+
+
+def test_each_column_has_its_own_key() -> None:
+    """Same row, same associated-data shape, another column's key: a format-2 ciphertext
+    of one column cannot be opened as another even if the associated data were forged."""
+    first = VAULT._aead(2, 2, "beneficiaries", "last_name")
+    second = VAULT._aead(2, 2, "beneficiaries", "first_name")
+    nonce, aad = b"\x00" * 12, b"same"
+    assert first.encrypt(nonce, b"x", aad) != second.encrypt(nonce, b"x", aad)
 
 
 def test_a_relabelled_version_is_refused_even_when_both_versions_share_a_secret() -> None:

@@ -1,6 +1,6 @@
 """Field encryption, blind indexes, statement digests and pseudonyms over a key ring.
 
-Ciphertext layout: 1 byte format (0x01) | 2 bytes key version | 12 bytes nonce | GCM output.
+Ciphertext layout: 1 byte format (0x02) | 2 bytes key version | 12 bytes nonce | GCM output.
 The associated data binds table, column, row id and key version, so a ciphertext copied
 to another row, another column or relabelled with another version fails to open.
 """
@@ -23,7 +23,12 @@ from rempart.db.types import BLIND_INDEX_BYTES
 from rempart.vault.errors import CiphertextRejected, VaultError
 from rempart.vault.keyring import KeyRing
 
-_FORMAT = 1
+# Format 2 (written): one AES key per table and column, derived from the version's secret,
+# so that no key meets the random-nonce bound of 2^32 encryptions (NIST SP 800-38D) before
+# a 40-million-beneficiary registry has been rewritten many times over. Format 1 (one key
+# for every field) is still opened.
+_FORMAT = 2
+_FORMATS = (1, 2)
 _HEADER = 3
 _NONCE = 12
 _UNIT_SEPARATOR = "\x1f"
@@ -47,7 +52,7 @@ class Vault:
         self.ring = ring
         self.active_version = ring.data.active
         self.versions = tuple(sorted(ring.data.secrets, reverse=True))
-        self._aead = {v: AESGCM(derive(s, "aead/fields")) for v, s in ring.data.secrets.items()}
+        self._aead: Callable[[int, int, str, str], AESGCM] = cache(self._derive_aead)
         self._index_mac: Callable[[str, int], hmac.HMAC] = cache(self._keyed_index_mac)
         self._aad_prefix: Callable[[str, str, int], bytes] = cache(self._associated_prefix)
         pseudonym_secret = ring.pseudonym.secrets[ring.pseudonym.active]
@@ -58,6 +63,10 @@ class Vault:
         # Keyed once; each index copies it (cheaper than re-keying per value).
         key = derive(self._secret(version), f"blind-index/{purpose}")
         return hmac.new(key, digestmod=hashlib.sha256)
+
+    def _derive_aead(self, layout: int, version: int, table: str, column: str) -> AESGCM:
+        purpose = "aead/fields" if layout == 1 else f"aead/fields/{table}.{column}"
+        return AESGCM(derive(self._secret(version), purpose))
 
     def _secret(self, version: int) -> bytes:
         secret = self.ring.data.secrets.get(version)
@@ -84,9 +93,7 @@ class Vault:
         version: int | None = None,
     ) -> bytes:
         version = self.active_version if version is None else version
-        aead = self._aead.get(version)
-        if aead is None:
-            raise VaultError(f"data key version {version} is not in the key ring")
+        aead = self._aead(_FORMAT, version, table, column)
         nonce = os.urandom(_NONCE)
         body = aead.encrypt(
             nonce, plaintext.encode("utf-8"), self._associated_data(table, column, row_id, version)
@@ -95,14 +102,14 @@ class Vault:
 
     def open(self, blob: bytes, *, table: str, column: str, row_id: uuid.UUID) -> str:
         where = f"{table}.{column} of row {row_id}"
-        if len(blob) < _HEADER + _NONCE + 16 or blob[0] != _FORMAT:
+        if len(blob) < _HEADER + _NONCE + 16 or blob[0] not in _FORMATS:
             raise CiphertextRejected(f"{where} is not a Rempart ciphertext (truncated or foreign)")
         version = int.from_bytes(blob[1:3], "big")
-        aead = self._aead.get(version)
-        if aead is None:
+        if version not in self.ring.data.secrets:
             raise CiphertextRejected(
                 f"{where} was sealed under key version {version}, which this key ring lacks"
             )
+        aead = self._aead(blob[0], version, table, column)
         try:
             plain = aead.decrypt(
                 blob[_HEADER : _HEADER + _NONCE],
