@@ -81,6 +81,16 @@ def test_production_refuses_a_key_file_others_can_read(tmp_path: Path, sqlite_ur
         create_app(make_settings(home, sqlite_url, env=Environment.PRODUCTION))
 
 
+def test_production_serves_no_third_party_reference_pages(tmp_path: Path, sqlite_url: str) -> None:
+    home = tmp_path / "home"
+    write_keys(home)
+    create_app(make_settings(home, sqlite_url))  # migrates
+    app = create_app(make_settings(home, sqlite_url, env=Environment.PRODUCTION))
+    served = served_routes(app.routes)
+    assert ("GET", "/openapi.json") in served
+    assert not {path for _, path in served} & {"/docs", "/redoc"}
+
+
 def test_production_refuses_an_in_memory_database() -> None:
     with pytest.raises(ValueError, match="in-memory"):
         Settings(env=Environment.PRODUCTION, database_url="sqlite:///:memory:")

@@ -39,11 +39,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         finally:
             platform.close()
 
+    # The interactive reference pages load their scripts from a CDN: a health-data
+    # platform serves no third-party script in production, only /openapi.json.
+    reference = settings.is_development
     app = FastAPI(
         title="Rempart",
         version=__version__,
         summary="Tiers-payant operator: rights checks, invoices, payments, settlement.",
         lifespan=lifespan,
+        docs_url="/docs" if reference else None,
+        redoc_url="/redoc" if reference else None,
     )
     app.state.platform = platform
     problems.install(app)

@@ -23,7 +23,6 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; unset means the embedded SQLite file"
     )
-    redis_url: str | None = None
 
     keys_file: Path | None = Field(
         default=None, description="Local key-ring file; default REMPART_HOME/keys.json"
