@@ -42,3 +42,14 @@ def write_file(path: Path, lines: Iterable[BeneficiaryStatement]) -> Path:
         else:
             write_csv(lines, handle)
     return path
+
+
+def card_of(statement: BeneficiaryStatement) -> dict[str, object]:
+    """The card tuple a pharmacy reads, as keyword arguments for a lookup."""
+    return {
+        "insured_nir": statement.insured_nir,
+        "birth_date": statement.birth_date,
+        "birth_rank": statement.birth_rank,
+        "amc_number": statement.amc_number,
+        "member_number": statement.member_number,
+    }

@@ -6,18 +6,15 @@ import csv
 import dataclasses
 import io
 import json
-import shutil
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from rempart.bootstrap import Platform, open_platform
+from rempart.bootstrap import Platform
 from rempart.kernel.clock import FixedClock
 from rempart.registry import service
 from rempart.registry.domain import (
@@ -27,7 +24,6 @@ from rempart.registry.domain import (
     RightsPeriod,
     RightsStatus,
 )
-from rempart.registry.generator import SyntheticFrance
 from rempart.registry.models import ImportRunRow
 from rempart.registry.repository import RegistryRepository
 from rempart.registry.rights_file import (
@@ -38,65 +34,10 @@ from rempart.registry.rights_file import (
 )
 from rempart.registry.service import ImportOutcome, Progress
 
-from ..conftest import NOW, TODAY, make_settings, write_keys
-from ..factories import france, statements, write_file
-
-SIZE = 120
-
-
-@cache
-def world() -> SyntheticFrance:
-    return france(SIZE, seed=11)
-
-
-@cache
-def lines() -> tuple[BeneficiaryStatement, ...]:
-    return tuple(statements(world(), SIZE, seed=11))
-
-
-def register_insurers(platform: Platform) -> Platform:
-    """The world's insurers and contracts: all an import needs."""
-    service.register_reference_data(uow=platform.uow(), insurers=world().insurers)
-    return platform
-
-
-@pytest.fixture
-def registered(platform: Platform) -> Platform:
-    """On each backend: for the requirements that touch the database's behaviour."""
-    return register_insurers(platform)
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite registry holding the world's insurers, with its keys, built once:
-    each SQLite-only test opens a copy instead of migrating and registering again."""
-    directory = tmp_path_factory.mktemp("template")
-    write_keys(directory / "home")
-    register_insurers(open_sqlite(directory, migrate=True)).close()
-    return directory
-
-
-def open_sqlite(directory: Path, *, migrate: bool = False) -> Platform:
-    settings = make_settings(directory / "home", f"sqlite:///{directory / 'rempart.sqlite3'}")
-    return open_platform(settings, clock=FixedClock(NOW), migrate=migrate)
-
-
-@contextmanager
-def fresh_sqlite(template: Path, directory: Path) -> Iterator[Platform]:
-    """Another fresh platform: a copy of the template, in its own directory."""
-    shutil.copytree(template, directory, dirs_exist_ok=True)
-    opened = open_sqlite(directory)
-    try:
-        yield opened
-    finally:
-        opened.close()
-
-
-@pytest.fixture
-def sqlite_registered(template: Path, tmp_path: Path) -> Iterator[Platform]:
-    """SQLite only: for line-level reporting, which the backend does not change."""
-    with fresh_sqlite(template, tmp_path / "registry") as opened:
-        yield opened
+from ..conftest import TODAY
+from ..factories import card_of as card
+from ..factories import write_file
+from .support import SIZE, fresh_sqlite, lines, world
 
 
 def run_import(
@@ -123,16 +64,6 @@ def run_import(
         batch_size=batch_size,
         **extra,
     )
-
-
-def card(statement: BeneficiaryStatement) -> dict[str, Any]:
-    return {
-        "insured_nir": statement.insured_nir,
-        "birth_date": statement.birth_date,
-        "birth_rank": statement.birth_rank,
-        "amc_number": statement.amc_number,
-        "member_number": statement.member_number,
-    }
 
 
 def views(platform: Platform, of: Sequence[BeneficiaryStatement]) -> list[dict[str, Any] | None]:

@@ -25,15 +25,13 @@ from .test_import import (
     lines,
     read_report,
     run_import,
-    sqlite_registered,  # noqa: F401 - fixture
-    template,  # noqa: F401 - fixture
     view,
     write_file,
 )
 
 
 def test_the_report_cannot_overwrite_the_input(
-    sqlite_registered: Platform,  # noqa: F811
+    sqlite_registered: Platform,
     tmp_path: Path,
 ) -> None:
     path = write_file(tmp_path / "rights.csv", list(lines())[:5])
@@ -50,7 +48,7 @@ def test_the_report_cannot_overwrite_the_input(
 
 
 def test_a_statement_from_the_future_is_rejected(
-    sqlite_registered: Platform,  # noqa: F811
+    sqlite_registered: Platform,
     tmp_path: Path,
 ) -> None:
     first, second = list(lines())[:2]
@@ -65,7 +63,7 @@ def test_a_statement_from_the_future_is_rejected(
 
 
 def test_a_snapshot_with_a_line_that_failed_closes_nobody(
-    sqlite_registered: Platform,  # noqa: F811
+    sqlite_registered: Platform,
     tmp_path: Path,
 ) -> None:
     amc = insurer_with_most(lines())
@@ -89,7 +87,7 @@ def test_a_snapshot_with_a_line_that_failed_closes_nobody(
 
 
 def test_a_file_without_lines_is_refused(
-    sqlite_registered: Platform,  # noqa: F811
+    sqlite_registered: Platform,
     tmp_path: Path,
 ) -> None:
     empty = tmp_path / "empty.csv"
@@ -99,7 +97,7 @@ def test_a_file_without_lines_is_refused(
 
 
 def test_a_killed_run_resumes_the_next_day_with_its_own_date(
-    sqlite_registered: Platform,  # noqa: F811
+    sqlite_registered: Platform,
     tmp_path: Path,
 ) -> None:
     path = write_file(tmp_path / "rights.csv", list(lines())[:60])

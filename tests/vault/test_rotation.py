@@ -41,6 +41,7 @@ from rempart.vault.service import (
 )
 
 from ..conftest import NOW, make_settings
+from ..factories import card_of as card
 from ..factories import france, register, statements, write_file
 
 # -- a seeded registry ------------------------------------------------------------------
@@ -57,16 +58,6 @@ class Seeded:
     plaintexts: dict[tuple[str, uuid.UUID, str], str | None]
     rows: int  # sealed rows, all tables
     first_ring: KeyRing
-
-
-def card(s: BeneficiaryStatement) -> dict[str, Any]:
-    return {
-        "insured_nir": s.insured_nir,
-        "birth_date": s.birth_date,
-        "birth_rank": s.birth_rank,
-        "amc_number": s.amc_number,
-        "member_number": s.member_number,
-    }
 
 
 def find_all(platform: Platform, lines: list[BeneficiaryStatement]) -> list[uuid.UUID | None]:
