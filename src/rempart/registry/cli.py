@@ -41,7 +41,7 @@ def import_rights(
         False,
         "--snapshot",
         help="The file is complete for its insurers: close the rights of their beneficiaries "
-        "absent from it.",
+        "absent from it (nobody is closed if a line fails).",
     ),
     as_of: str | None = typer.Option(
         None, "--as-of", help="Date rights are closed from with --snapshot (default today)."
