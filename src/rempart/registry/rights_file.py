@@ -318,10 +318,13 @@ def _read_header(raw: bytes) -> tuple[list[str], str]:
 
 
 def _csv_record(text: str, header: list[str], delimiter: str) -> dict[str, Any]:
-    try:
-        values = next(csv.reader([text], delimiter=delimiter, strict=True))
-    except csv.Error:
-        raise _Reject(RejectionCode.SYNTAX, "malformed CSV quoting", None) from None
+    if '"' in text:
+        try:
+            values = next(csv.reader([text], delimiter=delimiter, strict=True))
+        except csv.Error:
+            raise _Reject(RejectionCode.SYNTAX, "malformed CSV quoting", None) from None
+    else:
+        values = text.split(delimiter)  # no quoting: what the csv module would return
     if len(values) != len(header):
         raise _Reject(
             RejectionCode.SYNTAX, f"expected {len(header)} fields, found {len(values)}", None
