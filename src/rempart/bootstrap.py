@@ -29,7 +29,9 @@ class Platform:
         return UnitOfWork(
             session_factory=self.database.session_factory,
             vaults=self.vaults.current,
+            reload_vault=self.vaults.reload,
             clock=self.clock,
+            engine=self.database.engine,
         )
 
     def close(self) -> None:

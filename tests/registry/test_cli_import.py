@@ -168,7 +168,11 @@ def test_the_default_report_goes_under_the_home(cli: Cli, tmp_path: Path) -> Non
     path = write_rows(tmp_path / "some.csv", content)
     result = cli("import", "rights", str(path))
     assert result.exit_code == 2, result.output
-    assert report_lines(cli.home / "reports" / "some.csv.rejected.csv") == [3]
+    (report,) = (cli.home / "reports").glob("some.csv.*.rejected.csv")
+    assert report_lines(report) == [3]
+    assert f"rejected lines, with line numbers and reasons: {report}" in " ".join(
+        result.output.split()
+    )
 
 
 @pytest.mark.parametrize(

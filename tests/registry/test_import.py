@@ -317,6 +317,7 @@ def test_snapshot_closes_absent_beneficiaries_of_the_files_insurers_only(
             RightsPeriod(date(2021, 1, 1), day_before, RightsStatus.SUSPENDED),
         ),
         closed_reason=reason,
+        rights_as_of=as_of,  # dated by the snapshot: an older late line cannot reopen
     )
     assert view(registered, future) == expected_view(
         future,
@@ -325,8 +326,9 @@ def test_snapshot_closes_absent_beneficiaries_of_the_files_insurers_only(
             RightsPeriod(date(2027, 1, 1), date(2027, 12, 31), RightsStatus.CLOSED),
         ),
         closed_reason=reason,
+        rights_as_of=as_of,
     )
-    assert view(registered, ended) == expected_view(ended, closed_reason=reason)
+    assert view(registered, ended) == expected_view(ended, closed_reason=reason, rights_as_of=as_of)
     assert views(registered, present) == [expected_view(s) for s in snapshot_lines]
     assert views(registered, others) == others_before
     assert counts(registered) == after_first

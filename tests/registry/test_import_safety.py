@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rempart.bootstrap import Platform
+from rempart.db.locks import OperationInProgress
 from rempart.kernel.errors import Conflict, InvalidInput
 from rempart.registry import service
 from rempart.registry.rights_file import COLUMNS, FileFormatError, RejectionCode
@@ -111,3 +112,78 @@ def test_a_killed_run_resumes_the_next_day_with_its_own_date(
     resumed = service.import_rights_file(uow=uow(), path=path, batch_size=20)
     assert resumed.resumed
     assert resumed.created == 60
+
+
+def test_a_second_import_while_one_runs_is_refused(registered: Platform, tmp_path: Path) -> None:
+    """On both backends: the import lock is held across processes (advisory lock on
+    PostgreSQL, file lock beside the SQLite file)."""
+    path = write_file(tmp_path / "rights.csv", list(lines())[:5])
+    with (
+        registered.uow().exclusive("rights-import", what="a rights-file import"),
+        pytest.raises(OperationInProgress, match="already running"),
+    ):
+        service.import_rights_file(uow=registered.uow(), path=path)
+    assert service.import_rights_file(uow=registered.uow(), path=path).created == 5
+
+
+def test_an_unfinished_snapshot_must_be_completed_before_another_import(
+    sqlite_registered: Platform, tmp_path: Path
+) -> None:
+    amc = insurer_with_most(lines())
+    mine = [s for s in lines() if s.amc_number == amc]
+    snapshot = write_file(tmp_path / "snap.csv", mine)
+    with pytest.raises(Killed):
+        service.import_rights_file(
+            uow=sqlite_registered.uow(),
+            path=snapshot,
+            snapshot=True,
+            batch_size=5,
+            on_progress=kill_after(1),
+        )
+    delta = write_file(tmp_path / "delta.csv", mine[:3])
+    with pytest.raises(Conflict, match="unfinished snapshot import"):
+        service.import_rights_file(uow=sqlite_registered.uow(), path=delta)
+    finished = service.import_rights_file(
+        uow=sqlite_registered.uow(), path=snapshot, snapshot=True, batch_size=5
+    )
+    assert finished.resumed
+    assert service.import_rights_file(uow=sqlite_registered.uow(), path=delta).unchanged == 3
+
+
+def test_a_snapshot_closes_nobody_stated_after_its_date_and_dates_those_it_closes(
+    sqlite_registered: Platform, tmp_path: Path
+) -> None:
+    amc = insurer_with_most(lines())
+    mine = [s for s in lines() if s.amc_number == amc]
+    run_import(sqlite_registered, write_file(tmp_path / "all.csv", mine))
+    recent = dataclasses.replace(mine[0], as_of=TODAY + timedelta(days=1))
+    run_import(sqlite_registered, write_file(tmp_path / "recent.csv", [recent]), as_of=recent.as_of)
+    # A snapshot dated today, without mine[0] (stated tomorrow) nor mine[1].
+    snapshot = write_file(tmp_path / "snap.csv", mine[2:])
+    outcome = run_import(sqlite_registered, snapshot, snapshot=True, as_of=TODAY)
+    assert outcome.closed == 1
+    kept, closed = view(sqlite_registered, recent), view(sqlite_registered, mine[1])
+    assert kept is not None
+    assert closed is not None
+    assert kept["closed_reason"] is None
+    assert closed["closed_reason"] == service.SNAPSHOT_REASON
+    assert closed["rights_as_of"] == TODAY
+    # A late line older than the snapshot does not reopen them.
+    late = dataclasses.replace(mine[1], as_of=TODAY - timedelta(days=3))
+    again = run_import(sqlite_registered, write_file(tmp_path / "late.csv", [late]))
+    assert read_report(again.report)[2][0] == RejectionCode.STALE.value
+
+
+@pytest.mark.parametrize(
+    "line", [b"[" * 100_000 + b"]" * 100_000, b'{"birth_rank": ' + b"9" * 5000 + b"}"]
+)
+def test_hostile_json_lines_are_rejected_not_fatal(
+    sqlite_registered: Platform, tmp_path: Path, line: bytes
+) -> None:
+    path = tmp_path / "hostile.jsonl"
+    good = lines()[0]
+    write_file(tmp_path / "good.jsonl", [good])
+    path.write_bytes(line + b"\n" + (tmp_path / "good.jsonl").read_bytes())
+    outcome = service.import_rights_file(uow=sqlite_registered.uow(), path=path)
+    assert (outcome.created, outcome.rejected) == (1, 1)
+    assert read_report(outcome.report)[1][0] == RejectionCode.SYNTAX.value

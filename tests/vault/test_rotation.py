@@ -584,7 +584,8 @@ def test_a_worker_that_has_not_seen_the_rotation_writes_nothing(
     try:
         start_rotation(seeded.platform)  # the rotating process registers version 2
         before = service.count_rows(uow=seeded.platform.uow())
-        with pytest.raises(KeyMismatch, match="out of date"):
+        # Its first commit is refused (it wrote with version 1); the refusal reloads its ring.
+        with pytest.raises(KeyMismatch, match="redo the operation"):
             service.import_rights_file(uow=stale.uow(), path=seeded.path)
         assert service.count_rows(uow=seeded.platform.uow()) == before
         stale.vaults.reload()

@@ -13,15 +13,17 @@ rotation can never write rows under a version that is being retired.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from rempart.db.locks import exclusive
 from rempart.kernel.clock import Clock
 from rempart.vault.cipher import Vault
-from rempart.vault.errors import KeyMismatch
+from rempart.vault.errors import KeyMismatch, KeyRingReloaded
 from rempart.vault.models import KeyVersionRow
 
 
@@ -35,10 +37,18 @@ class UnitOfWork:
         session_factory: Callable[[], Session],
         vaults: Callable[[], Vault],
         clock: Clock,
+        engine: Engine,
+        reload_vault: Callable[[], Vault] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._vaults = vaults
+        self._reload_vault = reload_vault or vaults
         self.clock = clock
+        self.engine = engine
+
+    def exclusive(self, name: str, *, what: str) -> AbstractContextManager[None]:
+        """A cross-process lock for the whole of a long use case (see db.locks)."""
+        return exclusive(self.engine, name, what=what)
 
     def __enter__(self) -> Self:
         self.vault = self._vaults()
@@ -69,6 +79,13 @@ class UnitOfWork:
         )
         if newest is not None and newest > self.vault.active_version:
             self.session.rollback()
+            if self._reload_vault().active_version >= newest:
+                # The ring had changed on disk already: the caller may redo its work with
+                # the keys `refresh_vault` now returns.
+                raise KeyRingReloaded(
+                    f"data key version {newest} was registered meanwhile; nothing was "
+                    "written, redo the operation"
+                )
             raise KeyMismatch(
                 f"data key version {newest} is registered but this process writes with "
                 f"version {self.vault.active_version}: its key ring is out of date "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -57,7 +59,12 @@ def import_rights(
     """
     as_of_day = parse_day(as_of, "--as-of")
     with platform() as opened:
-        report_path = report or opened.settings.home / "reports" / f"{file.name}.rejected.csv"
+        # Named after the file's full path too: two files both called rights.csv in
+        # different folders keep separate reports.
+        where = hashlib.sha256(str(file.resolve()).encode()).hexdigest()[:8]
+        report_path = report or (
+            opened.settings.home / "reports" / f"{file.name}.{where}.rejected.csv"
+        )
         size = file.stat().st_size if file.is_file() else 0
         with Progress(
             "[progress.description]{task.description}",
@@ -118,7 +125,9 @@ def seed(
             directory = export or Path(scratch)
             directory.mkdir(parents=True, exist_ok=True)
             rights = directory / "rights.csv"
-            with rights.open("w", encoding="utf-8", newline="") as handle:
+            # Plaintext identities, even if synthetic: readable by the owner only.
+            descriptor = os.open(rights, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
                 write_csv(
                     generate_statements(
                         france=france, seed=seed_value, beneficiaries=beneficiaries, today=reference

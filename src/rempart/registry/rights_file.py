@@ -335,7 +335,7 @@ def _csv_record(text: str, header: list[str], delimiter: str) -> dict[str, Any]:
 def _json_record(text: str) -> dict[str, Any]:
     try:
         record = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # malformed, absurdly long numbers, deep nesting
         raise _Reject(RejectionCode.SYNTAX, "line is not a JSON object", None) from None
     if not isinstance(record, dict):
         raise _Reject(RejectionCode.SYNTAX, "line is not a JSON object", None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -43,6 +45,7 @@ from rempart.registry.rights_file import (
     detect_format,
     read_lines,
 )
+from rempart.vault.errors import KeyRingReloaded
 
 SNAPSHOT_REASON = "absent-from-snapshot"
 
@@ -113,6 +116,33 @@ def import_rights_file(
         if next(read_lines(handle, chosen_format), None) is None:
             raise FileFormatError("the file has no lines to import")
     sha256 = file_digest(path)
+    # One import at a time: two imports interleaving their batches could leave an older
+    # statement over a newer one, or make a snapshot close someone its file states.
+    with uow.exclusive("rights-import", what="a rights-file import"):
+        return _import_locked(
+            uow,
+            path,
+            chosen_format,
+            sha256,
+            snapshot,
+            as_of,
+            report_path,
+            batch_size,
+            on_progress,
+        )
+
+
+def _import_locked(
+    uow: UnitOfWork,
+    path: Path,
+    chosen_format: str,
+    sha256: str,
+    snapshot: bool,
+    as_of: date | None,
+    report_path: Path | None,
+    batch_size: int,
+    on_progress: Callable[[Progress], None],
+) -> ImportOutcome:
     with uow:
         run, resumed = _start_or_resume(uow, path, sha256, chosen_format, snapshot, as_of)
         uow.commit()
@@ -123,8 +153,7 @@ def import_rights_file(
         for batch in parsed_batches(
             path, chosen_format, skip_through=checkpoint, batch_size=batch_size
         ):
-            uow.refresh_vault()
-            _commit_batch(uow, run_id, insurers, batch)
+            _commit_batch_once_more_after_a_rotation(uow, run_id, insurers, batch)
             on_progress(Progress(batch.bytes_read, batch.last_line))
 
     snapshot_blocked = 0
@@ -134,9 +163,6 @@ def import_rights_file(
 
     with uow:
         run = uow.session.get_one(ImportRunRow, run_id)
-        run.status = "completed"
-        run.finished_at = uow.clock.now()
-        uow.commit()
         report = None
         if run.rejected:
             report = _write_report(uow.session, run, report_path)
@@ -144,6 +170,9 @@ def import_rights_file(
             # A report left by an earlier run of this file would describe lines that are
             # now fine: remove it rather than let it mislead.
             report_path.unlink()
+        run.status = "completed"
+        run.finished_at = uow.clock.now()
+        uow.commit()
         return ImportOutcome(
             run_id=run.id,
             lines=run.lines_read,
@@ -156,6 +185,19 @@ def import_rights_file(
             report=report,
             snapshot_blocked=snapshot_blocked,
         )
+
+
+def _commit_batch_once_more_after_a_rotation(
+    uow: UnitOfWork, run_id: uuid.UUID, insurers: Mapping[str, InsurerRef], batch: ParsedBatch
+) -> None:
+    """A rotation starting mid-import refuses one batch (its keys are old); the ring is
+    then reloaded and the batch applied again under the new keys."""
+    uow.refresh_vault()
+    try:
+        _commit_batch(uow, run_id, insurers, batch)
+    except KeyRingReloaded:
+        uow.refresh_vault()
+        _commit_batch(uow, run_id, insurers, batch)
 
 
 _REPORT_HEADER = ["line", "code", "field", "message"]
@@ -196,6 +238,19 @@ def _start_or_resume(
             ImportRunRow.status != "completed",
         )
     )
+    other_snapshot = uow.session.scalar(
+        select(ImportRunRow).where(
+            ImportRunRow.snapshot.is_(True),
+            ImportRunRow.status != "completed",
+            ImportRunRow.file_sha256 != sha256,
+        )
+    )
+    if other_snapshot is not None:
+        # Its closing step counts on no other import touching its insurers meanwhile.
+        raise Conflict(
+            f"an unfinished snapshot import ({other_snapshot.file_name}, started "
+            f"{other_snapshot.started_at:%Y-%m-%d %H:%M}) must be completed first: rerun it"
+        )
     if unfinished is not None:
         if as_of is not None and as_of != unfinished.as_of:
             raise Conflict(
@@ -291,31 +346,33 @@ def _close_absent(uow: UnitOfWork, run_id: uuid.UUID, batch_size: int) -> int:
         return blocking
     b = BeneficiaryRow
     while True:
-        ids = list(
-            uow.session.scalars(
-                select(b.id)
-                .join(MemberRow, MemberRow.id == b.member_id)
-                .join(InsurerRow, InsurerRow.id == MemberRow.insurer_id)
-                .where(
-                    InsurerRow.amc_number.in_(amc_numbers),
-                    (b.last_import_id.is_(None)) | (b.last_import_id != run_id),
-                )
-                .limit(batch_size)
+        candidates = uow.session.execute(
+            select(b.id, b.rights_as_of)
+            .join(MemberRow, MemberRow.id == b.member_id)
+            .join(InsurerRow, InsurerRow.id == MemberRow.insurer_id)
+            .where(
+                InsurerRow.amc_number.in_(amc_numbers),
+                (b.last_import_id.is_(None)) | (b.last_import_id != run_id),
             )
-        )
-        if not ids:
+            .limit(batch_size)
+        ).all()
+        if not candidates:
             return 0
-        closed = _close_rights(uow.session, ids, on=run.as_of)
-        uow.session.execute(
-            update(b)
-            .where(b.id.in_(ids))
-            .values(
-                last_import_id=run_id,
-                last_import_line=0,
-                closed_reason=SNAPSHOT_REASON,
-                updated_at=uow.clock.now(),
+        # Someone stated after the snapshot's date is not closed by it; the others are,
+        # and their record is dated the snapshot's day so that an older late statement
+        # cannot reopen them.
+        to_close = [i for i, stated in candidates if stated <= run.as_of]
+        newer = [i for i, stated in candidates if stated > run.as_of]
+        closed = _close_rights(uow.session, to_close, on=run.as_of) if to_close else 0
+        marks = {"last_import_id": run_id, "last_import_line": 0, "updated_at": uow.clock.now()}
+        if to_close:
+            uow.session.execute(
+                update(b)
+                .where(b.id.in_(to_close))
+                .values(**marks, closed_reason=SNAPSHOT_REASON, rights_as_of=run.as_of)
             )
-        )
+        if newer:
+            uow.session.execute(update(b).where(b.id.in_(newer)).values(**marks))
         run.closed += closed
         uow.commit()
 
@@ -345,8 +402,11 @@ def _write_report(session: Session, run: ImportRunRow, report_path: Path | None)
     """line, code, field, message — never the line's content (it holds NIRs)."""
     path = report_path or Path(f"import-{run.id}.rejected.csv")
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("w", encoding="utf-8", newline="") as handle:
+    # A fresh temporary file (never a name someone could have planted a link at), renamed
+    # over the report once complete.
+    descriptor, temporary = tempfile.mkstemp(prefix=".report-", dir=path.parent)
+    partial = Path(temporary)
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(_REPORT_HEADER)
         for rejection in session.scalars(

@@ -17,3 +17,8 @@ class KeyMismatch(VaultError):
 
 class CiphertextRejected(VaultError):
     pass
+
+
+class KeyRingReloaded(KeyMismatch):
+    """A commit was refused because a rotation started; the ring is now reloaded and the
+    operation can be redone once."""
