@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from rempart.bootstrap import Platform, open_platform
 from rempart.cli import app
+from rempart.db.locks import OperationInProgress
 from rempart.kernel.clock import FixedClock
 from rempart.registry import service
 from rempart.registry.domain import BeneficiaryStatement
@@ -33,9 +34,11 @@ from rempart.vault.models import KeyVersionRow
 from rempart.vault.provider import local_key_file
 from rempart.vault.sealed import SealedTable
 from rempart.vault.service import (
+    RotationOutcome,
     RotationProgress,
     reseal_all,
     retire_version,
+    rotate_keys,
     rows_per_version,
     verify_ring,
 )
@@ -595,3 +598,40 @@ def test_a_worker_that_has_not_seen_the_rotation_writes_nothing(
         assert service.count_rows(uow=seeded.platform.uow()) == before
     finally:
         stale.close()
+
+
+def test_two_rotations_cannot_run_at_once(sqlite_platform: Platform, tmp_path: Path) -> None:
+    platform = seed(sqlite_platform, tmp_path).platform
+    source = local_key_file(platform.settings)
+    before = source.path.read_bytes()
+
+    def rotate() -> RotationOutcome:
+        return rotate_keys(
+            source=source,
+            vaults=platform.vaults,
+            uow_factory=platform.uow,
+            tables=SEALED_TABLES,
+            batch_size=50,
+        )
+
+    with (
+        platform.uow().exclusive("key-rotation", what="a key rotation or retirement"),
+        pytest.raises(OperationInProgress),
+    ):
+        rotate()
+    assert source.path.read_bytes() == before
+    outcome = rotate()
+    assert outcome.new_version == 2
+    assert not source.path.with_name(source.path.name + ".next").exists()
+
+
+def test_a_rotation_stops_when_its_key_is_not_the_registered_one(
+    sqlite_platform: Platform, tmp_path: Path
+) -> None:
+    platform = seed(sqlite_platform, tmp_path).platform
+    start_rotation(platform)
+    impostor = Vault(KeyRing.generate().with_new_data_version())  # "version 2", other secret
+    with platform.uow() as uow, pytest.raises(KeyMismatch, match="no longer matches"):
+        reseal_all(session=uow.session, vault=impostor, tables=SEALED_TABLES, batch_size=10)
+    with platform.uow() as uow:
+        assert rows_per_version(session=uow.session, tables=SEALED_TABLES).get(2, 0) == 0

@@ -33,6 +33,8 @@ def verify_ring(*, session: Session, vault: Vault, clock: Clock) -> None:
         if version not in secrets:
             raise KeyMismatch(
                 f"this database uses {family} key version {version}, which the key ring lacks"
+                " (if a rotation was interrupted, the new ring is in the key file's '.next'"
+                " companion: move it over the key file)"
             )
         if vault.key_check(family, version) != row.key_check:
             raise KeyMismatch(
@@ -95,6 +97,7 @@ def reseal_all(
             or 0
         )
         while True:
+            _check_still_registered(session, vault)
             rows = (
                 session.execute(
                     spec.select_for_reseal()
@@ -120,6 +123,21 @@ def reseal_all(
             remaining = max(0, remaining - len(rows))
             on_batch(RotationProgress(table.name, resealed, remaining))
     return total
+
+
+def _check_still_registered(session: Session, vault: Vault) -> None:
+    """Before each batch of a rotation: the key it seals with is the one registered for
+    its version (a concurrent rotation or a replaced key file stops it cold)."""
+    registered = session.scalar(
+        select(KeyVersionRow.key_check).where(
+            KeyVersionRow.family == "data", KeyVersionRow.version == vault.active_version
+        )
+    )
+    if registered != vault.key_check("data", vault.active_version):
+        raise KeyMismatch(
+            f"data key version {vault.active_version} no longer matches the one registered "
+            "in the database: rotation stopped (another rotation, or a replaced key file?)"
+        )
 
 
 def retire_version(
@@ -160,31 +178,43 @@ def rotate_keys(
     """`rempart keys rotate`: a new data key version, then every row re-sealed under it.
 
     A new version is created only when no row is behind the active one; otherwise the
-    unfinished rotation is resumed, so an interrupted command is simply run again.
+    unfinished rotation is resumed, so an interrupted command is simply run again. One
+    rotation at a time (a database-wide lock), and the new version is registered in the
+    database before the key file is replaced: two rotators can never each put a
+    different "version N" to use.
     """
-    with uow_factory() as uow:
-        behind = sum(
-            count
-            for version, count in rows_per_version(session=uow.session, tables=tables).items()
-            if version != uow.vault.active_version
-        )
-    new_version = None
-    if not behind:
-        ring = source.load().with_new_data_version()
-        source.save(ring)
-        new_version = ring.data.active
-    vault = vaults.reload()
-    with uow_factory() as uow:
-        verify_ring(session=uow.session, vault=uow.vault, clock=uow.clock)
-        uow.commit()
-    with uow_factory() as uow:
-        resealed = reseal_all(
-            session=uow.session,
-            vault=uow.vault,
-            tables=tables,
-            batch_size=batch_size,
-            on_batch=on_batch,
-        )
+    with uow_factory().exclusive("key-rotation", what="a key rotation or retirement"):
+        with uow_factory() as uow:
+            behind = sum(
+                count
+                for version, count in rows_per_version(session=uow.session, tables=tables).items()
+                if version != uow.vault.active_version
+            )
+        new_version = None
+        if not behind:
+            ring = source.load().with_new_data_version()
+            new_version = ring.data.active
+            # The new ring is kept beside the key file until it is in place, so that a
+            # crash between the two steps loses nothing (see docs/operations/keys.md).
+            pending = source.path.with_name(source.path.name + ".next")
+            LocalFileKeySource(pending, require_private=True).save(ring)
+            with uow_factory() as uow:
+                verify_ring(session=uow.session, vault=Vault(ring), clock=uow.clock)
+                uow.session.commit()  # the rotation's own registration: no freshness check
+            source.save(ring)
+            pending.unlink(missing_ok=True)
+        vault = vaults.reload()
+        with uow_factory() as uow:
+            verify_ring(session=uow.session, vault=uow.vault, clock=uow.clock)
+            uow.commit()
+        with uow_factory() as uow:
+            resealed = reseal_all(
+                session=uow.session,
+                vault=uow.vault,
+                tables=tables,
+                batch_size=batch_size,
+                on_batch=on_batch,
+            )
     return RotationOutcome(
         new_version=new_version,
         rows_behind=behind,
@@ -198,6 +228,13 @@ def retire_key(
     *, source: LocalFileKeySource, uow: UnitOfWork, tables: Sequence[SealedTable], version: int
 ) -> None:
     """`rempart keys retire`: refused while any row uses the version."""
+    with uow.exclusive("key-rotation", what="a key rotation or retirement"):
+        _retire_locked(source=source, uow=uow, tables=tables, version=version)
+
+
+def _retire_locked(
+    *, source: LocalFileKeySource, uow: UnitOfWork, tables: Sequence[SealedTable], version: int
+) -> None:
     retire_version(
         session=uow.session, vault=uow.vault, tables=tables, version=version, clock=uow.clock
     )
