@@ -170,9 +170,8 @@ def test_the_default_report_goes_under_the_home(cli: Cli, tmp_path: Path) -> Non
     assert result.exit_code == 2, result.output
     (report,) = (cli.home / "reports").glob("some.csv.*.rejected.csv")
     assert report_lines(report) == [3]
-    assert f"rejected lines, with line numbers and reasons: {report}" in " ".join(
-        result.output.split()
-    )
+    # The console may wrap the long path anywhere: compare without white space.
+    assert f"reasons:{report}" in "".join(result.output.split())
 
 
 @pytest.mark.parametrize(
