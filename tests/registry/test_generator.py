@@ -105,7 +105,11 @@ def test_imports_only_the_standard_library_and_the_domain() -> None:
         if isinstance(node, ast.Import)
         for alias in node.names
     } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    allowed_prefixes = ("rempart.kernel.", "rempart.registry.domain")
+    allowed_prefixes = (
+        "rempart.kernel.",
+        "rempart.registry.domain",
+        "rempart.registry.synthetic_data",
+    )
     stdlib = {
         "__future__",
         "random",
