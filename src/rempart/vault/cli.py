@@ -5,11 +5,10 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from rempart.cli_support import fail, load_settings, operator_errors, platform
+from rempart.cli_support import load_settings, operator_errors, platform
 from rempart.schema import SEALED_TABLES
-from rempart.vault.keyring import KeyRing
 from rempart.vault.provider import local_key_file
-from rempart.vault.service import retire_key, rotate_keys, rows_per_version
+from rempart.vault.service import init_keys, key_status, retire_key, rotate_keys
 
 app = typer.Typer(help="Manage the key ring that encrypts personal fields.", no_args_is_help=True)
 console = Console()
@@ -22,11 +21,8 @@ def init(
     """Write a new key ring to REMPART_HOME/keys.json (mode 0600)."""
     with operator_errors():
         source = local_key_file(load_settings())
-        if source.exists():
-            if if_missing:
-                return
-            fail(f"{source.path} already exists; refusing to overwrite keys that may be in use")
-        source.save(KeyRing.generate())
+        if not init_keys(source=source, if_missing=if_missing):
+            return
     console.print(
         f"key ring written to {source.path} (mode 0600); back it up apart from the database"
     )
@@ -35,12 +31,11 @@ def init(
 @app.command("status")
 def status() -> None:
     """Key versions in the ring and how many rows each seals."""
-    with platform() as opened, opened.uow() as uow:
-        counts = rows_per_version(session=uow.session, tables=SEALED_TABLES)
-        vault = uow.vault
-        for version in sorted(vault.ring.data.secrets):
-            marker = " (active)" if version == vault.active_version else ""
-            console.print(f"data key v{version}{marker}: {counts.get(version, 0)} rows")
+    with platform() as opened:
+        versions = key_status(uow=opened.uow(), tables=SEALED_TABLES)
+    for entry in versions:
+        marker = " (active)" if entry.active else ""
+        console.print(f"data key v{entry.version}{marker}: {entry.rows} rows")
 
 
 @app.command("rotate")

@@ -12,7 +12,7 @@ from rempart.db.uow import UnitOfWork
 from rempart.kernel.clock import Clock
 from rempart.vault.cipher import Vault
 from rempart.vault.errors import KeyMismatch, VaultError
-from rempart.vault.keyring import LocalFileKeySource
+from rempart.vault.keyring import KeyRing, LocalFileKeySource
 from rempart.vault.models import KeyVersionRow
 from rempart.vault.provider import VaultProvider
 from rempart.vault.sealed import SealedTable
@@ -242,3 +242,33 @@ def _retire_locked(
     # still expecting a removed one would refuse to start.
     uow.commit()
     source.save(source.load().without_data_version(version))
+
+
+def init_keys(*, source: LocalFileKeySource, if_missing: bool = False) -> bool:
+    """`rempart keys init`: a new ring, never over an existing one. True when written."""
+    if source.exists():
+        if if_missing:
+            return False
+        raise VaultError(
+            f"{source.path} already exists; refusing to overwrite keys that may be in use"
+        )
+    source.save(KeyRing.generate())
+    return True
+
+
+@dataclass(frozen=True)
+class KeyVersionStatus:
+    version: int
+    active: bool
+    rows: int
+
+
+def key_status(*, uow: UnitOfWork, tables: Sequence[SealedTable]) -> list[KeyVersionStatus]:
+    """Each data key version in the ring, and how many rows it seals."""
+    with uow:
+        counts = rows_per_version(session=uow.session, tables=tables)
+        vault = uow.vault
+        return [
+            KeyVersionStatus(version, version == vault.active_version, counts.get(version, 0))
+            for version in sorted(vault.ring.data.secrets)
+        ]
