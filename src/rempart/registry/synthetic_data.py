@@ -166,7 +166,7 @@ LEVELS = (100, 125, 150, 200, 250, 300)
 
 # Fictitious banks: codes outside the ones the Banque de France assigns to real banks.
 BANKS: tuple[tuple[str, str], ...] = (
-    ("99011", "BQFVFRPP"), ("99023", "CRXMFRPPXXX"), ("99037", "CEXQFR2L"),
+    ("99011", "BQFVFRPP"), ("99023", "CRXMFRPP"), ("99037", "CEXQFR2L"),
     ("99042", "BPXZFRPPLYO"), ("99058", "LBXPFRPP"), ("99064", "SGXVFR2B"),
     ("99079", "CMXAFRPPSTR"), ("99085", "BNXWFRPP"),
 )
