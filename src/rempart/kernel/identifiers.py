@@ -21,7 +21,8 @@ def _compact(raw: str) -> str:
     upper-case. Non-ASCII text is left as it is so that the ASCII-only shapes below reject
     it: upper-casing the "fi" ligature or "ß" would forge ASCII letters, and `\\d` or
     `str.isdigit` would let Arabic-Indic digits or superscripts through."""
-    text = _SPACES.sub("", raw)
+    # Fast path: a value already compact (what files carry) skips the regular expression.
+    text = raw if raw.isalnum() else _SPACES.sub("", raw)
     return text.upper() if text.isascii() else text
 
 

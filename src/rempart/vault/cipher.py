@@ -34,6 +34,11 @@ _NONCE = 12
 _UNIT_SEPARATOR = "\x1f"
 
 
+@cache
+def _header(layout: int, version: int) -> bytes:
+    return bytes((layout,)) + version.to_bytes(2, "big")
+
+
 def derive(secret: bytes, purpose: str) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"rempart", info=purpose.encode()
@@ -98,7 +103,7 @@ class Vault:
         body = aead.encrypt(
             nonce, plaintext.encode("utf-8"), self._associated_data(table, column, row_id, version)
         )
-        return bytes((_FORMAT,)) + version.to_bytes(2, "big") + nonce + body
+        return _header(_FORMAT, version) + nonce + body
 
     def open(self, blob: bytes, *, table: str, column: str, row_id: uuid.UUID) -> str:
         where = f"{table}.{column} of row {row_id}"
