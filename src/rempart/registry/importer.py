@@ -80,67 +80,58 @@ def _fetch_by_index(
     return found
 
 
-def apply_batch(
-    *,
-    session: Session,
+def _accept(
     vault: Vault,
     now: datetime,
-    run_id: uuid.UUID,
     lines: Sequence[tuple[int, BeneficiaryStatement]],
     insurers: Mapping[str, InsurerRef],
-) -> BatchOutcome:
-    outcome = BatchOutcome()
+    outcome: BatchOutcome,
+) -> list[tuple[PreparedLine, InsurerRef, uuid.UUID]]:
+    """Lines whose insurer and contract are known and whose date is believable, with
+    their blind indexes; the others become rejections."""
     accepted: list[tuple[PreparedLine, InsurerRef, uuid.UUID]] = []
     latest_as_of = now.date() + timedelta(days=1)  # time zones: a day of tolerance
+
+    def reject(line_no: int, code: RejectionCode, message: str, field_name: str) -> None:
+        outcome.rejections.append(LineRejection(line_no, code, message, field_name))
+
     for line_no, statement in lines:
+        insurer = insurers.get(statement.amc_number)
+        contract_id = insurer.contracts.get(statement.contract_code) if insurer else None
         if statement.as_of > latest_as_of:
             # A date in the future would make every later correction look stale.
-            outcome.rejections.append(
-                LineRejection(
-                    line_no, RejectionCode.INVALID_FIELD, "as_of is in the future", "as_of"
-                )
+            reject(line_no, RejectionCode.INVALID_FIELD, "as_of is in the future", "as_of")
+        elif insurer is None:
+            reject(
+                line_no,
+                RejectionCode.UNKNOWN_AMC,
+                "amc_number is not a registered insurer",
+                "amc_number",
             )
-            continue
-        insurer = insurers.get(statement.amc_number)
-        if insurer is None:
-            outcome.rejections.append(
-                LineRejection(
-                    line_no,
-                    RejectionCode.UNKNOWN_AMC,
-                    "amc_number is not a registered insurer",
-                    "amc_number",
-                )
+        elif not insurer.active:
+            reject(
+                line_no, RejectionCode.INSURER_SUSPENDED, "the insurer is suspended", "amc_number"
             )
-            continue
-        if not insurer.active:
-            outcome.rejections.append(
-                LineRejection(
-                    line_no,
-                    RejectionCode.INSURER_SUSPENDED,
-                    "the insurer is suspended",
-                    "amc_number",
-                )
+        elif contract_id is None:
+            reject(
+                line_no,
+                RejectionCode.UNKNOWN_CONTRACT,
+                "contract_code is not a contract of this insurer",
+                "contract_code",
             )
-            continue
-        contract_id = insurer.contracts.get(statement.contract_code)
-        if contract_id is None:
-            outcome.rejections.append(
-                LineRejection(
-                    line_no,
-                    RejectionCode.UNKNOWN_CONTRACT,
-                    "contract_code is not a contract of this insurer",
-                    "contract_code",
-                )
-            )
-            continue
-        outcome.insurers_seen.add(statement.amc_number)
-        accepted.append((prepare_line(vault, line_no, statement), insurer, contract_id))
-    if not accepted:
-        return outcome
+        else:
+            outcome.insurers_seen.add(statement.amc_number)
+            accepted.append((prepare_line(vault, line_no, statement), insurer, contract_id))
+    return accepted
 
-    # Indexes under every live version, so rows not yet re-keyed by a rotation are found.
-    # Keyed by the card (member) key itself, not by the line's position: a beneficiary
-    # stated twice in a batch must find its row from either line.
+
+def _existing(
+    session: Session, accepted: Sequence[tuple[PreparedLine, InsurerRef, uuid.UUID]]
+) -> tuple[dict[bytes, Any], dict[bytes, uuid.UUID]]:
+    """The rows the batch names, by card key and by member key, found through their blind
+    indexes under every live version (rows not yet re-keyed by a rotation are found).
+    Keyed by the card itself, not by line: a beneficiary stated twice in a batch must find
+    its row from either line."""
     card_lookup: dict[bytes, bytes] = {}
     member_lookup: dict[bytes, bytes] = {}
     for prepared, _, _ in accepted:
@@ -149,7 +140,7 @@ def apply_batch(
         for index in prepared.member_indexes:
             member_lookup[index] = prepared.member_key
     b = BeneficiaryRow
-    existing_rows = _fetch_by_index(
+    beneficiaries = _fetch_by_index(
         session,
         b.card_index,
         (
@@ -165,16 +156,32 @@ def apply_batch(
         ),
         list(card_lookup),
     )
-    existing_by_card = {card_lookup[index]: row for index, row in existing_rows.items()}
-    member_rows = _fetch_by_index(
+    members = _fetch_by_index(
         session,
         MemberRow.member_index,
         (MemberRow.member_index, MemberRow.id),
         list(member_lookup),
     )
-    member_by_key: dict[bytes, uuid.UUID] = {
-        member_lookup[index]: row.id for index, row in member_rows.items()
-    }
+    return (
+        {card_lookup[index]: row for index, row in beneficiaries.items()},
+        {member_lookup[index]: row.id for index, row in members.items()},
+    )
+
+
+def apply_batch(
+    *,
+    session: Session,
+    vault: Vault,
+    now: datetime,
+    run_id: uuid.UUID,
+    lines: Sequence[tuple[int, BeneficiaryStatement]],
+    insurers: Mapping[str, InsurerRef],
+) -> BatchOutcome:
+    outcome = BatchOutcome()
+    accepted = _accept(vault, now, lines, insurers, outcome)
+    if not accepted:
+        return outcome
+    existing_by_card, member_by_key = _existing(session, accepted)
 
     member_inserts: dict[uuid.UUID, dict[str, Any]] = {}
     member_updates: dict[uuid.UUID, dict[str, Any]] = {}
