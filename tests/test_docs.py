@@ -49,3 +49,16 @@ def test_readme_keeps_the_two_commands() -> None:
     assert "make demo" in readme
     assert "make test" in readme
     assert "BENCHMARK_RESULTS" not in readme, "the README shows placeholder benchmark figures"
+
+
+def test_the_access_model_doc_shows_the_grant_table() -> None:
+    from rempart.identity.permissions import GRANTS, Permission, Role
+
+    text = (ROOT / "docs" / "security" / "access-model.md").read_text(encoding="utf-8")
+    for permission in Permission:
+        rows = [line for line in text.splitlines() if line.startswith(f"| `{permission.value}` |")]
+        assert len(rows) == 1, permission
+        cells = [cell.strip() for cell in rows[0].strip("|").split("|")[1:]]
+        assert cells == [
+            GRANTS[role][permission].value if permission in GRANTS[role] else "" for role in Role
+        ], f"docs/security/access-model.md is out of date for {permission}"

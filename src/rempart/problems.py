@@ -8,12 +8,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from rempart.kernel.errors import Conflict, DomainError, InfrastructureError, NotFound
+from rempart.kernel.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InfrastructureError,
+    NotFound,
+)
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("rempart")
 
-_STATUS: list[tuple[type[DomainError], int]] = [(NotFound, 404), (Conflict, 409)]
+_STATUS: list[tuple[type[DomainError], int]] = [(Forbidden, 403), (NotFound, 404), (Conflict, 409)]
 
 
 def status_for(error: DomainError) -> int:

@@ -29,6 +29,11 @@ class InvalidIdentifier(InvalidInput):
     title = "An identifier fails its format or check digit"
 
 
+class Forbidden(DomainError):
+    code = "forbidden"
+    title = "Not allowed"
+
+
 class NotFound(DomainError):
     code = "not-found"
     title = "No such object"

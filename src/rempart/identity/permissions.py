@@ -1,0 +1,186 @@
+"""Who may do what, on whose data: roles, permissions shaped `scope:resource:action`, and
+the one rule that decides, pure.
+
+Deny by default: a permission is allowed only when the table below grants it to the
+actor's role *and* the object lies within the reach the grant names (the actor's own
+structure, own insurer, own record, own account, or the platform). Nothing here widens a
+grant; a role that is not listed for a permission does not have it. The platform
+administrator manages accounts and sees no beneficiary data: no grant of this table gives
+that role a permission over beneficiaries, invoices or audit contents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from rempart.kernel.errors import Forbidden
+
+
+class Role(StrEnum):
+    PROFESSIONAL = "professional"
+    STRUCTURE_ADMIN = "structure_admin"
+    INSURER_STAFF = "insurer_staff"
+    INSURER_DPO = "insurer_dpo"
+    SECURITY_ANALYST = "security_analyst"
+    PLATFORM_DPO = "platform_dpo"
+    PLATFORM_ADMIN = "platform_admin"
+    INSURED = "insured"
+
+
+class Permission(StrEnum):
+    RIGHTS_CHECK = "rights:check:perform"
+    RIGHTS_CALCULATION = "rights:calculation:perform"
+    RIGHTS_REVOKED_LIST = "rights:revocation:list"
+    INVOICE_SUBMIT = "claims:invoice:submit"
+    INVOICE_READ = "claims:invoice:read"
+    REMITTANCE_READ = "payments:remittance:read"
+    IBAN_CHANGE = "payments:iban:change"
+    SETTLEMENT_READ = "payments:settlement:read"
+    RIGHTS_FILE_IMPORT = "registry:rights_file:import"
+    CONTRACT_MANAGE = "registry:contract:manage"
+    MEMBER_LOOKUP = "registry:member:lookup"
+    ACCOUNT_CREATE = "identity:account:create"
+    ACCOUNT_APPROVE = "identity:account:approve"
+    CLIENT_REGISTER = "identity:client:register"
+    CLIENT_APPROVE = "identity:client:approve"
+    SECURITY_HISTORY_READ = "identity:security_history:read"
+    ACCESS_HISTORY_READ = "audit:access_history:read"
+    ACCESS_REPORT = "audit:access_history:report"
+    EXPOSURE_SCOPE = "audit:exposure:scope"
+    ALERT_READ = "shield:alert:read"
+    CONTAINMENT_LIFT = "shield:containment:lift"
+    INCIDENT_MANAGE = "incidents:incident:manage"
+    INCIDENT_NOTICE_READ = "incidents:notice:read"
+
+
+class Reach(StrEnum):
+    """How far a grant reaches."""
+
+    OWN_STRUCTURE = "own_structure"  # a structure the actor is a member (or admin) of
+    OWN_AMC = "own_amc"  # the insurer the actor works for
+    OWN_RECORD = "own_record"  # the beneficiary record that is the actor's own
+    OWN_ACCOUNT = "own_account"  # the actor's own account
+    PLATFORM = "platform"  # platform-wide (staff duties); no object restriction
+
+
+class ObjectKind(StrEnum):
+    STRUCTURE = "structure"
+    AMC = "amc"
+    BENEFICIARY = "beneficiary"
+    ACCOUNT = "account"
+    PLATFORM = "platform"
+
+
+_REACH_OF_KIND = {
+    Reach.OWN_STRUCTURE: ObjectKind.STRUCTURE,
+    Reach.OWN_AMC: ObjectKind.AMC,
+    Reach.OWN_RECORD: ObjectKind.BENEFICIARY,
+    Reach.OWN_ACCOUNT: ObjectKind.ACCOUNT,
+}
+
+P, R = Permission, Reach
+_PRO = {
+    P.RIGHTS_CHECK: R.OWN_STRUCTURE,
+    P.RIGHTS_CALCULATION: R.OWN_STRUCTURE,
+    P.RIGHTS_REVOKED_LIST: R.OWN_STRUCTURE,
+    P.INVOICE_SUBMIT: R.OWN_STRUCTURE,
+    P.INVOICE_READ: R.OWN_STRUCTURE,
+    P.REMITTANCE_READ: R.OWN_STRUCTURE,
+    P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+}
+GRANTS: dict[Role, dict[Permission, Reach]] = {
+    Role.PROFESSIONAL: _PRO,
+    Role.STRUCTURE_ADMIN: {
+        **_PRO,
+        P.IBAN_CHANGE: R.OWN_STRUCTURE,
+        P.ACCOUNT_CREATE: R.OWN_STRUCTURE,
+        P.CLIENT_REGISTER: R.OWN_STRUCTURE,
+    },
+    Role.INSURER_STAFF: {
+        P.RIGHTS_FILE_IMPORT: R.OWN_AMC,
+        P.CONTRACT_MANAGE: R.OWN_AMC,
+        P.MEMBER_LOOKUP: R.OWN_AMC,
+        P.INVOICE_READ: R.OWN_AMC,
+        P.SETTLEMENT_READ: R.OWN_AMC,
+        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+    },
+    Role.INSURER_DPO: {
+        P.EXPOSURE_SCOPE: R.OWN_AMC,
+        P.INCIDENT_NOTICE_READ: R.OWN_AMC,
+        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+    },
+    Role.SECURITY_ANALYST: {
+        P.ALERT_READ: R.PLATFORM,
+        P.CONTAINMENT_LIFT: R.PLATFORM,
+        P.EXPOSURE_SCOPE: R.PLATFORM,
+        P.INCIDENT_MANAGE: R.PLATFORM,
+        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+    },
+    Role.PLATFORM_DPO: {
+        P.EXPOSURE_SCOPE: R.PLATFORM,
+        P.INCIDENT_MANAGE: R.PLATFORM,
+        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+    },
+    Role.PLATFORM_ADMIN: {
+        P.ACCOUNT_CREATE: R.PLATFORM,
+        P.ACCOUNT_APPROVE: R.PLATFORM,
+        P.CLIENT_APPROVE: R.PLATFORM,
+        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+    },
+    Role.INSURED: {
+        P.ACCESS_HISTORY_READ: R.OWN_RECORD,
+        P.ACCESS_REPORT: R.OWN_RECORD,
+        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+    },
+}
+del P, R
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting, as authentication established it (the identity issue fills it in)."""
+
+    account_id: str
+    role: Role
+    structures: frozenset[str] = field(default=frozenset())  # FINESS of own structures
+    amc_number: str | None = None  # the insurer, for insurer roles
+    beneficiary_id: str | None = None  # the insured's own record
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The object an operation touches: its kind and identifier (opaque here)."""
+
+    kind: ObjectKind
+    id: str = ""
+
+    @classmethod
+    def platform(cls) -> Target:
+        return cls(ObjectKind.PLATFORM)
+
+
+def allows(actor: Actor, permission: Permission, target: Target) -> bool:
+    reach = GRANTS.get(actor.role, {}).get(permission)
+    if reach is None:
+        return False
+    if reach is Reach.PLATFORM:
+        return True
+    if target.kind is not _REACH_OF_KIND[reach]:
+        return False
+    match reach:
+        case Reach.OWN_STRUCTURE:
+            return target.id in actor.structures
+        case Reach.OWN_AMC:
+            return actor.amc_number is not None and target.id == actor.amc_number
+        case Reach.OWN_RECORD:
+            return actor.beneficiary_id is not None and target.id == actor.beneficiary_id
+        case Reach.OWN_ACCOUNT:
+            return target.id == actor.account_id
+    return False
+
+
+def authorize(actor: Actor, permission: Permission, target: Target) -> None:
+    """Raise Forbidden unless allowed. The message names the permission, not the object."""
+    if not allows(actor, permission, target):
+        raise Forbidden(f"{permission} is not allowed here")
