@@ -2,6 +2,8 @@
 drift checks, counts)."""
 
 from rempart.db.base import Base
+from rempart.identity import models as identity_models
+from rempart.identity.sealing import SEALED_TABLES as IDENTITY_SEALED
 from rempart.registry import models as registry_models
 from rempart.registry.sealing import SEALED_TABLES as REGISTRY_SEALED
 from rempart.vault import models as vault_models
@@ -10,6 +12,6 @@ from rempart.vault.sealed import SealedTable
 metadata = Base.metadata
 
 # Every table holding ciphertexts or blind indexes, for key rotation and retirement.
-SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED,)
+SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED, *IDENTITY_SEALED)
 
-__all__ = ["SEALED_TABLES", "metadata", "registry_models", "vault_models"]
+__all__ = ["SEALED_TABLES", "identity_models", "metadata", "registry_models", "vault_models"]

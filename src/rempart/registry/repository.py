@@ -4,6 +4,7 @@ professionals) and reads of beneficiaries, mapping rows to domain objects."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -262,6 +263,30 @@ class RegistryRepository:
             rights=tuple(RightsPeriod(p.start, p.end, RightsStatus(p.status)) for p in periods),
             rights_as_of=beneficiary.rights_as_of,
             closed_reason=beneficiary.closed_reason,
+        )
+
+    # -- directory checks (no personal data) ---------------------------------------------
+
+    @staticmethod
+    def memberships_of(session: Session, rpps: str) -> frozenset[str] | None:
+        professional = session.scalar(
+            select(ProfessionalRow.id).where(ProfessionalRow.rpps == rpps)
+        )
+        if professional is None:
+            return None
+        return frozenset(
+            session.scalars(
+                select(StructureRow.finess)
+                .join(MembershipRow, MembershipRow.structure_id == StructureRow.id)
+                .where(MembershipRow.professional_id == professional)
+            )
+        )
+
+    @staticmethod
+    def existing_finess(session: Session, finess: Iterable[str]) -> frozenset[str]:
+        wanted = list(finess)
+        return frozenset(
+            session.scalars(select(StructureRow.finess).where(StructureRow.finess.in_(wanted)))
         )
 
     # -- counts -------------------------------------------------------------------------

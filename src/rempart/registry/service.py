@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy.orm import Session
+
 from rempart.db.uow import UnitOfWork
 from rempart.registry.domain import (
     Insurer,
@@ -28,6 +30,8 @@ __all__ = [
     "file_digest",
     "import_rights_file",
     "insurer_overview",
+    "known_structures",
+    "professional_memberships",
     "register_reference_data",
 ]
 
@@ -58,3 +62,14 @@ def insurer_overview(*, uow: UnitOfWork) -> list[tuple[str, str, str, int]]:
 def count_rows(*, uow: UnitOfWork) -> dict[str, int]:
     with uow:
         return RegistryRepository(uow.session, uow.vault).counts()
+
+
+def professional_memberships(*, session: Session, rpps: str) -> frozenset[str] | None:
+    """The FINESS of the structures the professional belongs to, or None when the RPPS
+    is not in the directory. Runs inside the caller's unit of work."""
+    return RegistryRepository.memberships_of(session, rpps)
+
+
+def known_structures(*, session: Session, finess: Iterable[str]) -> frozenset[str]:
+    """Those of `finess` that are registered structures (inside the caller's unit of work)."""
+    return RegistryRepository.existing_finess(session, finess)

@@ -1,0 +1,67 @@
+"""Accounts as the identity issue defines them, pure: who may hold which role, and the
+four-eyes rule for creating them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from rempart.identity.permissions import Role
+from rempart.kernel.errors import Forbidden, InvalidInput
+from rempart.kernel.identifiers import parse_amc_number, parse_finess, parse_rpps
+
+
+class AccountStatus(StrEnum):
+    PENDING_APPROVAL = "pending_approval"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class SecurityTag(StrEnum):
+    """`source:subject:action`, as every security event."""
+
+    ACCOUNT_REQUESTED = "identity:account:requested"
+    ACCOUNT_APPROVED = "identity:account:approved"
+
+
+STRUCTURE_ROLES = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})
+INSURER_ROLES = frozenset({Role.INSURER_STAFF, Role.INSURER_DPO})
+
+
+@dataclass(frozen=True)
+class AccountRequest:
+    role: Role
+    login_name: str = field(repr=False)
+    rpps: str | None = None
+    finess: tuple[str, ...] = ()
+    amc_number: str | None = None
+
+    def validated(self) -> AccountRequest:
+        """Identifiers checked and normalised; the role's required attachments present."""
+        name = self.login_name.strip()
+        if not 3 <= len(name) <= 254 or any(ord(c) < 32 for c in name):
+            raise InvalidInput("login_name must be 3-254 printable characters", field="login_name")
+        rpps = parse_rpps(self.rpps) if self.rpps else None
+        finess = tuple(sorted({parse_finess(f) for f in self.finess}))
+        amc = parse_amc_number(self.amc_number) if self.amc_number else None
+        if self.role is Role.PROFESSIONAL and rpps is None:
+            raise InvalidInput("a professional account is bound to an RPPS", field="rpps")
+        if self.role in STRUCTURE_ROLES and not finess:
+            raise InvalidInput("this role acts for at least one structure", field="finess")
+        if self.role not in STRUCTURE_ROLES and finess:
+            raise InvalidInput(
+                "only professionals and structure administrators have structures", field="finess"
+            )
+        if (self.role in INSURER_ROLES) != (amc is not None):
+            raise InvalidInput("insurer roles, and only they, name their AMC", field="amc_number")
+        if rpps is not None and self.role not in STRUCTURE_ROLES:
+            raise InvalidInput(
+                "only professionals and structure administrators have an RPPS", field="rpps"
+            )
+        return AccountRequest(self.role, name, rpps, finess, amc)
+
+
+def check_approver(*, requested_by: str | None, approver: str) -> None:
+    """Four eyes: nobody approves an account they asked for."""
+    if requested_by is not None and requested_by == approver:
+        raise Forbidden("an account is approved by a second person, not by its requester")

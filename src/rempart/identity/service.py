@@ -1,0 +1,146 @@
+"""Use cases of account administration: request an account, approve it (a second
+person), read one's own security history. Each is authorised by the permission rule."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from rempart.db.uow import UnitOfWork
+from rempart.identity.domain import (
+    STRUCTURE_ROLES,
+    AccountRequest,
+    AccountStatus,
+    SecurityTag,
+    check_approver,
+)
+from rempart.identity.models import AccountRow, AccountStructureRow, SecurityEventRow
+from rempart.identity.permissions import Actor, ObjectKind, Permission, Role, Target, authorize
+from rempart.identity.sealing import LOGIN, login_key, seal_login
+from rempart.kernel.errors import Conflict, InvalidInput, NotFound
+from rempart.kernel.ids import new_id
+from rempart.registry.service import known_structures, professional_memberships
+
+
+def request_account(*, uow: UnitOfWork, actor: Actor, request: AccountRequest) -> uuid.UUID:
+    """A new account, pending until a platform administrator other than the requester
+    approves it; flagged new (reduced quotas) once active."""
+    request = request.validated()
+    _authorize_request(actor, request)
+    with uow:
+        _check_directory(uow, request)
+        indexes = uow.vault.blind_indexes(LOGIN, login_key(request.login_name))
+        if uow.session.scalar(select(AccountRow.id).where(AccountRow.login_index.in_(indexes))):
+            raise Conflict("this login name is taken", field="login_name")
+        if request.rpps is not None and uow.session.scalar(
+            select(AccountRow.id).where(AccountRow.rpps == request.rpps)
+        ):
+            raise Conflict("an account already exists for this RPPS", field="rpps")
+        account_id = new_id()
+        uow.session.add(
+            AccountRow(
+                id=account_id,
+                role=request.role.value,
+                status=AccountStatus.PENDING_APPROVAL,
+                is_new=True,
+                rpps=request.rpps,
+                amc_number=request.amc_number,
+                requested_by=uuid.UUID(actor.account_id),
+                approved_by=None,
+                created_at=uow.clock.now(),
+                approved_at=None,
+                **seal_login(uow.vault, request.login_name, account_id),
+            )
+        )
+        for finess in request.finess:
+            uow.session.add(AccountStructureRow(account_id=account_id, finess=finess))
+        _event(uow, account_id, actor, SecurityTag.ACCOUNT_REQUESTED)
+        try:
+            uow.commit()
+        except IntegrityError:  # the same request racing this one
+            raise Conflict("this account was just requested by someone else") from None
+        return account_id
+
+
+def approve_account(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID) -> None:
+    authorize(actor, Permission.ACCOUNT_APPROVE, Target.platform())
+    with uow:
+        account = uow.session.get(AccountRow, account_id)
+        if account is None:
+            raise NotFound("no such account")
+        if account.status != AccountStatus.PENDING_APPROVAL:
+            raise Conflict("this account is not waiting for approval")
+        check_approver(
+            requested_by=str(account.requested_by) if account.requested_by else None,
+            approver=actor.account_id,
+        )
+        account.status = AccountStatus.ACTIVE
+        account.approved_by = uuid.UUID(actor.account_id)
+        account.approved_at = uow.clock.now()
+        _event(uow, account_id, actor, SecurityTag.ACCOUNT_APPROVED)
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class SecurityEventView:
+    tag: SecurityTag
+    at: datetime
+    by_self: bool
+
+
+def security_history(*, uow: UnitOfWork, actor: Actor) -> list[SecurityEventView]:
+    """The actor's own account's security events, newest first."""
+    authorize(actor, Permission.SECURITY_HISTORY_READ, Target(ObjectKind.ACCOUNT, actor.account_id))
+    with uow:
+        rows = uow.session.scalars(
+            select(SecurityEventRow)
+            .where(SecurityEventRow.account_id == uuid.UUID(actor.account_id))
+            .order_by(SecurityEventRow.at.desc())
+        )
+        return [
+            SecurityEventView(SecurityTag(r.tag), r.at, str(r.actor_id) == actor.account_id)
+            for r in rows
+        ]
+
+
+def _authorize_request(actor: Actor, request: AccountRequest) -> None:
+    if actor.role is Role.PLATFORM_ADMIN:
+        authorize(actor, Permission.ACCOUNT_CREATE, Target.platform())
+        return
+    # A structure administrator asks for colleagues of their own structures only.
+    if request.role not in STRUCTURE_ROLES or not request.finess:
+        authorize(actor, Permission.ACCOUNT_CREATE, Target.platform())
+    for finess in request.finess:
+        authorize(actor, Permission.ACCOUNT_CREATE, Target(ObjectKind.STRUCTURE, finess))
+
+
+def _check_directory(uow: UnitOfWork, request: AccountRequest) -> None:
+    """Identities come from the reference directories (RPPS, FINESS)."""
+    if request.finess:
+        missing = set(request.finess) - known_structures(session=uow.session, finess=request.finess)
+        if missing:
+            raise InvalidInput("a FINESS is not a registered structure", field="finess")
+    if request.rpps is not None:
+        memberships = professional_memberships(session=uow.session, rpps=request.rpps)
+        if memberships is None:
+            raise InvalidInput("this RPPS is not in the directory", field="rpps")
+        if not set(request.finess) <= memberships:
+            raise InvalidInput(
+                "the professional does not practise in every structure named", field="finess"
+            )
+
+
+def _event(uow: UnitOfWork, account_id: uuid.UUID, actor: Actor, tag: SecurityTag) -> None:
+    uow.session.add(
+        SecurityEventRow(
+            id=new_id(),
+            account_id=account_id,
+            actor_id=uuid.UUID(actor.account_id),
+            tag=tag,
+            at=uow.clock.now(),
+        )
+    )
