@@ -22,8 +22,8 @@ from ..factories import france, register
 
 UNKNOWN_RPPS = "1000000000" + luhn_check_digit("1000000000")
 VALID_FINESS = "75000000" + luhn_check_digit("75000000")
-ADMIN_A = Actor(account_id=str(uuid.uuid4()), role=Role.PLATFORM_ADMIN)
-ADMIN_B = Actor(account_id=str(uuid.uuid4()), role=Role.PLATFORM_ADMIN)
+ADMIN_A = Actor(account_id=uuid.uuid4(), role=Role.PLATFORM_ADMIN)
+ADMIN_B = Actor(account_id=uuid.uuid4(), role=Role.PLATFORM_ADMIN)
 
 
 @pytest.fixture
@@ -83,12 +83,12 @@ def test_identities_come_from_the_directories(directory: Platform) -> None:
 def test_a_structure_administrator_asks_only_for_their_own_structure(directory: Platform) -> None:
     request = pharmacist_request()
     own = Actor(
-        account_id=str(uuid.uuid4()),
+        account_id=uuid.uuid4(),
         role=Role.STRUCTURE_ADMIN,
         structures=frozenset(request.finess),
     )
     stranger = Actor(
-        account_id=str(uuid.uuid4()), role=Role.STRUCTURE_ADMIN, structures=frozenset({"999999999"})
+        account_id=uuid.uuid4(), role=Role.STRUCTURE_ADMIN, structures=frozenset({"999999999"})
     )
     with pytest.raises(Forbidden):
         request_account(uow=directory.uow(), actor=stranger, request=request)
@@ -100,7 +100,7 @@ def test_a_structure_administrator_asks_only_for_their_own_structure(directory: 
         )
     request_account(uow=directory.uow(), actor=own, request=request)
     professional = Actor(
-        account_id=str(uuid.uuid4()), role=Role.PROFESSIONAL, structures=frozenset(request.finess)
+        account_id=uuid.uuid4(), role=Role.PROFESSIONAL, structures=frozenset(request.finess)
     )
     with pytest.raises(Forbidden):
         request_account(uow=directory.uow(), actor=professional, request=pharmacist_request(1))
@@ -112,7 +112,8 @@ def test_duplicates_are_refused(directory: Platform) -> None:
     again = AccountRequest(Role.PROFESSIONAL, "other@x.example", first.rpps, first.finess)
     with pytest.raises(Conflict, match="RPPS"):
         request_account(uow=directory.uow(), actor=ADMIN_A, request=again)
-    renamed = AccountRequest(Role.INSURER_STAFF, "PRO0@Pharmacie.Example", amc_number="123456789")
+    amc = france(60).insurers[0].amc_number
+    renamed = AccountRequest(Role.INSURER_STAFF, "PRO0@Pharmacie.Example", amc_number=amc)
     with pytest.raises(Conflict, match="login name"):
         request_account(uow=directory.uow(), actor=ADMIN_A, request=renamed)
 
@@ -142,7 +143,7 @@ def test_each_person_reads_their_own_security_history(directory: Platform) -> No
     assert isinstance(clock, FixedClock)
     clock.set(clock.now() + timedelta(minutes=5))
     approve_account(uow=directory.uow(), actor=ADMIN_B, account_id=account)
-    owner = Actor(account_id=str(account), role=Role.PROFESSIONAL)
+    owner = Actor(account_id=account, role=Role.PROFESSIONAL)
     history = security_history(uow=directory.uow(), actor=owner)
     assert [event.tag for event in history] == [
         SecurityTag.ACCOUNT_APPROVED,
@@ -150,3 +151,59 @@ def test_each_person_reads_their_own_security_history(directory: Platform) -> No
     ]
     assert not any(event.by_self for event in history)
     assert security_history(uow=directory.uow(), actor=ADMIN_A) == []
+
+
+def test_validation_messages_only_after_authorisation(directory: Platform) -> None:
+    insured = Actor(account_id=uuid.uuid4(), role=Role.INSURED)
+    with pytest.raises(Forbidden):
+        request_account(
+            uow=directory.uow(), actor=insured, request=AccountRequest(Role.INSURED, "\x00")
+        )
+
+
+def test_structure_administrators_come_from_the_directory(directory: Platform) -> None:
+    world = france(60)
+    admin = next(p for p in world.professionals if p.administrator_of)
+    member = next(p for p in world.professionals if p.structures and not p.administrator_of)
+    with pytest.raises(InvalidInput, match="bound to an RPPS"):
+        request_account(
+            uow=directory.uow(),
+            actor=ADMIN_A,
+            request=AccountRequest(
+                Role.STRUCTURE_ADMIN, "a@x.example", finess=admin.administrator_of
+            ),
+        )
+    with pytest.raises(InvalidInput, match="administrator"):
+        request_account(
+            uow=directory.uow(),
+            actor=ADMIN_A,
+            request=AccountRequest(
+                Role.STRUCTURE_ADMIN, "m@x.example", member.rpps, member.structures[:1]
+            ),
+        )
+    request_account(
+        uow=directory.uow(),
+        actor=ADMIN_A,
+        request=AccountRequest(
+            Role.STRUCTURE_ADMIN, "a@x.example", admin.rpps, admin.administrator_of
+        ),
+    )
+    with pytest.raises(InvalidInput, match="not a registered insurer"):
+        request_account(
+            uow=directory.uow(),
+            actor=ADMIN_A,
+            request=AccountRequest(Role.INSURER_STAFF, "i@x.example", amc_number="000000000"),
+        )
+
+
+def test_only_the_platform_learns_that_a_login_name_is_taken(directory: Platform) -> None:
+    first = pharmacist_request(0)
+    request_account(uow=directory.uow(), actor=ADMIN_A, request=first)
+    second = pharmacist_request(1)
+    structure_admin = Actor(
+        account_id=uuid.uuid4(), role=Role.STRUCTURE_ADMIN, structures=frozenset(second.finess)
+    )
+    probe = AccountRequest(Role.PROFESSIONAL, first.login_name.upper(), second.rpps, second.finess)
+    with pytest.raises(Conflict) as refused:
+        request_account(uow=directory.uow(), actor=structure_admin, request=probe)
+    assert "login" not in str(refused.value)

@@ -4,6 +4,7 @@ gives exactly what the grant table says, and nothing else."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from hypothesis import given
@@ -23,12 +24,13 @@ from rempart.identity.permissions import (
 from rempart.kernel.errors import Forbidden
 
 OWN_STRUCTURE, OTHER_STRUCTURE = "750000001", "130000002"
+ACC_1, ACC_2 = uuid.UUID(int=1), uuid.UUID(int=2)
 OWN_AMC, OTHER_AMC = "123456789", "987654321"
 
 
 def actor(role: Role) -> Actor:
     return Actor(
-        account_id="acc-1",
+        account_id=ACC_1,
         role=role,
         structures=frozenset({OWN_STRUCTURE}),
         amc_number=OWN_AMC,
@@ -40,13 +42,13 @@ OWN = {
     ObjectKind.STRUCTURE: OWN_STRUCTURE,
     ObjectKind.AMC: OWN_AMC,
     ObjectKind.BENEFICIARY: "ben-1",
-    ObjectKind.ACCOUNT: "acc-1",
+    ObjectKind.ACCOUNT: str(ACC_1),
 }
 OTHER = {
     ObjectKind.STRUCTURE: OTHER_STRUCTURE,
     ObjectKind.AMC: OTHER_AMC,
     ObjectKind.BENEFICIARY: "ben-2",
-    ObjectKind.ACCOUNT: "acc-2",
+    ObjectKind.ACCOUNT: str(ACC_2),
 }
 KIND_OF = {
     Reach.OWN_STRUCTURE: ObjectKind.STRUCTURE,
@@ -92,9 +94,9 @@ def test_the_platform_administrator_sees_no_beneficiary_data() -> None:
 
 
 def test_an_actor_without_structures_or_insurer_reaches_nothing_owned() -> None:
-    bare = Actor(account_id="acc-9", role=Role.STRUCTURE_ADMIN)
+    bare = Actor(account_id=uuid.UUID(int=9), role=Role.STRUCTURE_ADMIN)
     assert not allows(bare, Permission.RIGHTS_CHECK, Target(ObjectKind.STRUCTURE, ""))
-    insurer = Actor(account_id="acc-8", role=Role.INSURER_STAFF)
+    insurer = Actor(account_id=uuid.UUID(int=8), role=Role.INSURER_STAFF)
     assert not allows(insurer, Permission.MEMBER_LOOKUP, Target(ObjectKind.AMC, ""))
 
 
@@ -103,13 +105,13 @@ def test_deny_by_default_for_strangers(role: Role, permission: Permission, other
     """An object nobody owns (random id, not the actor's) is reachable only by a
     platform-wide grant."""
     who = Actor(
-        account_id="acc-1",
+        account_id=ACC_1,
         role=role,
         structures=frozenset({"S"}),
         amc_number="A",
         beneficiary_id="B",
     )
-    target_ids = {"acc-1", "S", "A", "B"}
+    target_ids = {str(ACC_1), "S", "A", "B"}
     if other in target_ids:
         return
     for kind in ObjectKind:

@@ -646,12 +646,14 @@ def test_a_rotation_stops_when_its_key_is_not_the_registered_one(
 def test_accounts_are_resealed_and_still_found_by_login(
     sqlite_platform: Platform, tmp_path: Path
 ) -> None:
-    platform = seed(sqlite_platform, tmp_path).platform
-    admin = Actor(account_id=str(uuid.uuid4()), role=Role.PLATFORM_ADMIN)
+    seeded = seed(sqlite_platform, tmp_path)
+    platform = seeded.platform
+    admin = Actor(account_id=uuid.uuid4(), role=Role.PLATFORM_ADMIN)
+    amc = seeded.world.insurers[0].amc_number
     request_account(
         uow=platform.uow(),
         actor=admin,
-        request=AccountRequest(Role.INSURER_STAFF, "Agent@AMC.example", amc_number="123456789"),
+        request=AccountRequest(Role.INSURER_STAFF, "Agent@AMC.example", amc_number=amc),
     )
     start_rotation(platform)
     reseal(platform)

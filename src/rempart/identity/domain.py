@@ -3,6 +3,7 @@ four-eyes rule for creating them."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -44,8 +45,11 @@ class AccountRequest:
         rpps = parse_rpps(self.rpps) if self.rpps else None
         finess = tuple(sorted({parse_finess(f) for f in self.finess}))
         amc = parse_amc_number(self.amc_number) if self.amc_number else None
-        if self.role is Role.PROFESSIONAL and rpps is None:
-            raise InvalidInput("a professional account is bound to an RPPS", field="rpps")
+        if self.role in STRUCTURE_ROLES and rpps is None:
+            raise InvalidInput(
+                "professional and structure administrator accounts are bound to an RPPS",
+                field="rpps",
+            )
         if self.role in STRUCTURE_ROLES and not finess:
             raise InvalidInput("this role acts for at least one structure", field="finess")
         if self.role not in STRUCTURE_ROLES and finess:
@@ -61,7 +65,7 @@ class AccountRequest:
         return AccountRequest(self.role, name, rpps, finess, amc)
 
 
-def check_approver(*, requested_by: str | None, approver: str) -> None:
+def check_approver(*, requested_by: uuid.UUID | None, approver: uuid.UUID) -> None:
     """Four eyes: nobody approves an account they asked for."""
-    if requested_by is not None and requested_by == approver:
+    if requested_by is None or requested_by == approver:
         raise Forbidden("an account is approved by a second person, not by its requester")

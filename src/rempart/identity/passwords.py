@@ -11,13 +11,14 @@ can be mirrored on the host and nothing ever leaves it.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from pathlib import Path
 from typing import Protocol
 
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from rempart.kernel.errors import InvalidInput
+from rempart.kernel.errors import InfrastructureError, InvalidInput
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -35,21 +36,44 @@ class NullBreachedPasswords:
 
 
 class KAnonymityListBreachedPasswords:
-    """A local mirror of a breached-password list split by SHA-1 prefix."""
+    """A local mirror of a breached-password list split by SHA-1 prefix: files named
+    `PREFIX` or `PREFIX.txt` (as the usual downloader writes them).
+
+    Fails closed: a mirror missing its first or last prefix is refused at start, and a
+    prefix file missing later is an error, never "not breached"."""
 
     def __init__(self, directory: Path) -> None:
-        if not directory.is_dir():
-            raise InvalidInput(f"breached-password list directory not found: {directory}")
         self.directory = directory
+        for prefix in ("00000", "FFFFF"):
+            if self._file(prefix) is None:
+                raise InfrastructureError(
+                    f"the breached-password mirror at {directory} is incomplete or absent"
+                )
+
+    def _file(self, prefix: str) -> Path | None:
+        for name in (prefix, f"{prefix}.txt", prefix.lower(), f"{prefix.lower()}.txt"):
+            candidate = self.directory / name
+            if candidate.is_file():
+                return candidate
+        return None
 
     def is_breached(self, password: str) -> bool:
-        digest = hashlib.sha1(password.encode("utf-8"), usedforsecurity=False).hexdigest().upper()
+        digest = (
+            hashlib.sha1(normalise(password).encode("utf-8"), usedforsecurity=False)
+            .hexdigest()
+            .upper()
+        )
         prefix, suffix = digest[:5], digest[5:]
-        try:
-            text = (self.directory / prefix).read_text(encoding="ascii")
-        except FileNotFoundError:
-            return False
+        path = self._file(prefix)
+        if path is None:
+            raise InfrastructureError("the breached-password mirror lacks a prefix file")
+        text = path.read_text(encoding="ascii")
         return any(line.split(":", 1)[0].strip().upper() == suffix for line in text.splitlines())
+
+
+def normalise(password: str) -> str:
+    """NFC, so that the same password typed on two keyboards hashes alike."""
+    return unicodedata.normalize("NFC", password)
 
 
 class PasswordHasher:
@@ -59,11 +83,11 @@ class PasswordHasher:
         self._argon2 = _Argon2()
 
     def hash(self, password: str) -> str:
-        return self._argon2.hash(password)
+        return self._argon2.hash(normalise(password))
 
     def verify(self, stored: str, password: str) -> bool:
         try:
-            return self._argon2.verify(stored, password)
+            return self._argon2.verify(stored, normalise(password))
         except (VerificationError, InvalidHashError):
             return False
 
@@ -73,6 +97,7 @@ class PasswordHasher:
 
 def check_new_password(password: str, *, breached: BreachedPasswords) -> None:
     """Length and breach checks for a password being set. Messages never echo it."""
+    password = normalise(password)
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         raise InvalidInput(
             f"a password has {MIN_LENGTH} to {MAX_LENGTH} characters", field="password"

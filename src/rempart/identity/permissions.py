@@ -11,6 +11,7 @@ that role a permission over beneficiaries, invoices or audit contents.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -141,7 +142,7 @@ del P, R
 class Actor:
     """Who is acting, as authentication established it (the identity issue fills it in)."""
 
-    account_id: str
+    account_id: uuid.UUID
     role: Role
     structures: frozenset[str] = field(default=frozenset())  # FINESS of own structures
     amc_number: str | None = None  # the insurer, for insurer roles
@@ -150,7 +151,8 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """The object an operation touches: its kind and identifier (opaque here)."""
+    """The object an operation touches: its kind and identifier (opaque here; account
+    ids in their canonical `str(uuid)` spelling)."""
 
     kind: ObjectKind
     id: str = ""
@@ -158,6 +160,12 @@ class Target:
     @classmethod
     def platform(cls) -> Target:
         return cls(ObjectKind.PLATFORM)
+
+
+def may_ever(actor: Actor, permission: Permission) -> bool:
+    """Whether the role holds the permission at all (checked before anything else, so
+    that a caller without it learns nothing from validation messages)."""
+    return permission in GRANTS.get(actor.role, {})
 
 
 def allows(actor: Actor, permission: Permission, target: Target) -> bool:
@@ -176,7 +184,7 @@ def allows(actor: Actor, permission: Permission, target: Target) -> bool:
         case Reach.OWN_RECORD:
             return actor.beneficiary_id is not None and target.id == actor.beneficiary_id
         case Reach.OWN_ACCOUNT:
-            return target.id == actor.account_id
+            return target.id == str(actor.account_id)
     return False
 
 

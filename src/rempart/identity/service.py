@@ -19,27 +19,45 @@ from rempart.identity.domain import (
     check_approver,
 )
 from rempart.identity.models import AccountRow, AccountStructureRow, SecurityEventRow
-from rempart.identity.permissions import Actor, ObjectKind, Permission, Role, Target, authorize
+from rempart.identity.permissions import (
+    Actor,
+    ObjectKind,
+    Permission,
+    Role,
+    Target,
+    authorize,
+    may_ever,
+)
 from rempart.identity.sealing import LOGIN, login_key, seal_login
-from rempart.kernel.errors import Conflict, InvalidInput, NotFound
+from rempart.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rempart.kernel.ids import new_id
-from rempart.registry.service import known_structures, professional_memberships
+from rempart.registry.service import (
+    insurer_registered,
+    known_structures,
+    professional_memberships,
+)
 
 
 def request_account(*, uow: UnitOfWork, actor: Actor, request: AccountRequest) -> uuid.UUID:
     """A new account, pending until a platform administrator other than the requester
     approves it; flagged new (reduced quotas) once active."""
+    if not may_ever(actor, Permission.ACCOUNT_CREATE):  # before any validation message
+        raise Forbidden(f"{Permission.ACCOUNT_CREATE} is not allowed here")
     request = request.validated()
     _authorize_request(actor, request)
     with uow:
         _check_directory(uow, request)
-        indexes = uow.vault.blind_indexes(LOGIN, login_key(request.login_name))
-        if uow.session.scalar(select(AccountRow.id).where(AccountRow.login_index.in_(indexes))):
-            raise Conflict("this login name is taken", field="login_name")
         if request.rpps is not None and uow.session.scalar(
             select(AccountRow.id).where(AccountRow.rpps == request.rpps)
         ):
             raise Conflict("an account already exists for this RPPS", field="rpps")
+        indexes = uow.vault.blind_indexes(LOGIN, login_key(request.login_name))
+        if uow.session.scalar(select(AccountRow.id).where(AccountRow.login_index.in_(indexes))):
+            # Only the platform learns that a login name exists: anyone else could use
+            # the answer to probe for other people's accounts.
+            if actor.role is Role.PLATFORM_ADMIN:
+                raise Conflict("this login name is taken", field="login_name")
+            raise Conflict("this request cannot be accepted as it is: ask the platform")
         account_id = new_id()
         uow.session.add(
             AccountRow(
@@ -49,7 +67,7 @@ def request_account(*, uow: UnitOfWork, actor: Actor, request: AccountRequest) -
                 is_new=True,
                 rpps=request.rpps,
                 amc_number=request.amc_number,
-                requested_by=uuid.UUID(actor.account_id),
+                requested_by=actor.account_id,
                 approved_by=None,
                 created_at=uow.clock.now(),
                 approved_at=None,
@@ -74,12 +92,21 @@ def approve_account(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID) -> 
             raise NotFound("no such account")
         if account.status != AccountStatus.PENDING_APPROVAL:
             raise Conflict("this account is not waiting for approval")
-        check_approver(
-            requested_by=str(account.requested_by) if account.requested_by else None,
-            approver=actor.account_id,
+        check_approver(requested_by=account.requested_by, approver=actor.account_id)
+        # The directories may have changed since the request: check again.
+        finess = tuple(
+            uow.session.scalars(
+                select(AccountStructureRow.finess).where(
+                    AccountStructureRow.account_id == account_id
+                )
+            )
+        )
+        _check_directory(
+            uow,
+            AccountRequest(Role(account.role), "-", account.rpps, finess, account.amc_number),
         )
         account.status = AccountStatus.ACTIVE
-        account.approved_by = uuid.UUID(actor.account_id)
+        account.approved_by = actor.account_id
         account.approved_at = uow.clock.now()
         _event(uow, account_id, actor, SecurityTag.ACCOUNT_APPROVED)
         uow.commit()
@@ -94,15 +121,17 @@ class SecurityEventView:
 
 def security_history(*, uow: UnitOfWork, actor: Actor) -> list[SecurityEventView]:
     """The actor's own account's security events, newest first."""
-    authorize(actor, Permission.SECURITY_HISTORY_READ, Target(ObjectKind.ACCOUNT, actor.account_id))
+    authorize(
+        actor, Permission.SECURITY_HISTORY_READ, Target(ObjectKind.ACCOUNT, str(actor.account_id))
+    )
     with uow:
         rows = uow.session.scalars(
             select(SecurityEventRow)
-            .where(SecurityEventRow.account_id == uuid.UUID(actor.account_id))
+            .where(SecurityEventRow.account_id == actor.account_id)
             .order_by(SecurityEventRow.at.desc())
         )
         return [
-            SecurityEventView(SecurityTag(r.tag), r.at, str(r.actor_id) == actor.account_id)
+            SecurityEventView(SecurityTag(r.tag), r.at, r.actor_id == actor.account_id)
             for r in rows
         ]
 
@@ -128,10 +157,21 @@ def _check_directory(uow: UnitOfWork, request: AccountRequest) -> None:
         memberships = professional_memberships(session=uow.session, rpps=request.rpps)
         if memberships is None:
             raise InvalidInput("this RPPS is not in the directory", field="rpps")
-        if not set(request.finess) <= memberships:
+        if not set(request.finess) <= set(memberships):
             raise InvalidInput(
                 "the professional does not practise in every structure named", field="finess"
             )
+        if request.role is Role.STRUCTURE_ADMIN and not all(
+            memberships[finess] for finess in request.finess
+        ):
+            raise InvalidInput(
+                "the directory does not name this person administrator of every structure",
+                field="finess",
+            )
+    if request.amc_number is not None and not insurer_registered(
+        session=uow.session, amc_number=request.amc_number
+    ):
+        raise InvalidInput("this AMC number is not a registered insurer", field="amc_number")
 
 
 def _event(uow: UnitOfWork, account_id: uuid.UUID, actor: Actor, tag: SecurityTag) -> None:
@@ -139,7 +179,7 @@ def _event(uow: UnitOfWork, account_id: uuid.UUID, actor: Actor, tag: SecurityTa
         SecurityEventRow(
             id=new_id(),
             account_id=account_id,
-            actor_id=uuid.UUID(actor.account_id),
+            actor_id=actor.account_id,
             tag=tag,
             at=uow.clock.now(),
         )

@@ -1,9 +1,11 @@
 """Sign-in throttling, pure: exponential backoff after repeated failures, and a lockout
 at the tenth, counted separately per account and per client address.
 
-The same rule applies to a login name that matches no account (its counter is keyed by
-the name as typed), so an attacker learns nothing from the throttling about which
-accounts exist. Counters are stored by keyed pseudonyms, never by name or address.
+The same rule applies to a login name that matches no account: the per-account counter
+is always keyed by the blind index of the normalised login name (`identity.sealing.
+login_key`, case and spaces ignored), whether or not an account has it, so every spelling
+of a name shares one counter and the throttling tells nothing about which accounts exist.
+Counters are stored by keyed pseudonyms, never by name or address.
 """
 
 from __future__ import annotations

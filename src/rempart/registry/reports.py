@@ -40,7 +40,9 @@ def is_a_report(report_path: Path) -> bool:
 
 def write_report(session: Session, run: ImportRunRow, report_path: Path | None) -> Path:
     """line, code, field, message — never the line's content (it holds NIRs)."""
-    path = report_path or Path(f"import-{run.id}.rejected.csv")
+    # No path given (a caller other than the CLI): the system's temporary directory,
+    # never the working directory (it may be a source checkout).
+    path = report_path or Path(tempfile.gettempdir()) / f"rempart-import-{run.id}.rejected.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     # A fresh temporary file (never a name someone could have planted a link at), renamed
     # over the report once complete.

@@ -268,18 +268,25 @@ class RegistryRepository:
     # -- directory checks (no personal data) ---------------------------------------------
 
     @staticmethod
-    def memberships_of(session: Session, rpps: str) -> frozenset[str] | None:
+    def memberships_of(session: Session, rpps: str) -> dict[str, bool] | None:
+        """FINESS -> administrator of it, for a professional; None if not in the directory."""
         professional = session.scalar(
             select(ProfessionalRow.id).where(ProfessionalRow.rpps == rpps)
         )
         if professional is None:
             return None
-        return frozenset(
-            session.scalars(
-                select(StructureRow.finess)
-                .join(MembershipRow, MembershipRow.structure_id == StructureRow.id)
-                .where(MembershipRow.professional_id == professional)
-            )
+        rows = session.execute(
+            select(StructureRow.finess, MembershipRow.administrator)
+            .join(MembershipRow, MembershipRow.structure_id == StructureRow.id)
+            .where(MembershipRow.professional_id == professional)
+        )
+        return {finess: admin for finess, admin in rows}  # noqa: C416 - a Result is no mapping
+
+    @staticmethod
+    def insurer_registered(session: Session, amc_number: str) -> bool:
+        return (
+            session.scalar(select(InsurerRow.id).where(InsurerRow.amc_number == amc_number))
+            is not None
         )
 
     @staticmethod

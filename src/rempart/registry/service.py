@@ -30,6 +30,7 @@ __all__ = [
     "file_digest",
     "import_rights_file",
     "insurer_overview",
+    "insurer_registered",
     "known_structures",
     "professional_memberships",
     "register_reference_data",
@@ -64,10 +65,15 @@ def count_rows(*, uow: UnitOfWork) -> dict[str, int]:
         return RegistryRepository(uow.session, uow.vault).counts()
 
 
-def professional_memberships(*, session: Session, rpps: str) -> frozenset[str] | None:
-    """The FINESS of the structures the professional belongs to, or None when the RPPS
-    is not in the directory. Runs inside the caller's unit of work."""
+def professional_memberships(*, session: Session, rpps: str) -> dict[str, bool] | None:
+    """FINESS of the structures the professional belongs to -> whether they administer it;
+    None when the RPPS is not in the directory. Runs inside the caller's unit of work."""
     return RegistryRepository.memberships_of(session, rpps)
+
+
+def insurer_registered(*, session: Session, amc_number: str) -> bool:
+    """Inside the caller's unit of work."""
+    return RegistryRepository.insurer_registered(session, amc_number)
 
 
 def known_structures(*, session: Session, finess: Iterable[str]) -> frozenset[str]:
