@@ -94,3 +94,14 @@ def test_production_serves_no_third_party_reference_pages(tmp_path: Path, sqlite
 def test_production_refuses_an_in_memory_database() -> None:
     with pytest.raises(ValueError, match="in-memory"):
         Settings(env=Environment.PRODUCTION, database_url="sqlite:///:memory:")
+
+
+def test_passkeys_need_an_https_origin_outside_development() -> None:
+    with pytest.raises(ValueError, match="https origin"):
+        Settings(env=Environment.PRODUCTION, webauthn_origin="http://rempart.example")
+    with pytest.raises(ValueError, match="REMPART_WEBAUTHN_RP_ID"):
+        Settings(env=Environment.PRODUCTION).passkey_relying_party()
+    assert Settings(env=Environment.DEVELOPMENT).passkey_relying_party() == (
+        "localhost",
+        "http://localhost:8000",
+    )

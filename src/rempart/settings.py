@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         default=None, description="A secrets directory holding keyring.json (mounted secrets)"
     )
 
+    webauthn_rp_id: str | None = Field(default=None, description="Passkeys' relying party id")
+    webauthn_origin: str | None = Field(
+        default=None, description="The https origin passkey ceremonies come from"
+    )
+
     import_batch_size: int = Field(default=2000, ge=1, le=100_000)
     rotation_batch_size: int = Field(default=1000, ge=1, le=100_000)
 
@@ -42,7 +47,18 @@ class Settings(BaseSettings):
         url = self.database_url or ""
         if self.env is Environment.PRODUCTION and url.startswith("sqlite") and ":memory:" in url:
             raise ValueError("an in-memory database is for tests, not production")
+        origin = self.webauthn_origin or ""
+        if self.env is Environment.PRODUCTION and origin and not origin.startswith("https://"):
+            raise ValueError("passkeys need an https origin outside development")
         return self
+
+    def passkey_relying_party(self) -> tuple[str, str]:
+        """(rp id, origin) for passkey ceremonies; development defaults to localhost."""
+        if self.webauthn_rp_id and self.webauthn_origin:
+            return self.webauthn_rp_id, self.webauthn_origin
+        if self.is_development:
+            return "localhost", "http://localhost:8000"
+        raise ValueError("set REMPART_WEBAUTHN_RP_ID and REMPART_WEBAUTHN_ORIGIN for passkeys")
 
     @property
     def is_development(self) -> bool:

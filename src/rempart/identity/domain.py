@@ -23,6 +23,7 @@ class SecurityTag(StrEnum):
 
     ACCOUNT_REQUESTED = "identity:account:requested"
     ACCOUNT_APPROVED = "identity:account:approved"
+    PASSKEY_ADDED = "identity:passkey:added"
 
 
 STRUCTURE_ROLES = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})

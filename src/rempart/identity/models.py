@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rempart.db.base import Base, IdMixin, SealedMixin
@@ -48,3 +48,28 @@ class SecurityEventRow(IdMixin, Base):
     actor_id: Mapped[uuid.UUID | None] = mapped_column()
     tag: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PasskeyRow(IdMixin, Base):
+    """A WebAuthn credential: public material only (the private key never leaves the
+    person's authenticator)."""
+
+    __tablename__ = "passkeys"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary())
+    sign_count: Mapped[int] = mapped_column(Integer())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ChallengeRow(IdMixin, Base):
+    """A ceremony's challenge: single use, short-lived, bound to an account and purpose."""
+
+    __tablename__ = "webauthn_challenges"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    challenge: Mapped[bytes] = mapped_column(LargeBinary(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
