@@ -39,6 +39,9 @@ class Settings(BaseSettings):
         default=None, description="The https origin passkey ceremonies come from"
     )
 
+    session_idle_minutes: int = Field(default=15, ge=1, le=60)
+    session_absolute_hours: int = Field(default=10, ge=1, le=24)
+
     import_batch_size: int = Field(default=2000, ge=1, le=100_000)
     rotation_batch_size: int = Field(default=1000, ge=1, le=100_000)
 

@@ -24,6 +24,9 @@ class SecurityTag(StrEnum):
     ACCOUNT_REQUESTED = "identity:account:requested"
     ACCOUNT_APPROVED = "identity:account:approved"
     PASSKEY_ADDED = "identity:passkey:added"
+    SESSION_OPENED = "identity:session:opened"
+    SESSION_REVOKED = "identity:session:revoked"
+    SESSIONS_ENDED = "identity:sessions:ended"
 
 
 STRUCTURE_ROLES = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})

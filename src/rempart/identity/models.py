@@ -73,3 +73,18 @@ class ChallengeRow(IdMixin, Base):
     purpose: Mapped[str] = mapped_column(String(16))
     challenge: Mapped[bytes] = mapped_column(LargeBinary(64))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SessionRow(IdMixin, Base):
+    """A server-side session. The browser holds a random token; only its hash is here."""
+
+    __tablename__ = "sessions"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    factor: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())  # absolute limit
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(24))

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -35,7 +35,13 @@ from webauthn.helpers.structs import (
 
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import SecurityTag
-from rempart.identity.models import AccountRow, ChallengeRow, PasskeyRow, SecurityEventRow
+from rempart.identity.models import (
+    AccountRow,
+    ChallengeRow,
+    PasskeyRow,
+    SecurityEventRow,
+    SessionRow,
+)
 from rempart.kernel.errors import DomainError, NotFound
 from rempart.kernel.ids import new_id
 
@@ -109,6 +115,12 @@ def finish_registration(
             )
         )
         _event(uow, account_id, SecurityTag.PASSKEY_ADDED)
+        # A change of factor ends every session: whoever held one signs in again.
+        uow.session.execute(
+            update(SessionRow)
+            .where(SessionRow.account_id == account_id, SessionRow.ended_at.is_(None))
+            .values(ended_at=uow.clock.now(), end_reason="factor_changed")
+        )
         uow.commit()
         return passkey_id
 

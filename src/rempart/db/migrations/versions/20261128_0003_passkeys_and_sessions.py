@@ -1,8 +1,8 @@
-"""passkeys
+"""passkeys and sessions
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-28 18:58:51.981097
+Create Date: 2026-11-28 19:01:06.475353
 """
 
 from __future__ import annotations
@@ -41,6 +41,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_passkeys_account_id"), ["account_id"], unique=False)
 
     op.create_table(
+        "sessions",
+        sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("factor", sa.String(length=16), nullable=False),
+        sa.Column("created_at", rempart.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", rempart.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", rempart.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", rempart.db.types.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("end_reason", sa.String(length=24), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_sessions_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sessions")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_sessions_token_hash")),
+    )
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sessions_account_id"), ["account_id"], unique=False)
+
+    op.create_table(
         "webauthn_challenges",
         sa.Column("account_id", sa.Uuid(), nullable=False),
         sa.Column("purpose", sa.String(length=16), nullable=False),
@@ -66,6 +86,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webauthn_challenges_account_id"))
 
     op.drop_table("webauthn_challenges")
+    with op.batch_alter_table("sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sessions_account_id"))
+
+    op.drop_table("sessions")
     with op.batch_alter_table("passkeys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_passkeys_account_id"))
 

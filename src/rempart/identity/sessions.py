@@ -1,0 +1,157 @@
+"""Server-side sessions: the browser keeps a random token (in a `__Host-` cookie,
+SameSite=Strict, set by the web layer); the database keeps its SHA-256 only, so a copy of
+the table opens no session. Idle and absolute limits are enforced at every use; people
+list and revoke their own sessions; all of an account's sessions end at once on
+suspension or a change of factor."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+
+from rempart.db.uow import UnitOfWork
+from rempart.identity.domain import SecurityTag
+from rempart.identity.models import SecurityEventRow, SessionRow
+from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
+from rempart.kernel.errors import NotFound
+from rempart.kernel.ids import new_id
+
+COOKIE_NAME = "__Host-rempart-session"
+
+
+class Factor(StrEnum):
+    PASSKEY = "passkey"
+    PRO_SANTE_CONNECT = "psc"
+
+
+class EndReason(StrEnum):
+    SIGNED_OUT = "signed_out"
+    REVOKED = "revoked"
+    IDLE = "idle"
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+    FACTOR_CHANGED = "factor_changed"
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta = timedelta(minutes=15)
+    absolute: timedelta = timedelta(hours=10)
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    id: uuid.UUID
+    account_id: uuid.UUID
+    factor: Factor
+    created_at: datetime
+    last_seen_at: datetime
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("ascii", "replace")).digest()
+
+
+def open_session(
+    *, uow: UnitOfWork, account_id: uuid.UUID, factor: Factor, policy: SessionPolicy
+) -> str:
+    """After a successful phishing-resistant sign-in: a new token (never reused, so a
+    session id planted before sign-in is worthless)."""
+    token = secrets.token_urlsafe(32)
+    with uow:
+        now = uow.clock.now()
+        uow.session.add(
+            SessionRow(
+                id=new_id(),
+                account_id=account_id,
+                token_hash=_digest(token),
+                factor=factor,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + policy.absolute,
+                ended_at=None,
+                end_reason=None,
+            )
+        )
+        _event(uow, account_id, SecurityTag.SESSION_OPENED)
+        uow.commit()
+    return token
+
+
+def resume_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> LiveSession | None:
+    """The live session a token opens, touched; None (and ended) when idle or expired."""
+    with uow:
+        row = uow.session.scalar(
+            select(SessionRow).where(
+                SessionRow.token_hash == _digest(token), SessionRow.ended_at.is_(None)
+            )
+        )
+        if row is None:
+            return None
+        now = uow.clock.now()
+        reason = None
+        if now >= row.expires_at:
+            reason = EndReason.EXPIRED
+        elif now - row.last_seen_at >= policy.idle:
+            reason = EndReason.IDLE
+        if reason is not None:
+            row.ended_at, row.end_reason = now, reason
+            uow.commit()
+            return None
+        row.last_seen_at = now
+        uow.commit()
+        return LiveSession(row.id, row.account_id, Factor(row.factor), row.created_at, now)
+
+
+def list_sessions(*, uow: UnitOfWork, actor: Actor) -> list[LiveSession]:
+    authorize(
+        actor, Permission.SECURITY_HISTORY_READ, Target(ObjectKind.ACCOUNT, str(actor.account_id))
+    )
+    with uow:
+        rows = uow.session.scalars(
+            select(SessionRow)
+            .where(SessionRow.account_id == actor.account_id, SessionRow.ended_at.is_(None))
+            .order_by(SessionRow.created_at)
+        )
+        return [
+            LiveSession(r.id, r.account_id, Factor(r.factor), r.created_at, r.last_seen_at)
+            for r in rows
+        ]
+
+
+def revoke_session(*, uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> None:
+    """One's own session only; another person's is 'not found' (nothing to learn)."""
+    with uow:
+        row = uow.session.get(SessionRow, session_id)
+        if row is None or row.account_id != actor.account_id or row.ended_at is not None:
+            raise NotFound("no such session")
+        row.ended_at, row.end_reason = uow.clock.now(), EndReason.REVOKED
+        _event(uow, actor.account_id, SecurityTag.SESSION_REVOKED)
+        uow.commit()
+
+
+def end_all_sessions(*, uow: UnitOfWork, account_id: uuid.UUID, reason: EndReason) -> int:
+    """On suspension or a change of factor: every live session of the account ends."""
+    with uow:
+        result = uow.session.execute(
+            update(SessionRow)
+            .where(SessionRow.account_id == account_id, SessionRow.ended_at.is_(None))
+            .values(ended_at=uow.clock.now(), end_reason=reason)
+        )
+        _event(uow, account_id, SecurityTag.SESSIONS_ENDED)
+        uow.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _event(uow: UnitOfWork, account_id: uuid.UUID, tag: SecurityTag) -> None:
+    uow.session.add(
+        SecurityEventRow(
+            id=new_id(), account_id=account_id, actor_id=account_id, tag=tag, at=uow.clock.now()
+        )
+    )
