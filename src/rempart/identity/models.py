@@ -88,3 +88,15 @@ class SessionRow(IdMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())  # absolute limit
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     end_reason: Mapped[str | None] = mapped_column(String(24))
+
+
+class ThrottleRow(Base):
+    """Sign-in failure counters, by keyed pseudonym of the subject (a login name or a
+    client address): neither is stored."""
+
+    __tablename__ = "sign_in_throttles"
+
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer())
+    last_failure: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

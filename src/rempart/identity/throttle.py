@@ -10,6 +10,7 @@ Counters are stored by keyed pseudonyms, never by name or address.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -80,3 +81,16 @@ def after_success(state: FailureState) -> FailureState:
     """A success resets the account's counter (never an address's: one good password
     must not unlock a spraying address)."""
     return replace(state, failures=0, blocked_until=None)
+
+
+# --- storage ------------------------------------------------------------------------------
+
+
+def login_subject(pseudonym: Callable[[str, str], str], login_key: bytes) -> str:
+    """The per-account counter's key: the login name as normalised for lookups, whether
+    or not an account has it."""
+    return pseudonym("sign-in:login", login_key.hex())
+
+
+def address_subject(pseudonym: Callable[[str, str], str], address: str) -> str:
+    return pseudonym("sign-in:address", address)
