@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from rempart.kernel.errors import Forbidden
@@ -53,6 +54,23 @@ class Permission(StrEnum):
     CONTAINMENT_LIFT = "shield:containment:lift"
     INCIDENT_MANAGE = "incidents:incident:manage"
     INCIDENT_NOTICE_READ = "incidents:notice:read"
+
+
+class Channel(StrEnum):
+    """Where a request came in: each can be closed alone (principle 6)."""
+
+    PORTAL = "portal"  # people in a browser, signed in with a session
+    API = "api"  # software clients (pharmacy software) with sender-constrained tokens
+    CLI = "cli"  # operators on the host
+
+
+class Strength(StrEnum):
+    """How the actor proved who they are. Only a phishing-resistant proof (a passkey
+    with user verification, Pro Santé Connect, a client's private key) satisfies a
+    step-up; a TOTP code is accepted for sign-in from a known device but is phishable."""
+
+    PHISHING_RESISTANT = "phishing_resistant"
+    PHISHABLE = "phishable"
 
 
 class Reach(StrEnum):
@@ -140,13 +158,20 @@ del P, R
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is acting, as authentication established it (the identity issue fills it in)."""
+    """Who is acting, as authentication established it: the account (or, for software,
+    the client acting for a named professional), what it may reach, through which
+    channel and how strongly it proved itself."""
 
     account_id: uuid.UUID
     role: Role
     structures: frozenset[str] = field(default=frozenset())  # FINESS of own structures
     amc_number: str | None = None  # the insurer, for insurer roles
     beneficiary_id: str | None = None  # the insured's own record
+    channel: Channel = Channel.PORTAL
+    strength: Strength = Strength.PHISHING_RESISTANT
+    authenticated_at: datetime | None = None  # when the factor was last presented
+    rpps: str | None = None  # the acting professional, for structure roles
+    client_id: uuid.UUID | None = None  # the software client, on the API channel
 
 
 @dataclass(frozen=True, slots=True)
