@@ -14,12 +14,18 @@ from rempart.kernel.errors import (
     Forbidden,
     InfrastructureError,
     NotFound,
+    Unauthenticated,
 )
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("rempart")
 
-_STATUS: list[tuple[type[DomainError], int]] = [(Forbidden, 403), (NotFound, 404), (Conflict, 409)]
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+]
 
 
 def status_for(error: DomainError) -> int:

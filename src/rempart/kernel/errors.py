@@ -29,6 +29,14 @@ class InvalidIdentifier(InvalidInput):
     title = "An identifier fails its format or check digit"
 
 
+class Unauthenticated(DomainError):
+    """No valid proof of identity came with the request (HTTP 401). Says nothing of
+    whether the account, client or token exists."""
+
+    code = "unauthenticated"
+    title = "Authentication is required"
+
+
 class Forbidden(DomainError):
     code = "forbidden"
     title = "Not allowed"
