@@ -14,6 +14,8 @@ from rempart.kernel.errors import (
     Forbidden,
     InfrastructureError,
     NotFound,
+    RateLimited,
+    StepUpRequired,
     Unauthenticated,
 )
 
@@ -25,6 +27,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (RateLimited, 429),
 ]
 
 
@@ -33,6 +36,27 @@ def status_for(error: DomainError) -> int:
         if isinstance(error, kind):
             return status
     return 422
+
+
+def headers_for(error: DomainError) -> dict[str, str]:
+    """The challenge or back-off a client needs to act on the refusal."""
+    if isinstance(error, StepUpRequired):
+        return {
+            "WWW-Authenticate": (
+                'Bearer error="insufficient_user_authentication", '
+                f'error_description="{error.title}", max_age={error.max_age}'
+            )
+        }
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
+
+
+def extra_for(error: DomainError) -> dict[str, object]:
+    extra: dict[str, object] = {"field": error.field} if error.field else {}
+    if isinstance(error, StepUpRequired):
+        extra["max_age"] = error.max_age
+    return extra
 
 
 def problem(status: int, code: str, title: str, detail: str, **extra: object) -> JSONResponse:
@@ -49,8 +73,11 @@ def problem(status: int, code: str, title: str, detail: str, **extra: object) ->
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, error: DomainError) -> JSONResponse:
-        extra = {"field": error.field} if error.field else {}
-        return problem(status_for(error), error.code, error.title, error.message, **extra)
+        response = problem(
+            status_for(error), error.code, error.title, error.message, **extra_for(error)
+        )
+        response.headers.update(headers_for(error))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:

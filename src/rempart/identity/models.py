@@ -84,6 +84,8 @@ class SessionRow(IdMixin, Base):
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     factor: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # When a factor was last presented in this session (sign-in or step-up).
+    authenticated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())  # absolute limit
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -100,3 +102,62 @@ class ThrottleRow(Base):
     failures: Mapped[int] = mapped_column(Integer())
     last_failure: Mapped[datetime | None] = mapped_column(UtcDateTime())
     blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class CredentialRow(SealedMixin, Base):
+    """An account's knowledge factors, where it has any: the argon2id password hash and
+    the TOTP secret (sealed; the fallback factor). Passkeys are rows of their own."""
+
+    __tablename__ = "account_credentials"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    totp_secret: Mapped[bytes | None] = mapped_column(Ciphertext())
+    totp_confirmed: Mapped[bool] = mapped_column(Boolean())
+    totp_last_step: Mapped[int | None] = mapped_column(Integer())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RecoveryCodeRow(IdMixin, Base):
+    """A single-use recovery code, as a hash (the person keeps the code offline)."""
+
+    __tablename__ = "recovery_codes"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+
+
+class DeviceRow(IdMixin, Base):
+    """A browser that completed a phishing-resistant sign-in: it keeps a random token in
+    a cookie, the database its hash. TOTP is accepted only from such a device."""
+
+    __tablename__ = "known_devices"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PendingSignInRow(IdMixin, Base):
+    """A fallback-factor sign-in from a new device, waiting for the account's passkey or
+    Pro Santé Connect to confirm it from elsewhere."""
+
+    __tablename__ = "pending_sign_ins"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class EnrolmentRow(IdMixin, Base):
+    """A one-time code handed to a newly approved person (out of band) to register
+    their first passkey: an account starts with no factor at all."""
+
+    __tablename__ = "enrolments"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())

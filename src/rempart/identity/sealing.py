@@ -10,7 +10,7 @@ from sqlalchemy import RowMapping, Table, select
 from sqlalchemy.orm import Session
 
 from rempart.db.base import table_of
-from rempart.identity.models import AccountRow
+from rempart.identity.models import AccountRow, CredentialRow
 from rempart.vault.cipher import Vault, canonical
 from rempart.vault.sealed import AnySelect
 
@@ -50,4 +50,39 @@ class _Accounts:
         return resealed
 
 
-SEALED_TABLES = (_Accounts(),)
+def seal_totp_secret(vault: Vault, secret: str, account_id: uuid.UUID) -> bytes:
+    return vault.seal(secret, table="account_credentials", column="totp_secret", row_id=account_id)
+
+
+def open_totp_secret(vault: Vault, blob: bytes, account_id: uuid.UUID) -> str:
+    return vault.open(blob, table="account_credentials", column="totp_secret", row_id=account_id)
+
+
+class _Credentials:
+    table: Table = table_of(CredentialRow)
+
+    def select_for_reseal(self) -> AnySelect:
+        return select(
+            CredentialRow.account_id.label("id"),
+            CredentialRow.key_version,
+            CredentialRow.totp_secret,
+        )
+
+    def reseal_batch(
+        self, vault: Vault, session: Session, rows: Sequence[RowMapping]
+    ) -> list[dict[str, Any]]:
+        resealed = []
+        for row in rows:
+            blob = row["totp_secret"]
+            secret = None if blob is None else open_totp_secret(vault, blob, row["id"])
+            resealed.append(
+                {
+                    "totp_secret": None
+                    if secret is None
+                    else seal_totp_secret(vault, secret, row["id"])
+                }
+            )
+        return resealed
+
+
+SEALED_TABLES = (_Accounts(), _Credentials())

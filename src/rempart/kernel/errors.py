@@ -37,6 +37,29 @@ class Unauthenticated(DomainError):
     title = "Authentication is required"
 
 
+class StepUpRequired(Unauthenticated):
+    """The caller is known but must present a phishing-resistant factor again, no longer
+    ago than `max_age` seconds (RFC 9470's `insufficient_user_authentication`)."""
+
+    code = "step-up-required"
+    title = "Authenticate again with a phishing-resistant factor"
+
+    def __init__(self, message: str, *, max_age: int) -> None:
+        super().__init__(message)
+        self.max_age = max_age
+
+
+class RateLimited(DomainError):
+    """Too many attempts: try again after `retry_after` seconds (HTTP 429)."""
+
+    code = "rate-limited"
+    title = "Too many attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Forbidden(DomainError):
     code = "forbidden"
     title = "Not allowed"

@@ -96,13 +96,15 @@ def reseal_all(
             )
             or 0
         )
+        # Each sealed table has a one-column key; spec queries label it "id".
+        (key,) = table.primary_key.columns
         while True:
             _check_still_registered(session, vault)
             rows = (
                 session.execute(
                     spec.select_for_reseal()
                     .where(table.c.key_version != active)
-                    .order_by(table.c.id)
+                    .order_by(key)
                     .limit(batch_size)
                 )
                 .mappings()
@@ -114,7 +116,7 @@ def reseal_all(
             for row, values in zip(rows, spec.reseal_batch(vault, session, rows), strict=True):
                 result = session.execute(
                     update(table)
-                    .where(table.c.id == row["id"], table.c.key_version == row["key_version"])
+                    .where(key == row["id"], table.c.key_version == row["key_version"])
                     .values(**values, key_version=active)
                 )
                 resealed += result.rowcount or 0  # type: ignore[attr-defined]
