@@ -27,6 +27,18 @@ class SecurityTag(StrEnum):
     SESSION_OPENED = "identity:session:opened"
     SESSION_REVOKED = "identity:session:revoked"
     SESSIONS_ENDED = "identity:sessions:ended"
+    DEVICE_ADDED = "identity:device:added"
+    SIGN_IN_TOTP = "identity:sign_in:totp"
+    SIGN_IN_PENDING = "identity:sign_in:pending"
+    SIGN_IN_CONFIRMED = "identity:sign_in:confirmed"
+    SIGN_IN_PRO_SANTE_CONNECT = "identity:sign_in:pro_sante_connect"
+    RECOVERY_CODE_USED = "identity:recovery_code:used"
+    RECOVERY_CODES_ISSUED = "identity:recovery_codes:issued"
+    PASSWORD_SET = "identity:password:set"  # noqa: S105 (an event tag, not a secret)
+    TOTP_ENROLLED = "identity:totp:enrolled"
+    STEP_UP = "identity:step_up:passed"
+    ENROLMENT_ISSUED = "identity:enrolment:issued"
+    ACCOUNT_SUSPENDED = "identity:account:suspended"
 
 
 STRUCTURE_ROLES = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})

@@ -35,11 +35,11 @@ from webauthn.helpers.structs import (
 
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import SecurityTag
+from rempart.identity.events import record_event
 from rempart.identity.models import (
     AccountRow,
     ChallengeRow,
     PasskeyRow,
-    SecurityEventRow,
     SessionRow,
 )
 from rempart.kernel.errors import DomainError, NotFound
@@ -114,7 +114,7 @@ def finish_registration(
                 last_used_at=None,
             )
         )
-        _event(uow, account_id, SecurityTag.PASSKEY_ADDED)
+        record_event(uow, account_id, account_id, SecurityTag.PASSKEY_ADDED)
         # A change of factor ends every session: whoever held one signs in again.
         uow.session.execute(
             update(SessionRow)
@@ -141,6 +141,18 @@ def begin_authentication(*, uow: UnitOfWork, rp: RelyingParty, account_id: uuid.
         )
         uow.commit()
         return options_to_json(options)
+
+
+def decoy_authentication_options(*, rp: RelyingParty, credential_id: bytes) -> str:
+    """Options shaped like a real account's, for a login that has none: nothing is stored,
+    so whatever comes back is refused like a wrong passkey."""
+    options = generate_authentication_options(
+        rp_id=rp.id,
+        challenge=secrets.token_bytes(32),
+        allow_credentials=[PublicKeyCredentialDescriptor(id=credential_id)],
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    return options_to_json(options)
 
 
 def finish_authentication(
@@ -218,11 +230,3 @@ def _take_challenge(uow: UnitOfWork, account_id: uuid.UUID, purpose: str) -> byt
         uow.commit()
         raise PasskeyRefused("the ceremony expired: start again")
     return row.challenge
-
-
-def _event(uow: UnitOfWork, account_id: uuid.UUID, tag: SecurityTag) -> None:
-    uow.session.add(
-        SecurityEventRow(
-            id=new_id(), account_id=account_id, actor_id=account_id, tag=tag, at=uow.clock.now()
-        )
-    )

@@ -47,6 +47,7 @@ class Permission(StrEnum):
     CLIENT_REGISTER = "identity:client:register"
     CLIENT_APPROVE = "identity:client:approve"
     SECURITY_HISTORY_READ = "identity:security_history:read"
+    FACTOR_MANAGE = "identity:factor:manage"
     ACCESS_HISTORY_READ = "audit:access_history:read"
     ACCESS_REPORT = "audit:access_history:report"
     EXPOSURE_SCOPE = "audit:exposure:scope"
@@ -99,6 +100,8 @@ _REACH_OF_KIND = {
 }
 
 P, R = Permission, Reach
+# Every person reads their own security history and manages their own factors.
+_SELF = {P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT, P.FACTOR_MANAGE: R.OWN_ACCOUNT}
 _PRO = {
     P.RIGHTS_CHECK: R.OWN_STRUCTURE,
     P.RIGHTS_CALCULATION: R.OWN_STRUCTURE,
@@ -106,7 +109,7 @@ _PRO = {
     P.INVOICE_SUBMIT: R.OWN_STRUCTURE,
     P.INVOICE_READ: R.OWN_STRUCTURE,
     P.REMITTANCE_READ: R.OWN_STRUCTURE,
-    P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+    **_SELF,
 }
 GRANTS: dict[Role, dict[Permission, Reach]] = {
     Role.PROFESSIONAL: _PRO,
@@ -122,35 +125,35 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
         P.MEMBER_LOOKUP: R.OWN_AMC,
         P.INVOICE_READ: R.OWN_AMC,
         P.SETTLEMENT_READ: R.OWN_AMC,
-        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+        **_SELF,
     },
     Role.INSURER_DPO: {
         P.EXPOSURE_SCOPE: R.OWN_AMC,
         P.INCIDENT_NOTICE_READ: R.OWN_AMC,
-        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+        **_SELF,
     },
     Role.SECURITY_ANALYST: {
         P.ALERT_READ: R.PLATFORM,
         P.CONTAINMENT_LIFT: R.PLATFORM,
         P.EXPOSURE_SCOPE: R.PLATFORM,
         P.INCIDENT_MANAGE: R.PLATFORM,
-        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+        **_SELF,
     },
     Role.PLATFORM_DPO: {
         P.EXPOSURE_SCOPE: R.PLATFORM,
         P.INCIDENT_MANAGE: R.PLATFORM,
-        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+        **_SELF,
     },
     Role.PLATFORM_ADMIN: {
         P.ACCOUNT_CREATE: R.PLATFORM,
         P.ACCOUNT_APPROVE: R.PLATFORM,
         P.CLIENT_APPROVE: R.PLATFORM,
-        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+        **_SELF,
     },
     Role.INSURED: {
         P.ACCESS_HISTORY_READ: R.OWN_RECORD,
         P.ACCESS_REPORT: R.OWN_RECORD,
-        P.SECURITY_HISTORY_READ: R.OWN_ACCOUNT,
+        **_SELF,
     },
 }
 del P, R
@@ -172,6 +175,7 @@ class Actor:
     authenticated_at: datetime | None = None  # when the factor was last presented
     rpps: str | None = None  # the acting professional, for structure roles
     client_id: uuid.UUID | None = None  # the software client, on the API channel
+    session_id: uuid.UUID | None = None  # the browser session, on the portal channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +189,10 @@ class Target:
     @classmethod
     def platform(cls) -> Target:
         return cls(ObjectKind.PLATFORM)
+
+    @classmethod
+    def own_account(cls, actor: Actor) -> Target:
+        return cls(ObjectKind.ACCOUNT, str(actor.account_id))
 
 
 def may_ever(actor: Actor, permission: Permission) -> bool:

@@ -18,6 +18,7 @@ from rempart.identity.domain import (
     SecurityTag,
     check_approver,
 )
+from rempart.identity.events import record_event
 from rempart.identity.models import AccountRow, AccountStructureRow, SecurityEventRow
 from rempart.identity.permissions import (
     Actor,
@@ -76,7 +77,7 @@ def request_account(*, uow: UnitOfWork, actor: Actor, request: AccountRequest) -
         )
         for finess in request.finess:
             uow.session.add(AccountStructureRow(account_id=account_id, finess=finess))
-        _event(uow, account_id, actor, SecurityTag.ACCOUNT_REQUESTED)
+        record_event(uow, account_id, actor.account_id, SecurityTag.ACCOUNT_REQUESTED)
         try:
             uow.commit()
         except IntegrityError:  # the same request racing this one
@@ -108,7 +109,7 @@ def approve_account(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID) -> 
         account.status = AccountStatus.ACTIVE
         account.approved_by = actor.account_id
         account.approved_at = uow.clock.now()
-        _event(uow, account_id, actor, SecurityTag.ACCOUNT_APPROVED)
+        record_event(uow, account_id, actor.account_id, SecurityTag.ACCOUNT_APPROVED)
         uow.commit()
 
 
@@ -172,15 +173,3 @@ def _check_directory(uow: UnitOfWork, request: AccountRequest) -> None:
         session=uow.session, amc_number=request.amc_number
     ):
         raise InvalidInput("this AMC number is not a registered insurer", field="amc_number")
-
-
-def _event(uow: UnitOfWork, account_id: uuid.UUID, actor: Actor, tag: SecurityTag) -> None:
-    uow.session.add(
-        SecurityEventRow(
-            id=new_id(),
-            account_id=account_id,
-            actor_id=actor.account_id,
-            tag=tag,
-            at=uow.clock.now(),
-        )
-    )

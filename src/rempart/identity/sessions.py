@@ -17,7 +17,8 @@ from sqlalchemy import select, update
 
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import SecurityTag
-from rempart.identity.models import SecurityEventRow, SessionRow
+from rempart.identity.events import record_event
+from rempart.identity.models import SessionRow
 from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
 from rempart.kernel.errors import NotFound
 from rempart.kernel.ids import new_id
@@ -28,6 +29,11 @@ COOKIE_NAME = "__Host-rempart-session"
 class Factor(StrEnum):
     PASSKEY = "passkey"
     PRO_SANTE_CONNECT = "psc"
+    TOTP = "totp"  # the phishable fallback, from a known or confirmed device only
+
+    @property
+    def phishing_resistant(self) -> bool:
+        return self is not Factor.TOTP
 
 
 class EndReason(StrEnum):
@@ -73,13 +79,14 @@ def open_session(
                 token_hash=_digest(token),
                 factor=factor,
                 created_at=now,
+                authenticated_at=now,
                 last_seen_at=now,
                 expires_at=now + policy.absolute,
                 ended_at=None,
                 end_reason=None,
             )
         )
-        _event(uow, account_id, SecurityTag.SESSION_OPENED)
+        record_event(uow, account_id, account_id, SecurityTag.SESSION_OPENED)
         uow.commit()
     return token
 
@@ -132,7 +139,7 @@ def revoke_session(*, uow: UnitOfWork, actor: Actor, session_id: uuid.UUID) -> N
         if row is None or row.account_id != actor.account_id or row.ended_at is not None:
             raise NotFound("no such session")
         row.ended_at, row.end_reason = uow.clock.now(), EndReason.REVOKED
-        _event(uow, actor.account_id, SecurityTag.SESSION_REVOKED)
+        record_event(uow, actor.account_id, actor.account_id, SecurityTag.SESSION_REVOKED)
         uow.commit()
 
 
@@ -144,14 +151,6 @@ def end_all_sessions(*, uow: UnitOfWork, account_id: uuid.UUID, reason: EndReaso
             .where(SessionRow.account_id == account_id, SessionRow.ended_at.is_(None))
             .values(ended_at=uow.clock.now(), end_reason=reason)
         )
-        _event(uow, account_id, SecurityTag.SESSIONS_ENDED)
+        record_event(uow, account_id, None, SecurityTag.SESSIONS_ENDED)
         uow.commit()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _event(uow: UnitOfWork, account_id: uuid.UUID, tag: SecurityTag) -> None:
-    uow.session.add(
-        SecurityEventRow(
-            id=new_id(), account_id=account_id, actor_id=account_id, tag=tag, at=uow.clock.now()
-        )
-    )
