@@ -11,6 +11,13 @@ from fastapi.staticfiles import StaticFiles
 
 from rempart import __version__, problems
 from rempart.bootstrap import open_platform
+from rempart.identity import accounts_api, auth_api, me_api
+from rempart.identity.passwords import (
+    BreachedPasswords,
+    KAnonymityListBreachedPasswords,
+    NullBreachedPasswords,
+    PasswordHasher,
+)
 from rempart.kernel.clock import Clock
 from rempart.portal import pages
 from rempart.settings import Settings
@@ -51,9 +58,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         redoc_url="/redoc" if reference else None,
     )
     app.state.platform = platform
+    app.state.password_hasher = PasswordHasher()
+    app.state.breached_passwords = _breached_passwords(settings)
     problems.install(app)
     app.include_router(pages.router)
     app.include_router(system_api.router)
+    for router in (auth_api.router, me_api.router, accounts_api.router):
+        app.include_router(router)
     app.mount(
         "/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static"
     )
@@ -69,3 +80,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         return response
 
     return app
+
+
+def _breached_passwords(settings: Settings) -> BreachedPasswords:
+    if settings.breached_passwords_dir is None:
+        return NullBreachedPasswords()
+    return KAnonymityListBreachedPasswords(settings.breached_passwords_dir)

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         default=None, description="The https origin passkey ceremonies come from"
     )
 
+    breached_passwords_dir: Path | None = Field(
+        default=None,
+        description="A local k-anonymity mirror of breached passwords (one file per SHA-1 prefix)",
+    )
+
     session_idle_minutes: int = Field(default=15, ge=1, le=60)
     session_absolute_hours: int = Field(default=10, ge=1, le=24)
 

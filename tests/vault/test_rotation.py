@@ -20,9 +20,9 @@ from rempart.bootstrap import Platform, open_platform
 from rempart.cli import app
 from rempart.db.locks import OperationInProgress
 from rempart.identity.domain import AccountRequest
-from rempart.identity.models import AccountRow
+from rempart.identity.models import AccountRow, CredentialRow
 from rempart.identity.permissions import Actor, Role
-from rempart.identity.sealing import LOGIN, login_key
+from rempart.identity.sealing import LOGIN, login_key, open_totp_secret, seal_totp_secret
 from rempart.identity.service import request_account
 from rempart.kernel.clock import FixedClock
 from rempart.registry import service
@@ -100,7 +100,8 @@ def open_everything(
         for spec in SEALED_TABLES:
             table, columns = spec.table, ciphertext_columns(spec)
             assert columns, table.name
-            query = select(table.c.id, table.c.key_version, *(table.c[c] for c in columns))
+            (key,) = table.primary_key.columns
+            query = select(key.label("id"), table.c.key_version, *(table.c[c] for c in columns))
             for row in uow.session.execute(query).mappings():
                 versions[(table.name, row["key_version"])] += 1
                 for column in columns:
@@ -643,7 +644,7 @@ def test_a_rotation_stops_when_its_key_is_not_the_registered_one(
         assert rows_per_version(session=uow.session, tables=SEALED_TABLES).get(2, 0) == 0
 
 
-def test_accounts_are_resealed_and_still_found_by_login(
+def test_accounts_and_their_totp_secrets_are_resealed(
     sqlite_platform: Platform, tmp_path: Path
 ) -> None:
     seeded = seed(sqlite_platform, tmp_path)
@@ -655,9 +656,31 @@ def test_accounts_are_resealed_and_still_found_by_login(
         actor=admin,
         request=AccountRequest(Role.INSURER_STAFF, "Agent@AMC.example", amc_number=amc),
     )
+    with platform.uow() as uow:
+        account_id = uow.session.scalars(select(AccountRow.id)).one()
+        uow.session.add(
+            CredentialRow(
+                account_id=account_id,
+                password_hash=None,
+                totp_secret=seal_totp_secret(uow.vault, "JBSWY3DPEHPK3PXP", account_id),
+                totp_confirmed=True,
+                totp_last_step=None,
+                updated_at=NOW,
+                key_version=uow.vault.active_version,
+            )
+        )
+        uow.commit()
     start_rotation(platform)
     reseal(platform)
     with platform.uow() as uow:
+        credentials = uow.session.get(CredentialRow, account_id)
+        assert credentials is not None
+        assert credentials.totp_secret is not None
+        assert credentials.key_version == 2
+        assert Vault.sealed_version(credentials.totp_secret) == 2
+        assert open_totp_secret(uow.vault, credentials.totp_secret, account_id) == (
+            "JBSWY3DPEHPK3PXP"
+        )
         row = uow.session.scalars(select(AccountRow)).one()
         assert row.key_version == 2
         assert (

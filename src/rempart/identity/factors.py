@@ -39,8 +39,14 @@ from rempart.identity.permissions import (
     authorize,
 )
 from rempart.identity.sealing import open_totp_secret, seal_totp_secret
-from rempart.identity.sessions import EndReason, Factor, SessionPolicy, open_session
-from rempart.identity.signin import RECOVERY_PEPPER, SignedIn, SignInRefused, digest
+from rempart.identity.sessions import EndReason, Factor, SessionPolicy
+from rempart.identity.signin import (
+    RECOVERY_PEPPER,
+    SignedIn,
+    SignInRefused,
+    digest,
+    start_session,
+)
 from rempart.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, StepUpRequired
 from rempart.kernel.ids import new_id
 
@@ -119,8 +125,7 @@ def finish_enrolment(
     with uow:
         uow.session.execute(delete(EnrolmentRow).where(EnrolmentRow.account_id == account_id))
         uow.commit()
-    token = open_session(uow=uow, account_id=account_id, factor=Factor.PASSKEY, policy=policy)
-    return SignedIn(account_id, token, "")
+    return start_session(uow, account_id, Factor.PASSKEY, None, policy, trust_device=True)
 
 
 # --- further factors (step-up required) ----------------------------------------------------

@@ -44,6 +44,7 @@ class Permission(StrEnum):
     MEMBER_LOOKUP = "registry:member:lookup"
     ACCOUNT_CREATE = "identity:account:create"
     ACCOUNT_APPROVE = "identity:account:approve"
+    ACCOUNT_SUSPEND = "identity:account:suspend"
     CLIENT_REGISTER = "identity:client:register"
     CLIENT_APPROVE = "identity:client:approve"
     SECURITY_HISTORY_READ = "identity:security_history:read"
@@ -133,6 +134,7 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
         **_SELF,
     },
     Role.SECURITY_ANALYST: {
+        P.ACCOUNT_SUSPEND: R.PLATFORM,
         P.ALERT_READ: R.PLATFORM,
         P.CONTAINMENT_LIFT: R.PLATFORM,
         P.EXPOSURE_SCOPE: R.PLATFORM,
@@ -147,6 +149,7 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
     Role.PLATFORM_ADMIN: {
         P.ACCOUNT_CREATE: R.PLATFORM,
         P.ACCOUNT_APPROVE: R.PLATFORM,
+        P.ACCOUNT_SUSPEND: R.PLATFORM,
         P.CLIENT_APPROVE: R.PLATFORM,
         **_SELF,
     },

@@ -30,6 +30,7 @@ from rempart.identity.permissions import (
     may_ever,
 )
 from rempart.identity.sealing import LOGIN, login_key, seal_login
+from rempart.identity.sessions import EndReason, end_all_sessions
 from rempart.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rempart.kernel.ids import new_id
 from rempart.registry.service import (
@@ -173,3 +174,21 @@ def _check_directory(uow: UnitOfWork, request: AccountRequest) -> None:
         session=uow.session, amc_number=request.amc_number
     ):
         raise InvalidInput("this AMC number is not a registered insurer", field="amc_number")
+
+
+def suspend_account(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID) -> None:
+    """The account opens nothing any more and every one of its sessions ends now.
+    (Reinstatement, with a second approver, belongs to the shield's containment ladder.)"""
+    authorize(actor, Permission.ACCOUNT_SUSPEND, Target.platform())
+    if account_id == actor.account_id:
+        raise Forbidden("nobody suspends their own account")
+    with uow:
+        account = uow.session.get(AccountRow, account_id)
+        if account is None:
+            raise NotFound("no such account")
+        if account.status == AccountStatus.SUSPENDED:
+            raise Conflict("this account is already suspended")
+        account.status = AccountStatus.SUSPENDED
+        record_event(uow, account_id, actor.account_id, SecurityTag.ACCOUNT_SUSPENDED)
+        uow.commit()
+    end_all_sessions(uow=uow, account_id=account_id, reason=EndReason.SUSPENDED)

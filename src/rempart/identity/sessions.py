@@ -6,6 +6,7 @@ suspension or a change of factor."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import uuid
@@ -58,10 +59,18 @@ class LiveSession:
     factor: Factor
     created_at: datetime
     last_seen_at: datetime
+    authenticated_at: datetime | None = None
 
 
 def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("ascii", "replace")).digest()
+
+
+def csrf_token(session_token: str) -> str:
+    """The value unsafe requests authenticated by the session cookie must echo in a header
+    (or a form field): derived from the secret token, so another site cannot know it."""
+    mac = hashlib.sha256(b"rempart/csrf/v1|" + session_token.encode("ascii", "replace"))
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
 
 
 def open_session(
@@ -113,7 +122,9 @@ def resume_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> Liv
             return None
         row.last_seen_at = now
         uow.commit()
-        return LiveSession(row.id, row.account_id, Factor(row.factor), row.created_at, now)
+        return LiveSession(
+            row.id, row.account_id, Factor(row.factor), row.created_at, now, row.authenticated_at
+        )
 
 
 def list_sessions(*, uow: UnitOfWork, actor: Actor) -> list[LiveSession]:

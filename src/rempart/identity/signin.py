@@ -138,10 +138,10 @@ def sign_in_with_passkey(
     except passkeys.PasskeyRefused:
         raise _refuse(uow, subjects) from None
     throttling.record_success(uow=uow, login_subject=subjects[0])
-    return _open(uow, account_id, Factor.PASSKEY, device_token, policy, trust_device=True)
+    return start_session(uow, account_id, Factor.PASSKEY, device_token, policy, trust_device=True)
 
 
-def _open(
+def start_session(
     uow: UnitOfWork,
     account_id: uuid.UUID,
     factor: Factor,
@@ -223,7 +223,7 @@ def sign_in_with_password(
     with uow:
         known = _known_device(uow, account_id, device_token) is not None
     if known:
-        return _open(uow, account_id, Factor.TOTP, device_token, policy, trust_device=False)
+        return start_session(uow, account_id, Factor.TOTP, device_token, policy, trust_device=False)
     return _await_confirmation(uow, account_id)
 
 
@@ -299,4 +299,4 @@ def complete_pending_sign_in(
         account_id = row.account_id
         uow.session.delete(row)
         uow.commit()
-    return _open(uow, account_id, Factor.TOTP, None, policy, trust_device=True)
+    return start_session(uow, account_id, Factor.TOTP, None, policy, trust_device=True)

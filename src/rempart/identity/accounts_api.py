@@ -1,0 +1,52 @@
+"""Account administration: requests (structure administrators for their structures,
+platform administrators for anyone), four-eyes approval, enrolment codes, suspension."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from rempart.deps import ActorDep, PlatformDep
+from rempart.identity import factors, service
+from rempart.identity.domain import AccountRequest, AccountStatus
+from rempart.identity.schemas import AccountCreate, AccountCreated, EnrolmentCodeRead
+
+router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+NO_CONTENT = status.HTTP_204_NO_CONTENT
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def request_account(body: AccountCreate, actor: ActorDep, platform: PlatformDep) -> AccountCreated:
+    account_id = service.request_account(
+        uow=platform.uow(),
+        actor=actor,
+        request=AccountRequest(
+            role=body.role,
+            login_name=body.login_name,
+            rpps=body.rpps,
+            finess=tuple(body.finess),
+            amc_number=body.amc_number,
+        ),
+    )
+    return AccountCreated(id=account_id, status=AccountStatus.PENDING_APPROVAL)
+
+
+@router.post("/{account_id}/approval", status_code=NO_CONTENT)
+def approve(account_id: uuid.UUID, actor: ActorDep, platform: PlatformDep) -> None:
+    """By a platform administrator other than the requester."""
+    service.approve_account(uow=platform.uow(), actor=actor, account_id=account_id)
+
+
+@router.post("/{account_id}/enrolment-code")
+def enrolment_code(
+    account_id: uuid.UUID, actor: ActorDep, platform: PlatformDep
+) -> EnrolmentCodeRead:
+    """A one-time code for the person's first passkey, to hand over out of band."""
+    code = factors.issue_enrolment_code(uow=platform.uow(), actor=actor, account_id=account_id)
+    return EnrolmentCodeRead(code=code, expires_in=int(factors.ENROLMENT_LIFETIME.total_seconds()))
+
+
+@router.post("/{account_id}/suspension", status_code=NO_CONTENT)
+def suspend(account_id: uuid.UUID, actor: ActorDep, platform: PlatformDep) -> None:
+    service.suspend_account(uow=platform.uow(), actor=actor, account_id=account_id)

@@ -1,0 +1,50 @@
+"""Who is calling, from what they presented: a browser session becomes an `Actor`
+(account, role, structures or insurer, how strongly and when it authenticated). An
+account that is no longer active opens nothing, whatever session it had."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from rempart.db.uow import UnitOfWork
+from rempart.identity.domain import AccountStatus
+from rempart.identity.models import AccountRow, AccountStructureRow
+from rempart.identity.permissions import Actor, Channel, Role, Strength
+from rempart.identity.sessions import EndReason, SessionPolicy, end_all_sessions, resume_session
+
+
+def actor_for_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> Actor | None:
+    live = resume_session(uow=uow, token=token, policy=policy)
+    if live is None:
+        return None
+    with uow:
+        account = uow.session.get(AccountRow, live.account_id)
+        active = account is not None and account.status == AccountStatus.ACTIVE
+        if account is None or not active:
+            actor = None
+        else:
+            structures = frozenset(
+                uow.session.scalars(
+                    select(AccountStructureRow.finess).where(
+                        AccountStructureRow.account_id == account.id
+                    )
+                )
+            )
+            actor = Actor(
+                account_id=account.id,
+                role=Role(account.role),
+                structures=structures,
+                amc_number=account.amc_number,
+                channel=Channel.PORTAL,
+                strength=(
+                    Strength.PHISHING_RESISTANT
+                    if live.factor.phishing_resistant
+                    else Strength.PHISHABLE
+                ),
+                authenticated_at=live.authenticated_at,
+                rpps=account.rpps,
+                session_id=live.id,
+            )
+    if actor is None:  # suspended meanwhile: its sessions end now if they had not
+        end_all_sessions(uow=uow, account_id=live.account_id, reason=EndReason.SUSPENDED)
+    return actor

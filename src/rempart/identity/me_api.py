@@ -1,0 +1,142 @@
+"""The signed-in person's own account: who they are, their security history, sessions,
+pending sign-ins, factors and step-up. Nothing here reaches anyone else's account."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Response, status
+
+from rempart.deps import (
+    ActorDep,
+    BreachedPasswordsDep,
+    PasswordHasherDep,
+    PlatformDep,
+    RelyingPartyDep,
+)
+from rempart.identity import factors, service, sessions
+from rempart.identity.cookies import SESSION
+from rempart.identity.schemas import (
+    Credential,
+    Me,
+    NewPassword,
+    PendingSignInRead,
+    RecoveryCodesRead,
+    SecurityEventRead,
+    SessionRead,
+    TotpCode,
+    TotpEnrolmentRead,
+)
+
+router = APIRouter(prefix="/api/v1/me", tags=["own account"])
+JSON = "application/json"
+NO_CONTENT = status.HTTP_204_NO_CONTENT
+
+
+@router.get("")
+def me(actor: ActorDep, session_token: Annotated[str, Cookie(alias=SESSION)]) -> Me:
+    return Me(
+        account_id=actor.account_id,
+        role=actor.role,
+        structures=sorted(actor.structures),
+        amc_number=actor.amc_number,
+        strength=actor.strength,
+        authenticated_at=actor.authenticated_at,
+        csrf_token=sessions.csrf_token(session_token),
+    )
+
+
+@router.get("/security-history")
+def security_history(actor: ActorDep, platform: PlatformDep) -> list[SecurityEventRead]:
+    events = service.security_history(uow=platform.uow(), actor=actor)
+    return [SecurityEventRead(tag=e.tag, at=e.at, by_self=e.by_self) for e in events]
+
+
+@router.get("/sessions")
+def list_sessions(actor: ActorDep, platform: PlatformDep) -> list[SessionRead]:
+    return [
+        SessionRead(
+            id=s.id,
+            factor=s.factor,
+            created_at=s.created_at,
+            last_seen_at=s.last_seen_at,
+            current=s.id == actor.session_id,
+        )
+        for s in sessions.list_sessions(uow=platform.uow(), actor=actor)
+    ]
+
+
+@router.delete("/sessions/{session_id}", status_code=NO_CONTENT)
+def revoke_session(session_id: uuid.UUID, actor: ActorDep, platform: PlatformDep) -> None:
+    sessions.revoke_session(uow=platform.uow(), actor=actor, session_id=session_id)
+
+
+@router.get("/pending-sign-ins")
+def pending_sign_ins(actor: ActorDep, platform: PlatformDep) -> list[PendingSignInRead]:
+    pending = factors.list_pending_sign_ins(uow=platform.uow(), actor=actor)
+    return [PendingSignInRead(id=p.id, created_at=p.created_at) for p in pending]
+
+
+@router.post("/pending-sign-ins/{pending_id}/confirmation", status_code=NO_CONTENT)
+def confirm_pending(pending_id: uuid.UUID, actor: ActorDep, platform: PlatformDep) -> None:
+    """Needs a passkey (or Pro Santé Connect) presented within the last minutes."""
+    factors.confirm_pending_sign_in(uow=platform.uow(), actor=actor, pending_id=pending_id)
+
+
+@router.post("/step-up/options")
+def step_up_options(actor: ActorDep, platform: PlatformDep, rp: RelyingPartyDep) -> Response:
+    options = factors.begin_step_up(uow=platform.uow(), actor=actor, rp=rp)
+    return Response(options, media_type=JSON)
+
+
+@router.post("/step-up", status_code=NO_CONTENT)
+def step_up(body: Credential, actor: ActorDep, platform: PlatformDep, rp: RelyingPartyDep) -> None:
+    factors.step_up(uow=platform.uow(), actor=actor, rp=rp, credential=json.dumps(body.credential))
+
+
+@router.post("/passkeys/options")
+def passkey_options(actor: ActorDep, platform: PlatformDep, rp: RelyingPartyDep) -> Response:
+    options = factors.begin_passkey_registration(uow=platform.uow(), actor=actor, rp=rp)
+    return Response(options, media_type=JSON)
+
+
+@router.post("/passkeys", status_code=status.HTTP_201_CREATED)
+def add_passkey(
+    body: Credential, actor: ActorDep, platform: PlatformDep, rp: RelyingPartyDep
+) -> dict[str, uuid.UUID]:
+    """Every session of the account ends, this one included: sign in again."""
+    passkey_id = factors.finish_passkey_registration(
+        uow=platform.uow(), actor=actor, rp=rp, credential=json.dumps(body.credential)
+    )
+    return {"id": passkey_id}
+
+
+@router.put("/password", status_code=NO_CONTENT)
+def set_password(
+    body: NewPassword,
+    actor: ActorDep,
+    platform: PlatformDep,
+    hasher: PasswordHasherDep,
+    breached: BreachedPasswordsDep,
+) -> None:
+    factors.set_password(
+        uow=platform.uow(), actor=actor, hasher=hasher, breached=breached, password=body.password
+    )
+
+
+@router.post("/totp")
+def begin_totp(actor: ActorDep, platform: PlatformDep) -> TotpEnrolmentRead:
+    enrolment = factors.begin_totp(uow=platform.uow(), actor=actor)
+    return TotpEnrolmentRead(secret=enrolment.secret, uri=enrolment.uri)
+
+
+@router.post("/totp/confirmation", status_code=NO_CONTENT)
+def confirm_totp(body: TotpCode, actor: ActorDep, platform: PlatformDep) -> None:
+    factors.confirm_totp(uow=platform.uow(), actor=actor, code=body.code)
+
+
+@router.post("/recovery-codes")
+def recovery_codes(actor: ActorDep, platform: PlatformDep) -> RecoveryCodesRead:
+    return RecoveryCodesRead(codes=factors.issue_recovery_codes(uow=platform.uow(), actor=actor))

@@ -1,0 +1,311 @@
+"""Signing in over HTTP: the whole journey of a new account (request, four-eyes
+approval, enrolment code, first passkey), the phishable fallback that waits for a
+passkey on a new device, step-up, CSRF, session fixation, lockout and enumeration."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rempart.identity import cookies, totp
+from rempart.identity.permissions import Role
+
+from ..conftest import NOW
+from ..factories import france, register
+from .authenticator import SoftAuthenticator
+from .web import ORIGIN, Web, enrol_passkey, make_web, passkey_sign_in
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def web(tmp_path: Path, sqlite_url: str) -> Web:
+    return make_web(tmp_path, sqlite_url)
+
+
+def enrolled(web: Web, login: str = "agent@amc.example") -> tuple[TestClient, SoftAuthenticator]:
+    """An insurer agent with a passkey, signed in in their usual browser."""
+    account_id = web.account(Role.INSURER_STAFF, login, amc_number="123456789")
+    admin = web.signed_in(web.account(Role.PLATFORM_ADMIN, f"admin-of-{login}"))
+    code = admin.post(f"/api/v1/accounts/{account_id}/enrolment-code").json()["code"]
+    browser, key = web.browser(), SoftAuthenticator()
+    enrol_passkey(browser, code, key)
+    return browser, key
+
+
+def with_fallback(web: Web, browser: TestClient) -> str:
+    """Password and TOTP set up from a passkey session; returns the TOTP secret."""
+    assert browser.put("/api/v1/me/password", json={"password": PASSWORD}).status_code == 204
+    secret: str = browser.post("/api/v1/me/totp").json()["secret"]
+    code = totp.code_at(secret, web.clock.now())
+    assert browser.post("/api/v1/me/totp/confirmation", json={"code": code}).status_code == 204
+    return secret
+
+
+def next_code(web: Web, secret: str) -> str:
+    web.clock.set(web.clock.now() + timedelta(seconds=totp.STEP_SECONDS))
+    return totp.code_at(secret, web.clock.now())
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_new_account_from_request_to_first_passkey(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url")
+    web = make_web(tmp_path, url)
+    world = france(20)
+    register(web.platform, world)
+    first = web.signed_in(web.account(Role.PLATFORM_ADMIN, "first-admin"))
+    second = web.signed_in(web.account(Role.PLATFORM_ADMIN, "second-admin"))
+    body = {"role": "insurer_staff", "login_name": "Agent@AMC.example"}
+    body["amc_number"] = world.insurers[0].amc_number
+    created = first.post("/api/v1/accounts", json=body)
+    assert created.status_code == 201, created.text
+    account_id = created.json()["id"]
+
+    assert first.post(f"/api/v1/accounts/{account_id}/approval").status_code == 403  # own request
+    assert second.post(f"/api/v1/accounts/{account_id}/enrolment-code").status_code == 409
+    assert second.post(f"/api/v1/accounts/{account_id}/approval").status_code == 204
+    code = second.post(f"/api/v1/accounts/{account_id}/enrolment-code").json()["code"]
+
+    browser, key = web.browser(), SoftAuthenticator()
+    signed = enrol_passkey(browser, code, key)
+    assert signed["status"] == "signed_in"
+    me = browser.get("/api/v1/me").json()
+    assert (me["account_id"], me["role"], me["strength"]) == (
+        account_id,
+        "insurer_staff",
+        "phishing_resistant",
+    )
+    # The code was single use; the passkey now signs in, case-insensitively by login.
+    assert (
+        web.browser().post("/api/v1/auth/enrolment/options", json={"code": code}).status_code == 401
+    )
+    assert passkey_sign_in(web.browser(), "agent@amc.EXAMPLE", key).status_code == 200
+    history = {e["tag"] for e in browser.get("/api/v1/me/security-history").json()}
+    assert {
+        "identity:account:requested",
+        "identity:account:approved",
+        "identity:enrolment:issued",
+        "identity:passkey:added",
+        "identity:device:added",
+        "identity:session:opened",
+    } <= history
+
+
+def test_a_password_alone_opens_nothing(web: Web) -> None:
+    browser, _ = enrolled(web)
+    secret = with_fallback(web, browser)
+    thief = web.browser()
+    for code in ("", "000000", "AAAAA-BBBBB-CCCCC-DDDDD-EEEEE"):
+        answer = thief.post(
+            "/api/v1/auth/password",
+            json={"login_name": "agent@amc.example", "password": PASSWORD, "code": code},
+        )
+        assert answer.status_code in (401, 422)
+        assert cookies.SESSION not in answer.cookies
+    # A right code with a wrong password is no better.
+    answer = thief.post(
+        "/api/v1/auth/password",
+        json={
+            "login_name": "agent@amc.example",
+            "password": "wrong" * 4,
+            "code": next_code(web, secret),
+        },
+    )
+    assert answer.status_code == 401
+
+
+def test_totp_from_a_new_device_waits_for_the_passkey(web: Web) -> None:
+    browser, _ = enrolled(web)
+    secret = with_fallback(web, browser)
+    laptop = web.browser()
+    credentials = {"login_name": "agent@amc.example", "password": PASSWORD}
+    pending = laptop.post(
+        "/api/v1/auth/password", json={**credentials, "code": next_code(web, secret)}
+    )
+    assert pending.status_code == 202
+    assert pending.json() == {"status": "pending_confirmation", "csrf_token": None}
+    assert laptop.post("/api/v1/auth/pending").status_code == 202
+    assert laptop.get("/api/v1/me").status_code == 401
+
+    waiting = browser.get("/api/v1/me/pending-sign-ins").json()
+    assert len(waiting) == 1
+    confirm = f"/api/v1/me/pending-sign-ins/{waiting[0]['id']}/confirmation"
+    assert browser.post(confirm).status_code == 204
+    done = laptop.post("/api/v1/auth/pending")
+    assert done.status_code == 200
+    laptop.headers["X-CSRF-Token"] = done.json()["csrf_token"]
+    assert laptop.get("/api/v1/me").json()["strength"] == "phishable"
+
+    # The laptop is now a known device: TOTP opens a session there directly, but a
+    # phishable session cannot change factors or confirm other sign-ins (step-up).
+    again = laptop.post(
+        "/api/v1/auth/password", json={**credentials, "code": next_code(web, secret)}
+    )
+    assert again.status_code == 200
+    laptop.headers["X-CSRF-Token"] = again.json()["csrf_token"]
+    refused = laptop.put("/api/v1/me/password", json={"password": "another long passphrase"})
+    assert refused.status_code == 401
+    assert refused.json()["type"].endswith("/step-up-required")
+    challenge = refused.headers["www-authenticate"]
+    assert 'error="insufficient_user_authentication"' in challenge
+    assert "max_age=300" in challenge
+
+
+def test_a_replayed_totp_code_is_refused(web: Web) -> None:
+    browser, _ = enrolled(web)
+    secret = with_fallback(web, browser)
+    device = browser.cookies.get(cookies.DEVICE)
+    code = next_code(web, secret)
+    body = {"login_name": "agent@amc.example", "password": PASSWORD, "code": code}
+    first, second = web.browser(), web.browser()
+    for b in (first, second):
+        b.cookies.set(cookies.DEVICE, device or "")
+    assert first.post("/api/v1/auth/password", json=body).status_code == 200
+    assert second.post("/api/v1/auth/password", json=body).status_code == 401
+
+
+def test_recovery_codes_are_single_use(web: Web) -> None:
+    browser, _ = enrolled(web)
+    with_fallback(web, browser)
+    codes = browser.post("/api/v1/me/recovery-codes").json()["codes"]
+    assert len(codes) == 10
+    device = browser.cookies.get(cookies.DEVICE) or ""
+    body = {"login_name": "agent@amc.example", "password": PASSWORD, "code": codes[0]}
+    first = web.browser()
+    first.cookies.set(cookies.DEVICE, device)
+    assert first.post("/api/v1/auth/password", json=body).status_code == 200
+    again = web.browser()
+    again.cookies.set(cookies.DEVICE, device)
+    assert again.post("/api/v1/auth/password", json=body).status_code == 401
+
+
+def test_unknown_logins_are_answered_like_known_ones(web: Web) -> None:
+    enrolled(web)
+    known = web.browser().post(
+        "/api/v1/auth/passkey/options", json={"login_name": "agent@amc.example"}
+    )
+    unknown = web.browser().post(
+        "/api/v1/auth/passkey/options", json={"login_name": "nobody@x.example"}
+    )
+    assert known.status_code == unknown.status_code == 200
+    shape = lambda r: sorted(json.loads(r.text))  # noqa: E731
+    assert shape(known) == shape(unknown)
+    assert len(json.loads(unknown.text)["allowCredentials"]) == 1
+    again = web.browser().post(
+        "/api/v1/auth/passkey/options", json={"login_name": "NOBODY@x.example"}
+    )
+    assert (
+        json.loads(again.text)["allowCredentials"] == json.loads(unknown.text)["allowCredentials"]
+    )
+
+    answers = [
+        web.browser().post(
+            "/api/v1/auth/password",
+            json={"login_name": login, "password": PASSWORD, "code": "123456"},
+        )
+        for login in ("agent@amc.example", "nobody@x.example")
+    ]
+    assert [a.status_code for a in answers] == [401, 401]
+    assert answers[0].json() == answers[1].json()
+
+
+def test_ten_failures_lock_out_the_login_and_the_address(web: Web) -> None:
+    _, key = enrolled(web)
+    thief = web.browser()
+    body = {"login_name": "agent@amc.example", "password": "guess" * 3, "code": "123456"}
+    statuses = []
+    for _ in range(12):
+        statuses.append(thief.post("/api/v1/auth/password", json=body).status_code)
+        web.clock.set(web.clock.now() + timedelta(minutes=6))  # past every backoff delay
+    assert statuses[:10] == [401] * 10
+    assert statuses[10:] == [429, 429]
+    locked = thief.post("/api/v1/auth/password", json=body)
+    assert int(locked.headers["retry-after"]) > 0
+    # Locked out even with the right passkey, until the lockout ends.
+    assert passkey_sign_in(web.browser(), "agent@amc.example", key).status_code == 429
+    web.clock.set(web.clock.now() + timedelta(minutes=31))
+    assert passkey_sign_in(web.browser(), "agent@amc.example", key).status_code == 200
+
+
+def test_a_planted_session_cookie_is_replaced_at_sign_in(web: Web) -> None:
+    _, key = enrolled(web)
+    victim = web.browser()
+    victim.cookies.set(cookies.SESSION, "planted-by-an-attacker")
+    answer = passkey_sign_in(victim, "agent@amc.example", key)
+    assert answer.status_code == 200
+    issued = answer.cookies.get(cookies.SESSION)
+    assert issued
+    assert issued != "planted-by-an-attacker"
+    header = answer.headers["set-cookie"]
+    assert "Secure" in header
+    assert "HttpOnly" in header
+    assert "SameSite=strict" in header
+    attacker = web.browser()
+    attacker.cookies.set(cookies.SESSION, "planted-by-an-attacker")
+    assert attacker.get("/api/v1/me").status_code == 401
+
+
+def test_unsafe_requests_need_the_csrf_token(web: Web) -> None:
+    browser, _ = enrolled(web)
+    token = browser.headers.pop("X-CSRF-Token")
+    assert browser.get("/api/v1/me").status_code == 200  # reads need none
+    forged = browser.post("/api/v1/me/recovery-codes")
+    assert forged.status_code == 403
+    browser.headers["X-CSRF-Token"] = "0" * len(token)
+    assert browser.post("/api/v1/me/recovery-codes").status_code == 403
+    browser.headers["X-CSRF-Token"] = token
+    assert browser.post("/api/v1/me/recovery-codes").status_code == 200
+
+
+def test_sessions_are_listed_revoked_and_time_out(web: Web) -> None:
+    browser, key = enrolled(web)
+    other = web.browser()
+    assert passkey_sign_in(other, "agent@amc.example", key).status_code == 200
+    listed = browser.get("/api/v1/me/sessions").json()
+    assert len(listed) == 2
+    assert sum(s["current"] for s in listed) == 1
+    elsewhere = next(s for s in listed if not s["current"])
+    assert browser.delete(f"/api/v1/me/sessions/{elsewhere['id']}").status_code == 204
+    assert other.get("/api/v1/me").status_code == 401
+
+    stranger, _ = enrolled(web, "someone@amc.example")
+    mine = browser.get("/api/v1/me/sessions").json()[0]["id"]
+    assert stranger.delete(f"/api/v1/me/sessions/{mine}").status_code == 404
+
+    web.clock.set(NOW + timedelta(hours=2))  # idle for more than 15 minutes
+    assert browser.get("/api/v1/me").status_code == 401
+
+
+def test_suspension_ends_every_session(web: Web) -> None:
+    browser, _ = enrolled(web)
+    account_id = browser.get("/api/v1/me").json()["account_id"]
+    analyst = web.signed_in(web.account(Role.SECURITY_ANALYST, "analyst"))
+    assert analyst.post(f"/api/v1/accounts/{account_id}/suspension").status_code == 204
+    assert browser.get("/api/v1/me").status_code == 401
+    assert analyst.post(f"/api/v1/accounts/{account_id}/suspension").status_code == 409
+    professional = web.signed_in(
+        web.account(Role.INSURER_STAFF, "colleague", amc_number="123456789")
+    )
+    assert professional.post(f"/api/v1/accounts/{account_id}/suspension").status_code == 403
+
+
+def test_step_up_with_the_passkey(web: Web) -> None:
+    browser, key = enrolled(web)
+    web.clock.set(web.clock.now() + timedelta(minutes=10))  # stale, but the session lives on
+    browser.get("/api/v1/me")
+    web.clock.set(web.clock.now() + timedelta(minutes=1))
+    assert browser.post("/api/v1/me/recovery-codes").status_code == 401
+    options = browser.post("/api/v1/me/step-up/options")
+    credential = json.loads(key.get(options.text, origin=ORIGIN))
+    assert browser.post("/api/v1/me/step-up", json={"credential": credential}).status_code == 204
+    assert browser.post("/api/v1/me/recovery-codes").status_code == 200
+    # A look-alike origin's assertion is refused.
+    options = browser.post("/api/v1/me/step-up/options")
+    phished = json.loads(key.get(options.text, origin="https://rempart-login.example"))
+    assert browser.post("/api/v1/me/step-up", json={"credential": phished}).status_code == 422
