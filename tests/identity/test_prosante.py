@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from rempart.identity.prosante import (
     PENDING_LIFETIME,
     PendingAuthorization,
+    ProfessionalSignIn,
     ProSanteConnect,
     ProSanteConnectConfig,
     ProSanteConnectRefused,
@@ -46,8 +47,12 @@ def _now() -> datetime:
 
 
 @pytest.fixture
-def psc(oidc_provider: OidcProvider) -> ProSanteConnect:
-    return ProSanteConnect(oidc_provider.config())
+def psc(oidc_provider: OidcProvider) -> Iterator[ProSanteConnect]:
+    client = ProSanteConnect(oidc_provider.config())
+    port: ProfessionalSignIn = client  # the adapter satisfies the port the web layer uses
+    assert port is client
+    yield client
+    client.close()
 
 
 def test_a_professional_signs_in_and_is_named_by_rpps(
