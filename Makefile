@@ -13,7 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The local OpenID provider the Pro Santé Connect tests run (node and npm).
+OIDC_DIR   := tests/identity/oidc_provider
+OIDC_STAMP := $(OIDC_DIR)/node_modules/.installed
+
+$(OIDC_STAMP): $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
+	npm ci --no-audit --no-fund --prefix $(OIDC_DIR)
+	touch $(OIDC_STAMP)
+
+install: $(STAMP) $(OIDC_STAMP)
 
 ## make demo: install, seed a synthetic France into the embedded SQLite file (once), serve.
 demo: $(STAMP)
@@ -37,11 +45,11 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+unit: $(STAMP) $(OIDC_STAMP)
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_rights.py --quick
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from rempart.identity.prosante import ProSanteConnectConfig
 
 
 class Environment(StrEnum):
@@ -44,6 +48,21 @@ class Settings(BaseSettings):
         description="A local k-anonymity mirror of breached passwords (one file per SHA-1 prefix)",
     )
 
+    psc_issuer: str | None = Field(
+        default=None, description="Pro Santé Connect issuer, exactly as its discovery names it"
+    )
+    psc_client_id: str | None = Field(default=None, description="Pro Santé Connect client id")
+    psc_client_secret: SecretStr | None = Field(
+        default=None, description="Pro Santé Connect client secret (client_secret_basic)"
+    )
+    psc_redirect_uri: str | None = Field(
+        default=None, description="The callback registered with Pro Santé Connect"
+    )
+    psc_acr_values: str = Field(default="eidas1", description="Required acr (space-separated)")
+    psc_max_age_seconds: int = Field(
+        default=600, ge=60, le=3600, description="Oldest accepted authentication at the provider"
+    )
+
     session_idle_minutes: int = Field(default=15, ge=1, le=60)
     session_absolute_hours: int = Field(default=10, ge=1, le=24)
 
@@ -58,7 +77,37 @@ class Settings(BaseSettings):
         origin = self.webauthn_origin or ""
         if self.env is Environment.PRODUCTION and origin and not origin.startswith("https://"):
             raise ValueError("passkeys need an https origin outside development")
+        psc = (self.psc_issuer, self.psc_client_id, self.psc_client_secret, self.psc_redirect_uri)
+        if any(value is not None for value in psc) and None in psc:
+            raise ValueError(
+                "set REMPART_PSC_ISSUER, _CLIENT_ID, _CLIENT_SECRET and _REDIRECT_URI together"
+            )
+        if self.env is Environment.PRODUCTION and self.psc_issuer is not None:
+            if not self.psc_issuer.startswith("https://"):
+                raise ValueError("Pro Santé Connect needs an https issuer outside development")
+            if not (self.psc_redirect_uri or "").startswith("https://"):
+                raise ValueError("Pro Santé Connect needs an https callback outside development")
         return self
+
+    def pro_sante_connect(self) -> ProSanteConnectConfig | None:
+        """The Pro Santé Connect client's configuration; None when it is not configured."""
+        from rempart.identity.prosante import ProSanteConnectConfig
+
+        if (
+            self.psc_issuer is None
+            or self.psc_client_id is None
+            or self.psc_client_secret is None
+            or self.psc_redirect_uri is None
+        ):
+            return None
+        return ProSanteConnectConfig(
+            issuer=self.psc_issuer,
+            client_id=self.psc_client_id,
+            client_secret=self.psc_client_secret.get_secret_value(),
+            redirect_uri=self.psc_redirect_uri,
+            acr_values=self.psc_acr_values,
+            max_age=self.psc_max_age_seconds,
+        )
 
     def passkey_relying_party(self) -> tuple[str, str]:
         """(rp id, origin) for passkey ceremonies; development defaults to localhost."""
