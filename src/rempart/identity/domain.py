@@ -27,6 +27,18 @@ class SecurityTag(StrEnum):
     SESSION_OPENED = "identity:session:opened"
     SESSION_REVOKED = "identity:session:revoked"
     SESSIONS_ENDED = "identity:sessions:ended"
+    CLIENT_REGISTERED = "identity:client:registered"
+    CLIENT_APPROVED = "identity:client:approved"
+    CLIENT_REVOKED = "identity:client:revoked"
+
+
+class ClientStatus(StrEnum):
+    """A software client's key authenticates only while active: after a second person
+    approved it and before anyone revoked it."""
+
+    PENDING_APPROVAL = "pending_approval"
+    ACTIVE = "active"
+    REVOKED = "revoked"
 
 
 STRUCTURE_ROLES = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})
