@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from rempart.identity.client_errors import ClientAuthRefused, TokenRequestRefused
+from rempart.identity.jwk import ALLOWED_ALGORITHMS
 from rempart.kernel.errors import (
     Conflict,
     DomainError,
@@ -70,7 +72,41 @@ def problem(status: int, code: str, title: str, detail: str, **extra: object) ->
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def dpop_challenge(error: str | None = None, description: str | None = None) -> str:
+    """A `WWW-Authenticate: DPoP` challenge (RFC 9449 §7.1) naming the accepted algorithms."""
+    params = []
+    if error:
+        params.append(f'error="{error}"')
+    if description:
+        # Our messages carry no quotes; strip any so the header stays well-formed.
+        params.append('error_description="{}"'.format(description.replace('"', "'")))
+    params.append('algs="{}"'.format(" ".join(sorted(ALLOWED_ALGORITHMS))))
+    return "DPoP " + ", ".join(params)
+
+
+def oauth_error(error: TokenRequestRefused) -> JSONResponse:
+    """RFC 6749 §5.2: what clients' OAuth libraries read at the token endpoint."""
+    headers = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+    if error.status == 401:
+        headers["WWW-Authenticate"] = dpop_challenge()
+    return JSONResponse(
+        {"error": error.error, "error_description": error.message},
+        status_code=error.status,
+        headers=headers,
+    )
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(TokenRequestRefused)
+    async def _token_request(_: Request, error: TokenRequestRefused) -> JSONResponse:
+        return oauth_error(error)
+
+    @app.exception_handler(ClientAuthRefused)
+    async def _client_auth(_: Request, error: ClientAuthRefused) -> JSONResponse:
+        response = problem(401, error.code, error.title, error.message)
+        response.headers["WWW-Authenticate"] = dpop_challenge(error.challenge_error, error.message)
+        return response
+
     @app.exception_handler(DomainError)
     async def _domain(_: Request, error: DomainError) -> JSONResponse:
         response = problem(

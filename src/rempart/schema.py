@@ -2,6 +2,7 @@
 drift checks, counts)."""
 
 from rempart.db.base import Base
+from rempart.identity import client_models
 from rempart.identity import models as identity_models
 from rempart.identity.sealing import SEALED_TABLES as IDENTITY_SEALED
 from rempart.registry import models as registry_models
@@ -14,4 +15,11 @@ metadata = Base.metadata
 # Every table holding ciphertexts or blind indexes, for key rotation and retirement.
 SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED, *IDENTITY_SEALED)
 
-__all__ = ["SEALED_TABLES", "identity_models", "metadata", "registry_models", "vault_models"]
+__all__ = [
+    "SEALED_TABLES",
+    "client_models",
+    "identity_models",
+    "metadata",
+    "registry_models",
+    "vault_models",
+]

@@ -39,6 +39,18 @@ class SecurityTag(StrEnum):
     STEP_UP = "identity:step_up:passed"
     ENROLMENT_ISSUED = "identity:enrolment:issued"
     ACCOUNT_SUSPENDED = "identity:account:suspended"
+    CLIENT_REGISTERED = "identity:client:registered"
+    CLIENT_APPROVED = "identity:client:approved"
+    CLIENT_REVOKED = "identity:client:revoked"
+
+
+class ClientStatus(StrEnum):
+    """A software client's key authenticates only while active: after a second person
+    approved it and before anyone revoked it."""
+
+    PENDING_APPROVAL = "pending_approval"
+    ACTIVE = "active"
+    REVOKED = "revoked"
 
 
 STRUCTURE_ROLES = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})
