@@ -14,20 +14,9 @@ from rempart.kernel.clock import FixedClock
 from rempart.settings import Environment, Settings
 from rempart.vault.errors import KeysMissing, VaultError
 
+from .access_matrix import MOUNTS, ROUTES
 from .conftest import NOW, make_settings, write_keys
 from .routes import served_routes
-
-# Every route the app serves, with who may call it. Personal-data routes arrive with the
-# identity issue and its full authorisation matrix; until then nothing here reads any.
-PUBLIC_ROUTES = {
-    ("GET", "/"): "landing page, no personal data",
-    ("GET", "/healthz"): "liveness for the load balancer, no personal data",
-    ("GET", "/openapi.json"): "API description",
-    ("GET", "/docs"): "API reference page",
-    ("GET", "/docs/oauth2-redirect"): "part of the API reference page",
-    ("GET", "/redoc"): "API reference page",
-}
-MOUNTS = {"/static": "stylesheets, no data"}
 
 
 @pytest.fixture
@@ -39,7 +28,7 @@ def client(tmp_path: Path, sqlite_url: str) -> TestClient:
 
 
 def test_every_route_is_declared(client: TestClient) -> None:
-    declared = set(PUBLIC_ROUTES) | {("MOUNT", path) for path in MOUNTS}
+    declared = set(ROUTES) | {("MOUNT", path) for path in MOUNTS}
     served = served_routes(client.app.routes)  # type: ignore[attr-defined]
     assert served == declared, f"undeclared: {served - declared}; gone: {declared - served}"
 

@@ -11,13 +11,21 @@ from fastapi.staticfiles import StaticFiles
 
 from rempart import __version__, problems
 from rempart.bootstrap import open_platform
-from rempart.identity import accounts_api, auth_api, me_api
+from rempart.identity import (
+    accounts_api,
+    auth_api,
+    clients_api,
+    me_api,
+    oauth_api,
+    psc_api,
+)
 from rempart.identity.passwords import (
     BreachedPasswords,
     KAnonymityListBreachedPasswords,
     NullBreachedPasswords,
     PasswordHasher,
 )
+from rempart.identity.prosante import ProSanteConnect
 from rempart.kernel.clock import Clock
 from rempart.portal import pages
 from rempart.settings import Settings
@@ -44,6 +52,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if app.state.pro_sante_connect is not None:
+                app.state.pro_sante_connect.close()
             platform.close()
 
     # The interactive reference pages load their scripts from a CDN: a health-data
@@ -63,7 +73,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(pages.router)
     app.include_router(system_api.router)
-    for router in (auth_api.router, me_api.router, accounts_api.router):
+    psc = settings.pro_sante_connect()
+    app.state.pro_sante_connect = None if psc is None else ProSanteConnect(psc)
+    routers = (auth_api, psc_api, oauth_api, me_api, accounts_api, clients_api)
+    for router in (module.router for module in routers):
         app.include_router(router)
     app.mount(
         "/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static"

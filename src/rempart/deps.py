@@ -12,12 +12,22 @@ from fastapi import Depends, Path, Request
 
 from rempart.bootstrap import Platform
 from rempart.identity.actors import actor_for_session
+from rempart.identity.client_auth import ACTING_RPPS_HEADER, authenticate_client_call
+from rempart.identity.client_errors import InvalidDpopProof
 from rempart.identity.passkeys import RelyingParty
 from rempart.identity.passwords import BreachedPasswords, PasswordHasher
-from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
+from rempart.identity.permissions import (
+    Actor,
+    Channel,
+    ObjectKind,
+    Permission,
+    Target,
+    authorize,
+    may_ever,
+)
 from rempart.identity.sessions import COOKIE_NAME, SessionPolicy, csrf_token
 from rempart.kernel.errors import Forbidden, InvalidInput, Unauthenticated
-from rempart.kernel.identifiers import parse_finess
+from rempart.kernel.identifiers import parse_amc_number, parse_finess
 from rempart.registry.service import known_structures
 from rempart.settings import Settings
 
@@ -72,10 +82,33 @@ BreachedPasswordsDep = Annotated[BreachedPasswords, Depends(get_breached_passwor
 AddressDep = Annotated[str, Depends(client_address)]
 
 
-def get_actor(request: Request, platform: PlatformDep, policy: SessionPolicyDep) -> Actor:
-    """The caller, authenticated by its browser session. Unsafe methods must also echo
-    the session's CSRF token: SameSite=Strict already keeps the cookie off cross-site
+def public_url(settings: Settings, path: str) -> str:
+    """The URL a client signed (DPoP `htu`): the configured public origin, never the
+    Host header, which the caller chooses."""
+    _, origin = settings.passkey_relying_party()
+    return origin.rstrip("/") + path
+
+
+def get_actor(
+    request: Request, platform: PlatformDep, policy: SessionPolicyDep, settings: SettingsDep
+) -> Actor:
+    """The caller: software presenting a DPoP-bound token (API channel), or a person's
+    browser session (portal channel). Unsafe requests by session must also echo the
+    session's CSRF token: SameSite=Strict already keeps the cookie off cross-site
     requests, the token covers browsers and sub-domains where it would not."""
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        proofs = request.headers.getlist("dpop")
+        if len(proofs) > 1:
+            raise InvalidDpopProof("send exactly one DPoP header")
+        return authenticate_client_call(
+            uow=platform.uow(),
+            authorization=authorization,
+            dpop=proofs[0] if proofs else None,
+            method=request.method,
+            url=public_url(settings, request.url.path),
+            acting_rpps=request.headers.get(ACTING_RPPS_HEADER),
+        )
     token = request.cookies.get(COOKIE_NAME)
     if not token:
         raise Unauthenticated("sign in first")
@@ -92,6 +125,30 @@ def get_actor(request: Request, platform: PlatformDep, policy: SessionPolicyDep)
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
+def get_person(actor: ActorDep) -> Actor:
+    """A person in a browser session: accounts, factors and security history are not
+    software's business."""
+    if actor.channel is not Channel.PORTAL:
+        raise Forbidden("this route is for people signed in with a browser session")
+    return actor
+
+
+PersonDep = Annotated[Actor, Depends(get_person)]
+
+
+def permitted(permission: Permission) -> Callable[..., Actor]:
+    """A person whose role holds `permission` at all: checked before the body is read,
+    so a caller without it learns nothing from validation messages. The object-level
+    check (own structure, own insurer...) stays with the loader or the use case."""
+
+    def check(actor: PersonDep) -> Actor:
+        if not may_ever(actor, permission):
+            raise Forbidden(f"{permission} is not allowed here")
+        return actor
+
+    return check
+
+
 # --- object loaders: authorise and fetch in one step ---------------------------------------
 
 
@@ -99,7 +156,7 @@ def own_structure(permission: Permission) -> Callable[..., str]:
     """A dependency for routes under `/structures/{finess}`: the FINESS, once the actor
     holds `permission` on that structure and the structure exists."""
 
-    def load(actor: ActorDep, platform: PlatformDep, finess: Annotated[str, Path()]) -> str:
+    def load(actor: PersonDep, platform: PlatformDep, finess: Annotated[str, Path()]) -> str:
         try:
             finess = parse_finess(finess)
         except InvalidInput:
@@ -117,9 +174,8 @@ def own_structure(permission: Permission) -> Callable[..., str]:
 def own_insurer(permission: Permission) -> Callable[..., str]:
     """A dependency for routes under `/insurers/{amc_number}`: the AMC number, once the
     actor holds `permission` on that insurer."""
-    from rempart.kernel.identifiers import parse_amc_number
 
-    def load(actor: ActorDep, amc_number: Annotated[str, Path()]) -> str:
+    def load(actor: PersonDep, amc_number: Annotated[str, Path()]) -> str:
         try:
             amc_number = parse_amc_number(amc_number)
         except InvalidInput:

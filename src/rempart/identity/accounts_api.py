@@ -4,20 +4,26 @@ platform administrators for anyone), four-eyes approval, enrolment codes, suspen
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
-from rempart.deps import ActorDep, PlatformDep
+from rempart.deps import PlatformDep, permitted
 from rempart.identity import factors, service
 from rempart.identity.domain import AccountRequest, AccountStatus
+from rempart.identity.permissions import Actor, Permission
 from rempart.identity.schemas import AccountCreate, AccountCreated, EnrolmentCodeRead
+
+Requester = Annotated[Actor, Depends(permitted(Permission.ACCOUNT_CREATE))]
+Approver = Annotated[Actor, Depends(permitted(Permission.ACCOUNT_APPROVE))]
+Suspender = Annotated[Actor, Depends(permitted(Permission.ACCOUNT_SUSPEND))]
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def request_account(body: AccountCreate, actor: ActorDep, platform: PlatformDep) -> AccountCreated:
+def request_account(body: AccountCreate, actor: Requester, platform: PlatformDep) -> AccountCreated:
     account_id = service.request_account(
         uow=platform.uow(),
         actor=actor,
@@ -33,14 +39,14 @@ def request_account(body: AccountCreate, actor: ActorDep, platform: PlatformDep)
 
 
 @router.post("/{account_id}/approval", status_code=NO_CONTENT)
-def approve(account_id: uuid.UUID, actor: ActorDep, platform: PlatformDep) -> None:
+def approve(account_id: uuid.UUID, actor: Approver, platform: PlatformDep) -> None:
     """By a platform administrator other than the requester."""
     service.approve_account(uow=platform.uow(), actor=actor, account_id=account_id)
 
 
 @router.post("/{account_id}/enrolment-code")
 def enrolment_code(
-    account_id: uuid.UUID, actor: ActorDep, platform: PlatformDep
+    account_id: uuid.UUID, actor: Approver, platform: PlatformDep
 ) -> EnrolmentCodeRead:
     """A one-time code for the person's first passkey, to hand over out of band."""
     code = factors.issue_enrolment_code(uow=platform.uow(), actor=actor, account_id=account_id)
@@ -48,5 +54,5 @@ def enrolment_code(
 
 
 @router.post("/{account_id}/suspension", status_code=NO_CONTENT)
-def suspend(account_id: uuid.UUID, actor: ActorDep, platform: PlatformDep) -> None:
+def suspend(account_id: uuid.UUID, actor: Suspender, platform: PlatformDep) -> None:
     service.suspend_account(uow=platform.uow(), actor=actor, account_id=account_id)

@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Response, status
 
 from rempart.deps import (
-    ActorDep,
     AddressDep,
     PasswordHasherDep,
+    PersonDep,
     PlatformDep,
     RelyingPartyDep,
     SessionPolicyDep,
@@ -149,7 +149,7 @@ def enrol(
 
 
 @router.post("/sign-out", status_code=status.HTTP_204_NO_CONTENT)
-def sign_out(actor: ActorDep, platform: PlatformDep) -> Response:
+def sign_out(actor: PersonDep, platform: PlatformDep) -> Response:
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     if actor.session_id is not None:
         revoke_session(uow=platform.uow(), actor=actor, session_id=actor.session_id)

@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from rempart.db.uow import UnitOfWork
 from rempart.identity.client_models import ClientRow, ClientTokenRow
 from rempart.identity.domain import ClientStatus, SecurityTag, check_approver
+from rempart.identity.events import record_event
 from rempart.identity.jwk import public_jwk as validated_public_jwk
 from rempart.identity.jwk import thumbprint
-from rempart.identity.models import AccountRow, SecurityEventRow
+from rempart.identity.models import AccountRow
 from rempart.identity.permissions import (
     Actor,
     ObjectKind,
@@ -76,7 +77,7 @@ def register_client(
                 revoked_at=None,
             )
         )
-        _event(uow, actor, SecurityTag.CLIENT_REGISTERED)
+        record_event(uow, actor.account_id, actor.account_id, SecurityTag.CLIENT_REGISTERED)
         try:
             uow.commit()
         except IntegrityError:  # the same key registered concurrently
@@ -100,7 +101,7 @@ def approve_client(*, uow: UnitOfWork, actor: Actor, client_id: uuid.UUID) -> No
         client.status = ClientStatus.ACTIVE
         client.approved_by = actor.account_id
         client.approved_at = uow.clock.now()
-        _event(uow, actor, SecurityTag.CLIENT_APPROVED)
+        record_event(uow, actor.account_id, actor.account_id, SecurityTag.CLIENT_APPROVED)
         uow.commit()
 
 
@@ -130,7 +131,7 @@ def revoke_client(*, uow: UnitOfWork, actor: Actor, client_id: uuid.UUID) -> Non
             .where(ClientTokenRow.client_id == client_id, ClientTokenRow.revoked_at.is_(None))
             .values(revoked_at=now)
         )
-        _event(uow, actor, SecurityTag.CLIENT_REVOKED)
+        record_event(uow, actor.account_id, actor.account_id, SecurityTag.CLIENT_REVOKED)
         uow.commit()
 
 
@@ -144,15 +145,3 @@ def _require_account(uow: UnitOfWork, actor: Actor) -> None:
     there is nobody to hold to account."""
     if uow.session.get(AccountRow, actor.account_id) is None:
         raise Forbidden("software clients are managed by people with an account")
-
-
-def _event(uow: UnitOfWork, actor: Actor, tag: SecurityTag) -> None:
-    uow.session.add(
-        SecurityEventRow(
-            id=new_id(),
-            account_id=actor.account_id,
-            actor_id=actor.account_id,
-            tag=tag,
-            at=uow.clock.now(),
-        )
-    )

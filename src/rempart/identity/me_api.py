@@ -13,6 +13,7 @@ from rempart.deps import (
     ActorDep,
     BreachedPasswordsDep,
     PasswordHasherDep,
+    PersonDep,
     PlatformDep,
     RelyingPartyDep,
 )
@@ -36,7 +37,9 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
 @router.get("")
-def me(actor: ActorDep, session_token: Annotated[str, Cookie(alias=SESSION)]) -> Me:
+def me(actor: ActorDep, session_token: Annotated[str | None, Cookie(alias=SESSION)] = None) -> Me:
+    """Who the credentials presented stand for: a person's session or, for software, the
+    client and the acting professional (a way for integrators to test their set-up)."""
     return Me(
         account_id=actor.account_id,
         role=actor.role,
@@ -44,18 +47,23 @@ def me(actor: ActorDep, session_token: Annotated[str, Cookie(alias=SESSION)]) ->
         amc_number=actor.amc_number,
         strength=actor.strength,
         authenticated_at=actor.authenticated_at,
-        csrf_token=sessions.csrf_token(session_token),
+        channel=actor.channel,
+        rpps=actor.rpps,
+        client_id=actor.client_id,
+        csrf_token=sessions.csrf_token(session_token)
+        if actor.session_id and session_token
+        else None,
     )
 
 
 @router.get("/security-history")
-def security_history(actor: ActorDep, platform: PlatformDep) -> list[SecurityEventRead]:
+def security_history(actor: PersonDep, platform: PlatformDep) -> list[SecurityEventRead]:
     events = service.security_history(uow=platform.uow(), actor=actor)
     return [SecurityEventRead(tag=e.tag, at=e.at, by_self=e.by_self) for e in events]
 
 
 @router.get("/sessions")
-def list_sessions(actor: ActorDep, platform: PlatformDep) -> list[SessionRead]:
+def list_sessions(actor: PersonDep, platform: PlatformDep) -> list[SessionRead]:
     return [
         SessionRead(
             id=s.id,
@@ -69,42 +77,42 @@ def list_sessions(actor: ActorDep, platform: PlatformDep) -> list[SessionRead]:
 
 
 @router.delete("/sessions/{session_id}", status_code=NO_CONTENT)
-def revoke_session(session_id: uuid.UUID, actor: ActorDep, platform: PlatformDep) -> None:
+def revoke_session(session_id: uuid.UUID, actor: PersonDep, platform: PlatformDep) -> None:
     sessions.revoke_session(uow=platform.uow(), actor=actor, session_id=session_id)
 
 
 @router.get("/pending-sign-ins")
-def pending_sign_ins(actor: ActorDep, platform: PlatformDep) -> list[PendingSignInRead]:
+def pending_sign_ins(actor: PersonDep, platform: PlatformDep) -> list[PendingSignInRead]:
     pending = factors.list_pending_sign_ins(uow=platform.uow(), actor=actor)
     return [PendingSignInRead(id=p.id, created_at=p.created_at) for p in pending]
 
 
 @router.post("/pending-sign-ins/{pending_id}/confirmation", status_code=NO_CONTENT)
-def confirm_pending(pending_id: uuid.UUID, actor: ActorDep, platform: PlatformDep) -> None:
+def confirm_pending(pending_id: uuid.UUID, actor: PersonDep, platform: PlatformDep) -> None:
     """Needs a passkey (or Pro Santé Connect) presented within the last minutes."""
     factors.confirm_pending_sign_in(uow=platform.uow(), actor=actor, pending_id=pending_id)
 
 
 @router.post("/step-up/options")
-def step_up_options(actor: ActorDep, platform: PlatformDep, rp: RelyingPartyDep) -> Response:
+def step_up_options(actor: PersonDep, platform: PlatformDep, rp: RelyingPartyDep) -> Response:
     options = factors.begin_step_up(uow=platform.uow(), actor=actor, rp=rp)
     return Response(options, media_type=JSON)
 
 
 @router.post("/step-up", status_code=NO_CONTENT)
-def step_up(body: Credential, actor: ActorDep, platform: PlatformDep, rp: RelyingPartyDep) -> None:
+def step_up(body: Credential, actor: PersonDep, platform: PlatformDep, rp: RelyingPartyDep) -> None:
     factors.step_up(uow=platform.uow(), actor=actor, rp=rp, credential=json.dumps(body.credential))
 
 
 @router.post("/passkeys/options")
-def passkey_options(actor: ActorDep, platform: PlatformDep, rp: RelyingPartyDep) -> Response:
+def passkey_options(actor: PersonDep, platform: PlatformDep, rp: RelyingPartyDep) -> Response:
     options = factors.begin_passkey_registration(uow=platform.uow(), actor=actor, rp=rp)
     return Response(options, media_type=JSON)
 
 
 @router.post("/passkeys", status_code=status.HTTP_201_CREATED)
 def add_passkey(
-    body: Credential, actor: ActorDep, platform: PlatformDep, rp: RelyingPartyDep
+    body: Credential, actor: PersonDep, platform: PlatformDep, rp: RelyingPartyDep
 ) -> dict[str, uuid.UUID]:
     """Every session of the account ends, this one included: sign in again."""
     passkey_id = factors.finish_passkey_registration(
@@ -116,7 +124,7 @@ def add_passkey(
 @router.put("/password", status_code=NO_CONTENT)
 def set_password(
     body: NewPassword,
-    actor: ActorDep,
+    actor: PersonDep,
     platform: PlatformDep,
     hasher: PasswordHasherDep,
     breached: BreachedPasswordsDep,
@@ -127,16 +135,16 @@ def set_password(
 
 
 @router.post("/totp")
-def begin_totp(actor: ActorDep, platform: PlatformDep) -> TotpEnrolmentRead:
+def begin_totp(actor: PersonDep, platform: PlatformDep) -> TotpEnrolmentRead:
     enrolment = factors.begin_totp(uow=platform.uow(), actor=actor)
     return TotpEnrolmentRead(secret=enrolment.secret, uri=enrolment.uri)
 
 
 @router.post("/totp/confirmation", status_code=NO_CONTENT)
-def confirm_totp(body: TotpCode, actor: ActorDep, platform: PlatformDep) -> None:
+def confirm_totp(body: TotpCode, actor: PersonDep, platform: PlatformDep) -> None:
     factors.confirm_totp(uow=platform.uow(), actor=actor, code=body.code)
 
 
 @router.post("/recovery-codes")
-def recovery_codes(actor: ActorDep, platform: PlatformDep) -> RecoveryCodesRead:
+def recovery_codes(actor: PersonDep, platform: PlatformDep) -> RecoveryCodesRead:
     return RecoveryCodesRead(codes=factors.issue_recovery_codes(uow=platform.uow(), actor=actor))

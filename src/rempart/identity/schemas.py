@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rempart.identity.permissions import Role, Strength
+from rempart.identity.permissions import Channel, Role, Strength
 
 
 class _Strict(BaseModel):
@@ -58,7 +58,10 @@ class Me(BaseModel):
     amc_number: str | None
     strength: Strength
     authenticated_at: datetime | None
-    csrf_token: str
+    channel: Channel
+    rpps: str | None = Field(description="The acting professional, for structure roles")
+    client_id: uuid.UUID | None = Field(description="The software client, on the API channel")
+    csrf_token: str | None = Field(description="For browser sessions: echo it in X-CSRF-Token")
 
 
 class SecurityEventRead(BaseModel):

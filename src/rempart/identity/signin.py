@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 
 from rempart.db.uow import UnitOfWork
 from rempart.identity import passkeys, recovery, throttling, totp
-from rempart.identity.domain import AccountStatus, SecurityTag
+from rempart.identity.domain import STRUCTURE_ROLES, AccountStatus, SecurityTag
 from rempart.identity.events import record_event
 from rempart.identity.models import (
     AccountRow,
@@ -75,7 +75,7 @@ def _subjects(uow: UnitOfWork, login_name: str, address: str) -> tuple[str, str]
     )
 
 
-def _check_throttle(uow: UnitOfWork, subjects: tuple[str, str]) -> None:
+def _check_throttle(uow: UnitOfWork, subjects: tuple[str, ...]) -> None:
     wait = throttling.retry_after(uow=uow, subjects=subjects)
     if wait:
         raise RateLimited("too many failed sign-ins: wait before trying again", retry_after=wait)
@@ -184,6 +184,34 @@ def _known_device(
             DeviceRow.account_id == account_id, DeviceRow.token_hash == digest(device_token)
         )
     )
+
+
+# --- Pro Santé Connect ---------------------------------------------------------------------
+
+
+def sign_in_with_pro_sante_connect(
+    *, uow: UnitOfWork, rpps: str, address: str, policy: SessionPolicy
+) -> SignedIn:
+    """The provider vouched for this RPPS (the token's, never an e-mail): the active
+    professional account bound to it signs in."""
+    with uow:
+        subject = address_subject(uow.vault.pseudonym, address)
+    _check_throttle(uow, (subject,))
+    with uow:
+        account_id = uow.session.scalar(
+            select(AccountRow.id).where(
+                AccountRow.rpps == rpps,
+                AccountRow.status == AccountStatus.ACTIVE,
+                AccountRow.role.in_([role.value for role in STRUCTURE_ROLES]),
+            )
+        )
+    if account_id is None:
+        throttling.record_failure(uow=uow, subjects=(subject,))
+        raise SignInRefused("no active professional account is bound to this identity")
+    with uow:
+        record_event(uow, account_id, account_id, SecurityTag.SIGN_IN_PRO_SANTE_CONNECT)
+        uow.commit()
+    return start_session(uow, account_id, Factor.PRO_SANTE_CONNECT, None, policy, trust_device=True)
 
 
 # --- the phishable fallback ----------------------------------------------------------------

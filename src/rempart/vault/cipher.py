@@ -150,6 +150,13 @@ class Vault:
         mac = hmac.digest(self._pseudonym_key, canonical(kind, subject), "sha256")
         return f"p{self.pseudonym_version}_{mac[:16].hex()}"
 
+    # -- short-lived secrets ------------------------------------------------------------
+
+    def ephemeral_key(self, purpose: str) -> bytes:
+        """A key for values that live minutes outside the database (a sealed cookie):
+        derived from the active data key, so a rotation merely voids those in flight."""
+        return derive(self._secret(self.active_version), f"ephemeral/{purpose}")
+
     # -- key checks ---------------------------------------------------------------------
 
     def key_check(self, family: str, version: int) -> bytes:

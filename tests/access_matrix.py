@@ -1,0 +1,80 @@
+"""Every route the app serves, and who may call it: the table the authorisation matrix
+test walks. A route the app serves that is missing here fails the suite; so does a row
+for a route that no longer exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rempart.identity.permissions import Role
+
+
+@dataclass(frozen=True)
+class Public:
+    """Open to anyone: no personal data, or the sign-in itself (throttled)."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """Needs a signed-in caller whose role is in `roles` (others: 403, nobody: 401).
+    `other`: what an allowed role gets on an object that is not its own (another
+    person's session, another structure, another structure's client). `api`: software
+    clients with DPoP-bound tokens may call it too (for people only otherwise)."""
+
+    roles: frozenset[Role]
+    other: int | None = None
+    api: bool = False
+
+
+EVERYONE = frozenset(Role)
+PLATFORM_ADMIN = frozenset({Role.PLATFORM_ADMIN})
+SIGN_IN = Public("sign-in: throttled, answers alike whether or not the account exists")
+
+ROUTES: dict[tuple[str, str], Public | Guarded] = {
+    ("GET", "/"): Public("landing page, no personal data"),
+    ("GET", "/healthz"): Public("liveness for the load balancer, no personal data"),
+    ("GET", "/openapi.json"): Public("API description"),
+    ("GET", "/docs"): Public("API reference page (development only)"),
+    ("GET", "/docs/oauth2-redirect"): Public("part of the API reference page"),
+    ("GET", "/redoc"): Public("API reference page (development only)"),
+    ("POST", "/api/v1/auth/passkey/options"): SIGN_IN,
+    ("POST", "/api/v1/auth/passkey"): SIGN_IN,
+    ("POST", "/api/v1/auth/password"): SIGN_IN,
+    ("POST", "/api/v1/auth/pending"): SIGN_IN,
+    ("POST", "/api/v1/auth/enrolment/options"): Public("needs a one-time enrolment code"),
+    ("POST", "/api/v1/auth/enrolment"): Public("needs a one-time enrolment code"),
+    ("GET", "/api/v1/auth/psc"): Public("redirect to Pro Santé Connect"),
+    ("GET", "/api/v1/auth/psc/callback"): Public("needs the provider's code and the sealed state"),
+    ("POST", "/api/v1/oauth/token"): Public("the client authenticates with its signed assertion"),
+    ("POST", "/api/v1/auth/sign-out"): Guarded(EVERYONE),
+    ("GET", "/api/v1/me"): Guarded(EVERYONE, api=True),
+    ("GET", "/api/v1/me/security-history"): Guarded(EVERYONE),
+    ("GET", "/api/v1/me/sessions"): Guarded(EVERYONE),
+    ("DELETE", "/api/v1/me/sessions/{session_id}"): Guarded(EVERYONE, other=404),
+    ("GET", "/api/v1/me/pending-sign-ins"): Guarded(EVERYONE),
+    ("POST", "/api/v1/me/pending-sign-ins/{pending_id}/confirmation"): Guarded(EVERYONE, other=404),
+    ("POST", "/api/v1/me/step-up/options"): Guarded(EVERYONE),
+    ("POST", "/api/v1/me/step-up"): Guarded(EVERYONE),
+    ("POST", "/api/v1/me/passkeys/options"): Guarded(EVERYONE),
+    ("POST", "/api/v1/me/passkeys"): Guarded(EVERYONE),
+    ("PUT", "/api/v1/me/password"): Guarded(EVERYONE),
+    ("POST", "/api/v1/me/totp"): Guarded(EVERYONE),
+    ("POST", "/api/v1/me/totp/confirmation"): Guarded(EVERYONE),
+    ("POST", "/api/v1/me/recovery-codes"): Guarded(EVERYONE),
+    ("POST", "/api/v1/accounts"): Guarded(frozenset({Role.PLATFORM_ADMIN, Role.STRUCTURE_ADMIN})),
+    ("POST", "/api/v1/accounts/{account_id}/approval"): Guarded(PLATFORM_ADMIN),
+    ("POST", "/api/v1/accounts/{account_id}/enrolment-code"): Guarded(PLATFORM_ADMIN),
+    ("POST", "/api/v1/accounts/{account_id}/suspension"): Guarded(
+        frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ANALYST})
+    ),
+    ("POST", "/api/v1/structures/{finess}/clients"): Guarded(
+        frozenset({Role.STRUCTURE_ADMIN}), other=403
+    ),
+    ("POST", "/api/v1/clients/{client_id}/approval"): Guarded(PLATFORM_ADMIN),
+    ("DELETE", "/api/v1/clients/{client_id}"): Guarded(
+        frozenset({Role.STRUCTURE_ADMIN, Role.PLATFORM_ADMIN}), other=404
+    ),
+}
+MOUNTS = {"/static": "stylesheets, no data"}

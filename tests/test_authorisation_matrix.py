@@ -1,0 +1,171 @@
+"""The authorisation matrix: every guarded route x every role x own/other object, and
+software clients, against the table in `access_matrix`. Nobody unauthenticated gets
+past any guarded route; a role outside a route's row gets 403 before its body is even
+read; an allowed role reaches only its own objects."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from rempart.identity.models import PendingSignInRow, SessionRow
+from rempart.identity.permissions import Role
+from rempart.identity.sessions import Factor, SessionPolicy, open_session
+from rempart.kernel.ids import new_id
+
+from .access_matrix import ROUTES, Guarded
+from .conftest import NOW
+from .identity.clientkit import Key
+from .identity.clientworld import World, build_world
+from .identity.web import ORIGIN, Web, make_web
+
+GUARDED = {route: rule for route, rule in ROUTES.items() if isinstance(rule, Guarded)}
+
+
+@dataclass
+class Scene:
+    web: Web
+    world: World
+    accounts: dict[Role, uuid.UUID]
+    stranger: uuid.UUID  # someone else's account, for "other" objects
+    own_client: uuid.UUID
+    other_client: uuid.UUID
+
+
+@pytest.fixture
+def scene(tmp_path: Path, sqlite_url: str) -> Scene:
+    web = make_web(tmp_path, sqlite_url)
+    world = build_world(web.platform)
+    amc = "123456789"
+    accounts = {
+        Role.PROFESSIONAL: web.account(Role.PROFESSIONAL, "pro", finess=(world.finess,)),
+        Role.STRUCTURE_ADMIN: world.structure_admin.account_id,
+        Role.INSURER_STAFF: web.account(Role.INSURER_STAFF, "staff", amc_number=amc),
+        Role.INSURER_DPO: web.account(Role.INSURER_DPO, "amc-dpo", amc_number=amc),
+        Role.SECURITY_ANALYST: web.account(Role.SECURITY_ANALYST, "analyst"),
+        Role.PLATFORM_DPO: web.account(Role.PLATFORM_DPO, "dpo"),
+        Role.PLATFORM_ADMIN: world.second_approver.account_id,
+        Role.INSURED: web.account(Role.INSURED, "insured"),
+    }
+    own_client, _ = world.active_client()
+    other_client, _ = world.active_client(finess=world.other_finess)
+    stranger = web.account(Role.INSURER_STAFF, "stranger", amc_number=amc)
+    return Scene(web, world, accounts, stranger, own_client, other_client)
+
+
+def _session_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
+    token = open_session(
+        uow=scene.web.platform.uow(),
+        account_id=account_id,
+        factor=Factor.PASSKEY,
+        policy=SessionPolicy(),
+    )
+    with scene.web.platform.uow() as uow:
+        digest = hashlib.sha256(token.encode()).digest()
+        return uow.session.scalars(
+            select(SessionRow.id).where(SessionRow.token_hash == digest)
+        ).one()
+
+
+def _pending_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
+    pending_id = new_id()
+    with scene.web.platform.uow() as uow:
+        uow.session.add(
+            PendingSignInRow(
+                id=pending_id,
+                account_id=account_id,
+                token_hash=uuid.uuid4().bytes * 2,
+                created_at=NOW,
+                expires_at=NOW.replace(year=NOW.year + 1),
+                confirmed_at=None,
+            )
+        )
+        uow.commit()
+    return pending_id
+
+
+def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str:
+    """The path with its object: the caller's own, or someone else's."""
+    holder = account_id if own else scene.stranger
+    values = {
+        "session_id": lambda: _session_id(scene, holder),
+        "pending_id": lambda: _pending_id(scene, holder),
+        "account_id": lambda: scene.web.account(
+            Role.INSURER_STAFF, f"target-{new_id()}", amc_number="123456789"
+        ),
+        "finess": lambda: scene.world.finess if own else scene.world.other_finess,
+        "client_id": lambda: scene.own_client if own else scene.other_client,
+    }
+    for name, value in values.items():
+        if "{" + name + "}" in path:
+            path = path.replace("{" + name + "}", str(value()))
+    return path
+
+
+def call(browser: TestClient, method: str, url: str, **kw: object) -> int:
+    body = {"json": {}} if method in ("POST", "PUT") else {}
+    response = browser.request(method, url, **body, **kw)  # type: ignore[arg-type]
+    assert response.status_code != 500, (method, url, response.text)
+    return response.status_code
+
+
+def test_the_matrix_covers_every_role_and_only_known_roles() -> None:
+    for rule in GUARDED.values():
+        assert rule.roles <= set(Role)
+    assert any(rule.other for rule in GUARDED.values())
+
+
+def test_nobody_unauthenticated_gets_past_a_guarded_route(scene: Scene) -> None:
+    anonymous = scene.web.browser()
+    for (method, path), _ in GUARDED.items():
+        url = url_for(scene, path, scene.stranger, own=True)
+        assert call(anonymous, method, url) == 401, (method, path)
+        forged = scene.web.browser()
+        forged.cookies.set("__Host-rempart-session", "not-a-session")
+        assert call(forged, method, url) == 401, (method, path)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_reaches_what_its_row_allows_and_only_its_own(scene: Scene, role: Role) -> None:
+    account_id = scene.accounts[role]
+    for (method, path), rule in GUARDED.items():
+        own = call(
+            scene.web.signed_in(account_id), method, url_for(scene, path, account_id, own=True)
+        )
+        if role not in rule.roles:
+            assert own == 403, (role, method, path, own)
+            continue
+        assert own not in (401, 403), (role, method, path, own)
+        if rule.other is not None and role is not Role.PLATFORM_ADMIN:
+            other_url = url_for(scene, path, account_id, own=False)
+            other = call(scene.web.signed_in(account_id), method, other_url)
+            assert other == rule.other, (role, method, path, other)
+
+
+def test_software_clients_reach_only_the_routes_open_to_them(scene: Scene) -> None:
+    client_id, client_key = scene.world.active_client()
+    dpop_key = Key()
+    token = scene.world.token(client_id, client_key, dpop_key).access_token
+    for (method, path), rule in GUARDED.items():
+        url = url_for(scene, path, scene.accounts[Role.STRUCTURE_ADMIN], own=True)
+        proof = dpop_key.proof(method, ORIGIN + url, now=scene.web.clock.now(), access_token=token)
+        status = call(
+            scene.web.browser(),
+            method,
+            url,
+            headers={
+                "Authorization": f"DPoP {token}",
+                "DPoP": proof,
+                "Rempart-Acting-RPPS": scene.world.member_rpps,
+            },
+        )
+        if rule.api:
+            assert status == 200, (method, path, status)
+        else:
+            assert status == 403, (method, path, status)
