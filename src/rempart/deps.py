@@ -142,11 +142,15 @@ def permitted(permission: Permission) -> Callable[..., Actor]:
     check (own structure, own insurer...) stays with the loader or the use case."""
 
     def check(actor: PersonDep) -> Actor:
-        if not may_ever(actor, permission):
-            raise Forbidden(f"{permission} is not allowed here")
+        _may_ever(actor, permission)
         return actor
 
     return check
+
+
+def _may_ever(actor: Actor, permission: Permission) -> None:
+    if not may_ever(actor, permission):
+        raise Forbidden(f"{permission} is not allowed here")
 
 
 # --- object loaders: authorise and fetch in one step ---------------------------------------
@@ -157,11 +161,8 @@ def own_structure(permission: Permission) -> Callable[..., str]:
     holds `permission` on that structure and the structure exists."""
 
     def load(actor: PersonDep, platform: PlatformDep, finess: Annotated[str, Path()]) -> str:
-        try:
-            finess = parse_finess(finess)
-        except InvalidInput:
-            authorize(actor, permission, Target(ObjectKind.STRUCTURE, ""))  # 403 first
-            raise
+        _may_ever(actor, permission)  # a caller without it learns nothing from validation
+        finess = parse_finess(finess)
         authorize(actor, permission, Target(ObjectKind.STRUCTURE, finess))
         with platform.uow() as uow:
             if finess not in known_structures(session=uow.session, finess=[finess]):
@@ -176,11 +177,8 @@ def own_insurer(permission: Permission) -> Callable[..., str]:
     actor holds `permission` on that insurer."""
 
     def load(actor: PersonDep, amc_number: Annotated[str, Path()]) -> str:
-        try:
-            amc_number = parse_amc_number(amc_number)
-        except InvalidInput:
-            authorize(actor, permission, Target(ObjectKind.AMC, ""))
-            raise
+        _may_ever(actor, permission)
+        amc_number = parse_amc_number(amc_number)
         authorize(actor, permission, Target(ObjectKind.AMC, amc_number))
         return amc_number
 

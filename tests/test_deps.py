@@ -1,0 +1,100 @@
+"""The object loaders authorise and fetch in one step: the actor's own structure or
+insurer passes, another's is refused before anything is read, a malformed identifier is
+refused after the permission check (so it tells an outsider nothing)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import pytest
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.testclient import TestClient
+
+from rempart import problems
+from rempart.bootstrap import Platform
+from rempart.deps import get_actor, own_insurer, own_structure
+from rempart.identity.permissions import Actor, Channel, Permission, Role
+
+from .factories import france, register
+
+router = APIRouter()
+
+
+@router.get("/structures/{finess}")
+def structure(
+    finess: Annotated[str, Depends(own_structure(Permission.CLIENT_REGISTER))],
+) -> dict[str, str]:
+    return {"finess": finess}
+
+
+@router.get("/insurers/{amc_number}")
+def insurer(
+    amc_number: Annotated[str, Depends(own_insurer(Permission.MEMBER_LOOKUP))],
+) -> dict[str, str]:
+    return {"amc_number": amc_number}
+
+
+def client_as(platform: Platform, actor: Actor) -> TestClient:
+    app = FastAPI()
+    app.state.platform = platform
+    problems.install(app)
+    app.include_router(router)
+    app.dependency_overrides[get_actor] = lambda: actor
+    return TestClient(app)
+
+
+@pytest.fixture
+def directory(sqlite_platform: Platform) -> tuple[Platform, list[str], list[str]]:
+    world = france(30)
+    register(sqlite_platform, world)
+    finess = [s.finess for s in world.structures[:2]]
+    amcs = [i.amc_number for i in world.insurers[:2]]
+    return sqlite_platform, finess, amcs
+
+
+def test_own_structure(directory: tuple[Platform, list[str], list[str]]) -> None:
+    platform, (mine, theirs), _ = directory
+    admin = Actor(uuid.uuid4(), Role.STRUCTURE_ADMIN, structures=frozenset({mine}))
+    client = client_as(platform, admin)
+    assert client.get(f"/structures/{mine}").json() == {"finess": mine}
+    assert client.get(f"/structures/{theirs}").status_code == 403
+    assert client.get("/structures/not-a-finess").status_code == 422
+    professional = Actor(uuid.uuid4(), Role.PROFESSIONAL, structures=frozenset({mine}))
+    assert client_as(platform, professional).get("/structures/not-a-finess").status_code == 403
+    assert client_as(platform, professional).get(f"/structures/{mine}").status_code == 403
+
+
+def test_own_structure_that_the_directory_does_not_know(
+    directory: tuple[Platform, list[str], list[str]],
+) -> None:
+    platform, _, _ = directory
+    ghost = "750000001"
+    admin = Actor(uuid.uuid4(), Role.STRUCTURE_ADMIN, structures=frozenset({ghost}))
+    assert client_as(platform, admin).get(f"/structures/{ghost}").status_code == 422
+
+
+def test_own_insurer(directory: tuple[Platform, list[str], list[str]]) -> None:
+    platform, _, (mine, theirs) = directory
+    staff = Actor(uuid.uuid4(), Role.INSURER_STAFF, amc_number=mine)
+    client = client_as(platform, staff)
+    assert client.get(f"/insurers/{mine}").json() == {"amc_number": mine}
+    assert client.get(f"/insurers/{theirs}").status_code == 403
+    assert client.get("/insurers/12").status_code == 422
+    dpo = Actor(uuid.uuid4(), Role.INSURER_DPO, amc_number=mine)
+    assert client_as(platform, dpo).get(f"/insurers/{mine}").status_code == 403
+    assert client_as(platform, dpo).get("/insurers/12").status_code == 403
+
+
+def test_loaders_are_for_people_in_a_browser_session(
+    directory: tuple[Platform, list[str], list[str]],
+) -> None:
+    platform, (mine, _), _ = directory
+    software = Actor(
+        uuid.uuid4(),
+        Role.STRUCTURE_ADMIN,
+        structures=frozenset({mine}),
+        channel=Channel.API,
+        client_id=uuid.uuid4(),
+    )
+    assert client_as(platform, software).get(f"/structures/{mine}").status_code == 403
