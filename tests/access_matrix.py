@@ -21,11 +21,16 @@ class Guarded:
     """Needs a signed-in caller whose role is in `roles` (others: 403, nobody: 401).
     `other`: what an allowed role gets on an object that is not its own (another
     person's session, another structure, another structure's client). `api`: software
-    clients with DPoP-bound tokens may call it too (for people only otherwise)."""
+    clients with DPoP-bound tokens may call it too (for people only otherwise).
+    `step_up`: a sensitive change, refused (401 step-up-required) unless a passkey or Pro
+    Santé Connect was presented in the last minutes. `body`: a well-formed body, so that
+    the object check is reached (routes that take none get `{}`)."""
 
     roles: frozenset[Role]
     other: int | None = None
     api: bool = False
+    step_up: bool = False
+    body: dict[str, object] | None = None
 
 
 EVERYONE = frozenset(Role)
@@ -54,25 +59,30 @@ ROUTES: dict[tuple[str, str], Public | Guarded] = {
     ("GET", "/api/v1/me/sessions"): Guarded(EVERYONE),
     ("DELETE", "/api/v1/me/sessions/{session_id}"): Guarded(EVERYONE, other=404),
     ("GET", "/api/v1/me/pending-sign-ins"): Guarded(EVERYONE),
-    ("POST", "/api/v1/me/pending-sign-ins/{pending_id}/confirmation"): Guarded(EVERYONE, other=404),
+    ("POST", "/api/v1/me/pending-sign-ins/{pending_id}/confirmation"): Guarded(
+        EVERYONE, other=404, step_up=True, body={"code": "00"}
+    ),
+    ("DELETE", "/api/v1/me/pending-sign-ins/{pending_id}"): Guarded(EVERYONE, other=404),
+    ("GET", "/api/v1/me/devices"): Guarded(EVERYONE),
+    ("DELETE", "/api/v1/me/devices/{device_id}"): Guarded(EVERYONE, other=404),
     ("POST", "/api/v1/me/step-up/options"): Guarded(EVERYONE),
     ("POST", "/api/v1/me/step-up"): Guarded(EVERYONE),
-    ("POST", "/api/v1/me/passkeys/options"): Guarded(EVERYONE),
-    ("POST", "/api/v1/me/passkeys"): Guarded(EVERYONE),
-    ("PUT", "/api/v1/me/password"): Guarded(EVERYONE),
-    ("POST", "/api/v1/me/totp"): Guarded(EVERYONE),
-    ("POST", "/api/v1/me/totp/confirmation"): Guarded(EVERYONE),
-    ("POST", "/api/v1/me/recovery-codes"): Guarded(EVERYONE),
+    ("POST", "/api/v1/me/passkeys/options"): Guarded(EVERYONE, step_up=True),
+    ("POST", "/api/v1/me/passkeys"): Guarded(EVERYONE, step_up=True),
+    ("PUT", "/api/v1/me/password"): Guarded(EVERYONE, step_up=True),
+    ("POST", "/api/v1/me/totp"): Guarded(EVERYONE, step_up=True),
+    ("POST", "/api/v1/me/totp/confirmation"): Guarded(EVERYONE, step_up=True),
+    ("POST", "/api/v1/me/recovery-codes"): Guarded(EVERYONE, step_up=True),
     ("POST", "/api/v1/accounts"): Guarded(frozenset({Role.PLATFORM_ADMIN, Role.STRUCTURE_ADMIN})),
-    ("POST", "/api/v1/accounts/{account_id}/approval"): Guarded(PLATFORM_ADMIN),
-    ("POST", "/api/v1/accounts/{account_id}/enrolment-code"): Guarded(PLATFORM_ADMIN),
+    ("POST", "/api/v1/accounts/{account_id}/approval"): Guarded(PLATFORM_ADMIN, step_up=True),
+    ("POST", "/api/v1/accounts/{account_id}/enrolment-code"): Guarded(PLATFORM_ADMIN, step_up=True),
     ("POST", "/api/v1/accounts/{account_id}/suspension"): Guarded(
-        frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ANALYST})
+        frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ANALYST}), step_up=True
     ),
     ("POST", "/api/v1/structures/{finess}/clients"): Guarded(
-        frozenset({Role.STRUCTURE_ADMIN}), other=403
+        frozenset({Role.STRUCTURE_ADMIN}), other=403, step_up=True
     ),
-    ("POST", "/api/v1/clients/{client_id}/approval"): Guarded(PLATFORM_ADMIN),
+    ("POST", "/api/v1/clients/{client_id}/approval"): Guarded(PLATFORM_ADMIN, step_up=True),
     ("DELETE", "/api/v1/clients/{client_id}"): Guarded(
         frozenset({Role.STRUCTURE_ADMIN, Role.PLATFORM_ADMIN}), other=404
     ),

@@ -1,12 +1,14 @@
 """The authorisation matrix: every guarded route x every role x own/other object, and
 software clients, against the table in `access_matrix`. Nobody unauthenticated gets
 past any guarded route; a role outside a route's row gets 403 before its body is even
-read; an allowed role reaches only its own objects."""
+read; an allowed role reaches only its own objects; sensitive changes need a fresh
+phishing-resistant factor."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from rempart.identity.models import PendingSignInRow, SessionRow
+from rempart.identity.models import DeviceRow, PendingSignInRow, SessionRow
 from rempart.identity.permissions import Role
 from rempart.identity.sessions import Factor, SessionPolicy, open_session
 from rempart.kernel.ids import new_id
@@ -26,6 +28,7 @@ from .identity.clientworld import World, build_world
 from .identity.web import ORIGIN, Web, make_web
 
 GUARDED = {route: rule for route, rule in ROUTES.items() if isinstance(rule, Guarded)}
+AMC = "123456789"
 
 
 @dataclass
@@ -42,12 +45,11 @@ class Scene:
 def scene(tmp_path: Path, sqlite_url: str) -> Scene:
     web = make_web(tmp_path, sqlite_url)
     world = build_world(web.platform)
-    amc = "123456789"
     accounts = {
         Role.PROFESSIONAL: web.account(Role.PROFESSIONAL, "pro", finess=(world.finess,)),
         Role.STRUCTURE_ADMIN: world.structure_admin.account_id,
-        Role.INSURER_STAFF: web.account(Role.INSURER_STAFF, "staff", amc_number=amc),
-        Role.INSURER_DPO: web.account(Role.INSURER_DPO, "amc-dpo", amc_number=amc),
+        Role.INSURER_STAFF: web.account(Role.INSURER_STAFF, "staff", amc_number=AMC),
+        Role.INSURER_DPO: web.account(Role.INSURER_DPO, "amc-dpo", amc_number=AMC),
         Role.SECURITY_ANALYST: web.account(Role.SECURITY_ANALYST, "analyst"),
         Role.PLATFORM_DPO: web.account(Role.PLATFORM_DPO, "dpo"),
         Role.PLATFORM_ADMIN: world.second_approver.account_id,
@@ -55,7 +57,7 @@ def scene(tmp_path: Path, sqlite_url: str) -> Scene:
     }
     own_client, _ = world.active_client()
     other_client, _ = world.active_client(finess=world.other_finess)
-    stranger = web.account(Role.INSURER_STAFF, "stranger", amc_number=amc)
+    stranger = web.account(Role.INSURER_STAFF, "stranger", amc_number=AMC)
     return Scene(web, world, accounts, stranger, own_client, other_client)
 
 
@@ -66,11 +68,10 @@ def _session_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
         factor=Factor.PASSKEY,
         policy=SessionPolicy(),
     )
+    digest = hashlib.sha256(token.encode()).digest()
     with scene.web.platform.uow() as uow:
-        digest = hashlib.sha256(token.encode()).digest()
-        return uow.session.scalars(
-            select(SessionRow.id).where(SessionRow.token_hash == digest)
-        ).one()
+        query = select(SessionRow.id).where(SessionRow.token_hash == digest)
+        return uow.session.scalars(query).one()
 
 
 def _pending_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
@@ -81,6 +82,7 @@ def _pending_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
                 id=pending_id,
                 account_id=account_id,
                 token_hash=uuid.uuid4().bytes * 2,
+                user_agent="a browser",
                 created_at=NOW,
                 expires_at=NOW.replace(year=NOW.year + 1),
                 confirmed_at=None,
@@ -90,14 +92,31 @@ def _pending_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
     return pending_id
 
 
+def _device_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
+    device_id = new_id()
+    with scene.web.platform.uow() as uow:
+        uow.session.add(
+            DeviceRow(
+                id=device_id,
+                account_id=account_id,
+                token_hash=uuid.uuid4().bytes * 2,
+                created_at=NOW,
+                last_seen_at=NOW,
+            )
+        )
+        uow.commit()
+    return device_id
+
+
 def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str:
     """The path with its object: the caller's own, or someone else's."""
     holder = account_id if own else scene.stranger
-    values = {
+    values: dict[str, Callable[[], object]] = {
         "session_id": lambda: _session_id(scene, holder),
         "pending_id": lambda: _pending_id(scene, holder),
+        "device_id": lambda: _device_id(scene, holder),
         "account_id": lambda: scene.web.account(
-            Role.INSURER_STAFF, f"target-{new_id()}", amc_number="123456789"
+            Role.INSURER_STAFF, f"target-{new_id()}", amc_number=AMC
         ),
         "finess": lambda: scene.world.finess if own else scene.world.other_finess,
         "client_id": lambda: scene.own_client if own else scene.other_client,
@@ -108,44 +127,58 @@ def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str
     return path
 
 
-def call(browser: TestClient, method: str, url: str, **kw: object) -> int:
-    body = {"json": {}} if method in ("POST", "PUT") else {}
+def call(
+    browser: TestClient, method: str, url: str, rule: Guarded, **kw: object
+) -> tuple[int, str]:
+    """The status, and the problem type's last segment for a refusal."""
+    body = {"json": rule.body or {}} if method in ("POST", "PUT") else {}
     response = browser.request(method, url, **body, **kw)  # type: ignore[arg-type]
     assert response.status_code != 500, (method, url, response.text)
-    return response.status_code
-
-
-def test_the_matrix_covers_every_role_and_only_known_roles() -> None:
-    for rule in GUARDED.values():
-        assert rule.roles <= set(Role)
-    assert any(rule.other for rule in GUARDED.values())
+    if response.status_code < 400:
+        return response.status_code, ""
+    return response.status_code, str(response.json().get("type", "")).rsplit("/", 1)[-1]
 
 
 def test_nobody_unauthenticated_gets_past_a_guarded_route(scene: Scene) -> None:
     anonymous = scene.web.browser()
-    for (method, path), _ in GUARDED.items():
+    for (method, path), rule in GUARDED.items():
         url = url_for(scene, path, scene.stranger, own=True)
-        assert call(anonymous, method, url) == 401, (method, path)
+        assert call(anonymous, method, url, rule)[0] == 401, (method, path)
         forged = scene.web.browser()
         forged.cookies.set("__Host-rempart-session", "not-a-session")
-        assert call(forged, method, url) == 401, (method, path)
+        assert call(forged, method, url, rule)[0] == 401, (method, path)
 
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_reaches_what_its_row_allows_and_only_its_own(scene: Scene, role: Role) -> None:
     account_id = scene.accounts[role]
     for (method, path), rule in GUARDED.items():
-        own = call(
-            scene.web.signed_in(account_id), method, url_for(scene, path, account_id, own=True)
-        )
+        own_url = url_for(scene, path, account_id, own=True)
+        own, _ = call(scene.web.signed_in(account_id), method, own_url, rule)
         if role not in rule.roles:
             assert own == 403, (role, method, path, own)
             continue
         assert own not in (401, 403), (role, method, path, own)
         if rule.other is not None and role is not Role.PLATFORM_ADMIN:
             other_url = url_for(scene, path, account_id, own=False)
-            other = call(scene.web.signed_in(account_id), method, other_url)
+            other, _ = call(scene.web.signed_in(account_id), method, other_url, rule)
             assert other == rule.other, (role, method, path, other)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_sensitive_changes_need_a_fresh_phishing_resistant_factor(scene: Scene, role: Role) -> None:
+    """A session opened with TOTP (phishable) gets the step-up challenge on every
+    sensitive route its role may call, and is served as usual everywhere else."""
+    account_id = scene.accounts[role]
+    for (method, path), rule in GUARDED.items():
+        if role not in rule.roles:
+            continue
+        url = url_for(scene, path, account_id, own=True)
+        status, problem = call(scene.web.signed_in(account_id, Factor.TOTP), method, url, rule)
+        if rule.step_up:
+            assert (status, problem) == (401, "step-up-required"), (role, method, path)
+        else:
+            assert status not in (401, 403), (role, method, path, status)
 
 
 def test_software_clients_reach_only_the_routes_open_to_them(scene: Scene) -> None:
@@ -155,17 +188,15 @@ def test_software_clients_reach_only_the_routes_open_to_them(scene: Scene) -> No
     for (method, path), rule in GUARDED.items():
         url = url_for(scene, path, scene.accounts[Role.STRUCTURE_ADMIN], own=True)
         proof = dpop_key.proof(method, ORIGIN + url, now=scene.web.clock.now(), access_token=token)
-        status = call(
+        status, _ = call(
             scene.web.browser(),
             method,
             url,
+            rule,
             headers={
                 "Authorization": f"DPoP {token}",
                 "DPoP": proof,
                 "Rempart-Acting-RPPS": scene.world.member_rpps,
             },
         )
-        if rule.api:
-            assert status == 200, (method, path, status)
-        else:
-            assert status == 403, (method, path, status)
+        assert status == (200 if rule.api else 403), (method, path, status)

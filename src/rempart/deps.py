@@ -14,6 +14,7 @@ from rempart.bootstrap import Platform
 from rempart.identity.actors import actor_for_session
 from rempart.identity.client_auth import ACTING_RPPS_HEADER, authenticate_client_call
 from rempart.identity.client_errors import InvalidDpopProof
+from rempart.identity.factors import require_recent_strong_factor
 from rempart.identity.passkeys import RelyingParty
 from rempart.identity.passwords import BreachedPasswords, PasswordHasher
 from rempart.identity.permissions import (
@@ -136,13 +137,17 @@ def get_person(actor: ActorDep) -> Actor:
 PersonDep = Annotated[Actor, Depends(get_person)]
 
 
-def permitted(permission: Permission) -> Callable[..., Actor]:
+def permitted(permission: Permission, *, step_up: bool = False) -> Callable[..., Actor]:
     """A person whose role holds `permission` at all: checked before the body is read,
     so a caller without it learns nothing from validation messages. The object-level
-    check (own structure, own insurer...) stays with the loader or the use case."""
+    check (own structure, own insurer...) stays with the loader or the use case. With
+    `step_up`, the person must also have presented a phishing-resistant factor within
+    the last minutes (sensitive administrative changes)."""
 
-    def check(actor: PersonDep) -> Actor:
+    def check(actor: PersonDep, platform: PlatformDep) -> Actor:
         _may_ever(actor, permission)
+        if step_up:
+            require_recent_strong_factor(actor, now_seconds=platform.clock.now().timestamp())
         return actor
 
     return check
@@ -156,12 +161,14 @@ def _may_ever(actor: Actor, permission: Permission) -> None:
 # --- object loaders: authorise and fetch in one step ---------------------------------------
 
 
-def own_structure(permission: Permission) -> Callable[..., str]:
+def own_structure(permission: Permission, *, step_up: bool = False) -> Callable[..., str]:
     """A dependency for routes under `/structures/{finess}`: the FINESS, once the actor
     holds `permission` on that structure and the structure exists."""
 
     def load(actor: PersonDep, platform: PlatformDep, finess: Annotated[str, Path()]) -> str:
         _may_ever(actor, permission)  # a caller without it learns nothing from validation
+        if step_up:
+            require_recent_strong_factor(actor, now_seconds=platform.clock.now().timestamp())
         finess = parse_finess(finess)
         authorize(actor, permission, Target(ObjectKind.STRUCTURE, finess))
         with platform.uow() as uow:

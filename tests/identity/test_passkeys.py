@@ -111,7 +111,7 @@ def test_a_replayed_assertion_and_a_cloned_key_are_refused(
     options = begin_authentication(uow=platform.uow(), rp=RP, account_id=account_id)
     assertion = key.get(options, origin=RP.origin)
     finish_authentication(uow=platform.uow(), rp=RP, account_id=account_id, credential=assertion)
-    with pytest.raises(PasskeyRefused, match="no ceremony is pending"):
+    with pytest.raises(PasskeyRefused, match="no such ceremony is pending"):
         finish_authentication(
             uow=platform.uow(), rp=RP, account_id=account_id, credential=assertion
         )
@@ -141,3 +141,28 @@ def test_an_expired_ceremony_and_a_stranger_key_are_refused(
         sign_in(platform, account_id, SoftAuthenticator())
     with pytest.raises(PasskeyRefused, match="malformed"):
         finish_authentication(uow=platform.uow(), rp=RP, account_id=account_id, credential="{}")
+
+
+def test_ceremonies_do_not_void_each_other_nor_serve_another_account(
+    account: tuple[Platform, uuid.UUID],
+) -> None:
+    """Anyone may ask for sign-in options for anyone's login: that must neither cancel the
+    person's own ceremony nor yield a challenge usable for their account."""
+    platform, account_id = account
+    key = SoftAuthenticator()
+    enrol(platform, account_id, key)
+    mine = begin_authentication(uow=platform.uow(), rp=RP, account_id=account_id)
+    begin_authentication(uow=platform.uow(), rp=RP, account_id=account_id)  # someone else's
+    decoy = begin_authentication(uow=platform.uow(), rp=RP, account_id=None)
+    assert json.loads(decoy).keys() == json.loads(mine).keys()
+    assert json.loads(mine)["allowCredentials"] == []
+    with pytest.raises(PasskeyRefused, match="no such ceremony"):
+        finish_authentication(
+            uow=platform.uow(),
+            rp=RP,
+            account_id=account_id,
+            credential=key.get(decoy, origin=RP.origin),
+        )
+    finish_authentication(
+        uow=platform.uow(), rp=RP, account_id=account_id, credential=key.get(mine, origin=RP.origin)
+    )

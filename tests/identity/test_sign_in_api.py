@@ -70,6 +70,8 @@ def test_a_new_account_from_request_to_first_passkey(
     assert first.post(f"/api/v1/accounts/{account_id}/approval").status_code == 403  # own request
     assert second.post(f"/api/v1/accounts/{account_id}/enrolment-code").status_code == 409
     assert second.post(f"/api/v1/accounts/{account_id}/approval").status_code == 204
+    # The requester cannot hand themselves the way in either.
+    assert first.post(f"/api/v1/accounts/{account_id}/enrolment-code").status_code == 403
     code = second.post(f"/api/v1/accounts/{account_id}/enrolment-code").json()["code"]
 
     browser, key = web.browser(), SoftAuthenticator()
@@ -86,6 +88,9 @@ def test_a_new_account_from_request_to_first_passkey(
         web.browser().post("/api/v1/auth/enrolment/options", json={"code": code}).status_code == 401
     )
     assert passkey_sign_in(web.browser(), "agent@amc.EXAMPLE", key).status_code == 200
+    # An account with a factor never gets an enrolment code: one administrator could
+    # otherwise register their own passkey on it.
+    assert second.post(f"/api/v1/accounts/{account_id}/enrolment-code").status_code == 409
     history = {e["tag"] for e in browser.get("/api/v1/me/security-history").json()}
     assert {
         "identity:account:requested",
@@ -124,37 +129,66 @@ def test_totp_from_a_new_device_waits_for_the_passkey(web: Web) -> None:
     browser, _ = enrolled(web)
     secret = with_fallback(web, browser)
     laptop = web.browser()
+    laptop.headers["User-Agent"] = "Firefox on the counter laptop"
     credentials = {"login_name": "agent@amc.example", "password": PASSWORD}
     pending = laptop.post(
         "/api/v1/auth/password", json={**credentials, "code": next_code(web, secret)}
     )
     assert pending.status_code == 202
-    assert pending.json() == {"status": "pending_confirmation", "csrf_token": None}
+    shown = pending.json()["match_code"]
+    assert pending.json()["status"] == "pending_confirmation"
+    assert pending.json()["csrf_token"] is None
     assert laptop.post("/api/v1/auth/pending").status_code == 202
     assert laptop.get("/api/v1/me").status_code == 401
 
     waiting = browser.get("/api/v1/me/pending-sign-ins").json()
-    assert len(waiting) == 1
+    assert [w["user_agent"] for w in waiting] == ["Firefox on the counter laptop"]
     confirm = f"/api/v1/me/pending-sign-ins/{waiting[0]['id']}/confirmation"
-    assert browser.post(confirm).status_code == 204
+    wrong = f"{(int(shown) + 1) % 100:02d}"
+    assert browser.post(confirm, json={"code": wrong}).status_code == 422
+    assert browser.post(confirm, json={"code": shown}).status_code == 204
     done = laptop.post("/api/v1/auth/pending")
     assert done.status_code == 200
     laptop.headers["X-CSRF-Token"] = done.json()["csrf_token"]
     assert laptop.get("/api/v1/me").json()["strength"] == "phishable"
+    assert cookies.DEVICE not in done.cookies  # confirming trusts this sign-in, not the laptop
 
-    # The laptop is now a known device: TOTP opens a session there directly, but a
-    # phishable session cannot change factors or confirm other sign-ins (step-up).
-    again = laptop.post(
-        "/api/v1/auth/password", json={**credentials, "code": next_code(web, secret)}
-    )
-    assert again.status_code == 200
-    laptop.headers["X-CSRF-Token"] = again.json()["csrf_token"]
+    # A phishable session cannot change factors or confirm other sign-ins (step-up).
     refused = laptop.put("/api/v1/me/password", json={"password": "another long passphrase"})
     assert refused.status_code == 401
     assert refused.json()["type"].endswith("/step-up-required")
     challenge = refused.headers["www-authenticate"]
     assert 'error="insufficient_user_authentication"' in challenge
     assert "max_age=300" in challenge
+
+    # The laptop is still untrusted: the next fallback sign-in waits again.
+    again = laptop.post(
+        "/api/v1/auth/password", json={**credentials, "code": next_code(web, secret)}
+    )
+    assert again.status_code == 202
+    waiting = laptop.get("/api/v1/me/pending-sign-ins").json()
+    code = again.json()["match_code"]
+    confirm = f"/api/v1/me/pending-sign-ins/{waiting[0]['id']}/confirmation"
+    assert laptop.post(confirm, json={"code": code}).status_code == 401  # step-up first
+
+
+def test_a_pending_sign_in_the_person_did_not_start_is_denied(web: Web) -> None:
+    browser, _ = enrolled(web)
+    secret = with_fallback(web, browser)
+    phisher = web.browser()
+    body = {"login_name": "agent@amc.example", "password": PASSWORD}
+    assert (
+        phisher.post(
+            "/api/v1/auth/password", json={**body, "code": next_code(web, secret)}
+        ).status_code
+        == 202
+    )
+    waiting = browser.get("/api/v1/me/pending-sign-ins").json()
+    assert browser.delete(f"/api/v1/me/pending-sign-ins/{waiting[0]['id']}").status_code == 204
+    assert phisher.post("/api/v1/auth/pending").status_code == 401
+    assert browser.get("/api/v1/me/pending-sign-ins").json() == []
+    history = [e["tag"] for e in browser.get("/api/v1/me/security-history").json()]
+    assert "identity:sign_in:denied" in history
 
 
 def test_a_replayed_totp_code_is_refused(web: Web) -> None:
@@ -186,51 +220,68 @@ def test_recovery_codes_are_single_use(web: Web) -> None:
 
 
 def test_unknown_logins_are_answered_like_known_ones(web: Web) -> None:
-    enrolled(web)
-    known = web.browser().post(
-        "/api/v1/auth/passkey/options", json={"login_name": "agent@amc.example"}
-    )
-    unknown = web.browser().post(
-        "/api/v1/auth/passkey/options", json={"login_name": "nobody@x.example"}
-    )
-    assert known.status_code == unknown.status_code == 200
-    shape = lambda r: sorted(json.loads(r.text))  # noqa: E731
-    assert shape(known) == shape(unknown)
-    assert len(json.loads(unknown.text)["allowCredentials"]) == 1
-    again = web.browser().post(
-        "/api/v1/auth/passkey/options", json={"login_name": "NOBODY@x.example"}
-    )
-    assert (
-        json.loads(again.text)["allowCredentials"] == json.loads(unknown.text)["allowCredentials"]
-    )
+    browser, _ = enrolled(web)
+    with_fallback(web, browser)  # the known account has a password: the worst case
 
-    answers = [
-        web.browser().post(
+    def options(login: str) -> dict[str, object]:
+        answer = web.browser().post("/api/v1/auth/passkey/options", json={"login_name": login})
+        assert answer.status_code == 200
+        body: dict[str, object] = json.loads(answer.text)
+        body.pop("challenge")  # random for everyone
+        return body
+
+    assert options("agent@amc.example") == options("nobody@x.example")
+    assert options("nobody@x.example")["allowCredentials"] == []
+
+    def fallback(login: str, password: str) -> tuple[int, object]:
+        answer = web.browser().post(
             "/api/v1/auth/password",
-            json={"login_name": login, "password": PASSWORD, "code": "123456"},
+            json={"login_name": login, "password": password, "code": "123456"},
         )
-        for login in ("agent@amc.example", "nobody@x.example")
-    ]
-    assert [a.status_code for a in answers] == [401, 401]
-    assert answers[0].json() == answers[1].json()
+        return answer.status_code, answer.json()
+
+    right_password_wrong_code = fallback("agent@amc.example", PASSWORD)
+    assert right_password_wrong_code[0] == 401
+    assert fallback("agent@amc.example", "wrong password!") == right_password_wrong_code
+    assert fallback("nobody@x.example", PASSWORD) == right_password_wrong_code
 
 
-def test_ten_failures_lock_out_the_login_and_the_address(web: Web) -> None:
+def test_ten_failures_lock_out_the_login_from_any_address(web: Web) -> None:
     _, key = enrolled(web)
-    thief = web.browser()
     body = {"login_name": "agent@amc.example", "password": "guess" * 3, "code": "123456"}
     statuses = []
-    for _ in range(12):
+    for attempt in range(12):  # each from another address: only the login counter counts
+        thief = TestClient(web.app, base_url=ORIGIN, client=(f"203.0.113.{attempt}", 4000))
         statuses.append(thief.post("/api/v1/auth/password", json=body).status_code)
         web.clock.set(web.clock.now() + timedelta(minutes=6))  # past every backoff delay
     assert statuses[:10] == [401] * 10
     assert statuses[10:] == [429, 429]
-    locked = thief.post("/api/v1/auth/password", json=body)
+    locked = TestClient(web.app, base_url=ORIGIN, client=("203.0.113.99", 4000)).post(
+        "/api/v1/auth/password", json=body
+    )
     assert int(locked.headers["retry-after"]) > 0
-    # Locked out even with the right passkey, until the lockout ends.
-    assert passkey_sign_in(web.browser(), "agent@amc.example", key).status_code == 429
-    web.clock.set(web.clock.now() + timedelta(minutes=31))
+    # Guessing the password does not lock the person out of their passkey.
     assert passkey_sign_in(web.browser(), "agent@amc.example", key).status_code == 200
+
+
+def test_ten_failures_lock_out_the_address_for_every_login(web: Web) -> None:
+    _, key = enrolled(web)
+    sprayer = web.browser()
+    statuses = []
+    for attempt in range(11):
+        body = {
+            "login_name": f"victim{attempt}@x.example",
+            "password": "Spring2026!!!",
+            "code": "1",
+        }
+        statuses.append(sprayer.post("/api/v1/auth/password", json=body).status_code)
+        web.clock.set(web.clock.now() + timedelta(minutes=6))
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+    # The same address is refused even for a real passkey; another address is not.
+    assert passkey_sign_in(web.browser(), "agent@amc.example", key).status_code == 429
+    elsewhere = TestClient(web.app, base_url=ORIGIN, client=("198.51.100.7", 4000))
+    assert passkey_sign_in(elsewhere, "agent@amc.example", key).status_code == 200
 
 
 def test_a_planted_session_cookie_is_replaced_at_sign_in(web: Web) -> None:

@@ -15,8 +15,9 @@ from rempart.identity.permissions import Actor, Permission
 from rempart.identity.schemas import AccountCreate, AccountCreated, EnrolmentCodeRead
 
 Requester = Annotated[Actor, Depends(permitted(Permission.ACCOUNT_CREATE))]
-Approver = Annotated[Actor, Depends(permitted(Permission.ACCOUNT_APPROVE))]
-Suspender = Annotated[Actor, Depends(permitted(Permission.ACCOUNT_SUSPEND))]
+# Sensitive changes: a passkey or Pro Santé Connect presented within the last minutes.
+Approver = Annotated[Actor, Depends(permitted(Permission.ACCOUNT_APPROVE, step_up=True))]
+Suspender = Annotated[Actor, Depends(permitted(Permission.ACCOUNT_SUSPEND, step_up=True))]
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 NO_CONTENT = status.HTTP_204_NO_CONTENT

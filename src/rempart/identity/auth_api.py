@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Response, status
+from fastapi import APIRouter, Cookie, Header, Response, status
 
 from rempart.deps import (
     AddressDep,
@@ -41,10 +41,10 @@ def _signed_in(response: Response, done: signin.SignedIn, policy: SessionPolicy)
     return SignInAnswer(status="signed_in", csrf_token=csrf_token(done.session_token))
 
 
-def _pending(response: Response, token: str) -> SignInAnswer:
+def _pending(response: Response, waiting: signin.AwaitingConfirmation) -> SignInAnswer:
     response.status_code = status.HTTP_202_ACCEPTED
-    cookies.set_pending(response, token)
-    return SignInAnswer(status="pending_confirmation")
+    cookies.set_pending(response, waiting.pending_token)
+    return SignInAnswer(status="pending_confirmation", match_code=waiting.match_code)
 
 
 @router.post("/passkey/options")
@@ -87,6 +87,7 @@ def password_sign_in(
     policy: SessionPolicyDep,
     address: AddressDep,
     device: DeviceCookie = None,
+    user_agent: Annotated[str, Header()] = "",
 ) -> SignInAnswer:
     """The phishable fallback: password and TOTP (or recovery) code together. From a new
     device the answer is 202 until the account's passkey confirms the sign-in."""
@@ -97,11 +98,12 @@ def password_sign_in(
         password=body.password,
         code=body.code,
         address=address,
+        user_agent=user_agent,
         device_token=device,
         policy=policy,
     )
     if isinstance(outcome, signin.AwaitingConfirmation):
-        return _pending(response, outcome.pending_token)
+        return _pending(response, outcome)
     return _signed_in(response, outcome, policy)
 
 

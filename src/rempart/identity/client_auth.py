@@ -30,7 +30,7 @@ from rempart.identity.client_errors import (
     TokenRequestRefused,
 )
 from rempart.identity.client_models import ClientRow, ClientTokenRow, UsedJwtIdRow
-from rempart.identity.domain import ClientStatus
+from rempart.identity.domain import AccountStatus, ClientStatus
 from rempart.identity.dpop import (
     MAX_JTI_LENGTH,
     MAX_JWT_LENGTH,
@@ -41,6 +41,7 @@ from rempart.identity.dpop import (
     verify_proof,
 )
 from rempart.identity.jwk import algorithms_for
+from rempart.identity.models import AccountRow
 from rempart.identity.permissions import Actor, Channel, Role, Strength
 from rempart.kernel.errors import InvalidIdentifier
 from rempart.kernel.identifiers import parse_rpps
@@ -264,7 +265,12 @@ def _acting_member(uow: UnitOfWork, acting_rpps: str | None, finess: str) -> str
     except InvalidIdentifier:
         return None
     memberships = professional_memberships(session=uow.session, rpps=rpps)
-    return rpps if memberships is not None and finess in memberships else None
+    if memberships is None or finess not in memberships:
+        return None
+    # A professional need not have an account to work through the pharmacy's software;
+    # but one whose account was suspended does not act through it either.
+    status = uow.session.scalar(select(AccountRow.status).where(AccountRow.rpps == rpps))
+    return None if status == AccountStatus.SUSPENDED else rpps
 
 
 def _spend(uow: UnitOfWork, digest: bytes, expires_at: datetime) -> bool:

@@ -29,8 +29,11 @@ class ClientCreated(BaseModel):
     status: ClientStatus
 
 
-OwnStructureForClients = Annotated[str, Depends(own_structure(Permission.CLIENT_REGISTER))]
-Approver = Annotated[Actor, Depends(permitted(Permission.CLIENT_APPROVE))]
+# A key that will act for a structure is a sensitive change: step-up for both people.
+OwnStructureForClients = Annotated[
+    str, Depends(own_structure(Permission.CLIENT_REGISTER, step_up=True))
+]
+Approver = Annotated[Actor, Depends(permitted(Permission.CLIENT_APPROVE, step_up=True))]
 
 
 @router.post("/structures/{finess}/clients", status_code=status.HTTP_201_CREATED)

@@ -1,14 +1,17 @@
 """Managing one's own factors, and the step-up that guards it.
 
 A new account has no factor: the platform hands its owner a one-time enrolment code (out
-of band, after the four-eyes approval) with which they register their first passkey.
-Afterwards every change of factor — another passkey, a password, a TOTP secret, new
-recovery codes — needs a phishing-resistant factor presented within the last few
-minutes (step-up), and ends the account's other sessions.
+of band, after the four-eyes approval) with which they register their first passkey. An
+account that has any factor never gets one (that would let one administrator take it
+over). Afterwards every change of factor — another passkey, a password, a TOTP secret,
+new recovery codes — needs a phishing-resistant factor presented within the last few
+minutes (step-up), and withdraws every other session, trusted device, pending sign-in
+and enrolment code of the account.
 """
 
 from __future__ import annotations
 
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -24,7 +27,9 @@ from rempart.identity.events import record_event
 from rempart.identity.models import (
     AccountRow,
     CredentialRow,
+    DeviceRow,
     EnrolmentRow,
+    PasskeyRow,
     PendingSignInRow,
     RecoveryCodeRow,
     SessionRow,
@@ -39,12 +44,13 @@ from rempart.identity.permissions import (
     authorize,
 )
 from rempart.identity.sealing import open_totp_secret, seal_totp_secret
-from rempart.identity.sessions import EndReason, Factor, SessionPolicy
+from rempart.identity.sessions import EndReason, Factor, SessionPolicy, withdraw_trust
 from rempart.identity.signin import (
-    RECOVERY_PEPPER,
+    RECOVERY_DOMAIN,
     SignedIn,
     SignInRefused,
     digest,
+    match_code,
     start_session,
 )
 from rempart.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, StepUpRequired
@@ -57,11 +63,18 @@ STEP_UP_MAX_AGE = timedelta(minutes=5)
 def require_recent_strong_factor(
     actor: Actor, *, now_seconds: float, max_age: timedelta = STEP_UP_MAX_AGE
 ) -> None:
-    """Refuse unless the actor presented a phishing-resistant factor within `max_age`."""
+    """Refuse unless the actor is a person who presented a phishing-resistant factor
+    within `max_age` (software cannot step up: its key proves the software, not who
+    sits at the counter)."""
     recent = (
         actor.authenticated_at is not None
         and now_seconds - actor.authenticated_at.timestamp() <= max_age.total_seconds()
     )
+    if actor.channel is not Channel.PORTAL:
+        raise StepUpRequired(
+            "this operation needs a person signed in with a browser session",
+            max_age=int(max_age.total_seconds()),
+        )
     if actor.strength is not Strength.PHISHING_RESISTANT or not recent:
         raise StepUpRequired(
             "confirm with your passkey or Pro Santé Connect", max_age=int(max_age.total_seconds())
@@ -76,9 +89,12 @@ def _require_step_up(uow: UnitOfWork, actor: Actor) -> None:
 
 
 def issue_enrolment_code(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID) -> str:
-    """For an approved account: a code the platform hands over out of band. Issuing a new
-    one voids the previous."""
+    """For an approved account that has no factor yet: a code the platform hands over out
+    of band. Issuing a new one voids the previous. Not by the person who asked for the
+    account (four eyes), and never for an account that already has a factor: replacing
+    someone's factors is a recovery with its own checks, not an enrolment."""
     authorize(actor, Permission.ACCOUNT_APPROVE, Target.platform())
+    _require_step_up(uow, actor)
     code = secrets.token_urlsafe(24)
     with uow:
         account = uow.session.get(AccountRow, account_id)
@@ -86,6 +102,10 @@ def issue_enrolment_code(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID
             raise NotFound("no such account")
         if account.status != AccountStatus.ACTIVE:
             raise Conflict("the account must be approved and active first")
+        if account.requested_by == actor.account_id:
+            raise Forbidden("the enrolment code is issued by a second person, not the requester")
+        if _has_factor(uow, account_id):
+            raise Conflict("this account already has a factor: it cannot be enrolled again")
         uow.session.execute(delete(EnrolmentRow).where(EnrolmentRow.account_id == account_id))
         uow.session.add(
             EnrolmentRow(
@@ -165,7 +185,7 @@ def set_password(
         credentials.password_hash = hashed
         credentials.updated_at = uow.clock.now()
         record_event(uow, actor.account_id, actor.account_id, SecurityTag.PASSWORD_SET)
-        _end_other_sessions(uow, actor)
+        _withdraw_other_trust(uow, actor)
         uow.commit()
 
 
@@ -187,6 +207,9 @@ def begin_totp(*, uow: UnitOfWork, actor: Actor) -> TotpEnrolment:
         credentials.totp_confirmed = False
         credentials.totp_last_step = None
         credentials.updated_at = uow.clock.now()
+        # The previous TOTP secret stops working now: say so, and trust nothing it opened.
+        record_event(uow, actor.account_id, actor.account_id, SecurityTag.TOTP_RESET)
+        _withdraw_other_trust(uow, actor)
         uow.commit()
     label = quote(f"Rempart:{actor.account_id}")  # no personal data in the app's list
     uri = f"otpauth://totp/{label}?secret={secret}&issuer=Rempart&digits={totp.DIGITS}"
@@ -207,7 +230,7 @@ def confirm_totp(*, uow: UnitOfWork, actor: Actor, code: str) -> None:
         credentials.totp_confirmed = True
         credentials.totp_last_step = check.step
         record_event(uow, actor.account_id, actor.account_id, SecurityTag.TOTP_ENROLLED)
-        _end_other_sessions(uow, actor)
+        _withdraw_other_trust(uow, actor)
         uow.commit()
 
 
@@ -225,10 +248,11 @@ def issue_recovery_codes(*, uow: UnitOfWork, actor: Actor) -> list[str]:
                 RecoveryCodeRow(
                     id=new_id(),
                     account_id=actor.account_id,
-                    code_hash=recovery.code_hash(code, pepper=RECOVERY_PEPPER),
+                    code_hash=recovery.code_hash(code, pepper=RECOVERY_DOMAIN),
                 )
             )
         record_event(uow, actor.account_id, actor.account_id, SecurityTag.RECOVERY_CODES_ISSUED)
+        _withdraw_other_trust(uow, actor)
         uow.commit()
     return codes
 
@@ -267,6 +291,7 @@ def step_up(
 class PendingSignInView:
     id: uuid.UUID
     created_at: datetime
+    user_agent: str
 
 
 def list_pending_sign_ins(*, uow: UnitOfWork, actor: Actor) -> list[PendingSignInView]:
@@ -279,19 +304,78 @@ def list_pending_sign_ins(*, uow: UnitOfWork, actor: Actor) -> list[PendingSignI
                 PendingSignInRow.expires_at > uow.clock.now(),
             )
         )
-        return [PendingSignInView(r.id, r.created_at) for r in rows]
+        return [PendingSignInView(r.id, r.created_at, r.user_agent) for r in rows]
 
 
-def confirm_pending_sign_in(*, uow: UnitOfWork, actor: Actor, pending_id: uuid.UUID) -> None:
-    """Only from a session opened (or stepped up) with a phishing-resistant factor."""
+def confirm_pending_sign_in(
+    *, uow: UnitOfWork, actor: Actor, pending_id: uuid.UUID, code: str
+) -> None:
+    """Only from a session opened (or stepped up) with a phishing-resistant factor, and
+    with the two digits the waiting browser shows."""
     _own(actor)
     _require_step_up(uow, actor)
     with uow:
-        row = uow.session.get(PendingSignInRow, pending_id)
-        if row is None or row.account_id != actor.account_id or row.confirmed_at is not None:
-            raise NotFound("no such pending sign-in")
+        row = _own_pending(uow, actor, pending_id)
+        if not hmac.compare_digest(code.strip(), match_code(row.token_hash)):
+            raise InvalidInput(
+                "the code does not match the one shown where you are signing in", field="code"
+            )
         row.confirmed_at = uow.clock.now()
         record_event(uow, actor.account_id, actor.account_id, SecurityTag.SIGN_IN_CONFIRMED)
+        uow.commit()
+
+
+def deny_pending_sign_in(*, uow: UnitOfWork, actor: Actor, pending_id: uuid.UUID) -> None:
+    """'This wasn't me': the pending sign-in is dropped and recorded as denied (the
+    password and fallback factor are known to someone else: change them)."""
+    _own(actor)
+    with uow:
+        row = _own_pending(uow, actor, pending_id)
+        uow.session.delete(row)
+        record_event(uow, actor.account_id, actor.account_id, SecurityTag.SIGN_IN_DENIED)
+        uow.commit()
+
+
+def _own_pending(uow: UnitOfWork, actor: Actor, pending_id: uuid.UUID) -> PendingSignInRow:
+    row = uow.session.get(PendingSignInRow, pending_id)
+    if (
+        row is None
+        or row.account_id != actor.account_id
+        or row.confirmed_at is not None
+        or row.expires_at <= uow.clock.now()
+    ):
+        raise NotFound("no such pending sign-in")
+    return row
+
+
+@dataclass(frozen=True)
+class DeviceView:
+    id: uuid.UUID
+    created_at: datetime
+    last_seen_at: datetime
+
+
+def list_trusted_devices(*, uow: UnitOfWork, actor: Actor) -> list[DeviceView]:
+    _own(actor)
+    with uow:
+        rows = uow.session.scalars(
+            select(DeviceRow)
+            .where(DeviceRow.account_id == actor.account_id)
+            .order_by(DeviceRow.created_at)
+        )
+        return [DeviceView(r.id, r.created_at, r.last_seen_at) for r in rows]
+
+
+def forget_trusted_device(*, uow: UnitOfWork, actor: Actor, device_id: uuid.UUID) -> None:
+    """The browser falls back to confirmation for TOTP sign-ins; another person's device
+    is 'not found'."""
+    _own(actor)
+    with uow:
+        row = uow.session.get(DeviceRow, device_id)
+        if row is None or row.account_id != actor.account_id:
+            raise NotFound("no such device")
+        uow.session.delete(row)
+        record_event(uow, actor.account_id, actor.account_id, SecurityTag.DEVICE_FORGOTTEN)
         uow.commit()
 
 
@@ -322,13 +406,12 @@ def _credentials(uow: UnitOfWork, account_id: uuid.UUID) -> CredentialRow:
     return row
 
 
-def _end_other_sessions(uow: UnitOfWork, actor: Actor) -> None:
-    uow.session.execute(
-        update(SessionRow)
-        .where(
-            SessionRow.account_id == actor.account_id,
-            SessionRow.ended_at.is_(None),
-            SessionRow.id != actor.session_id,
-        )
-        .values(ended_at=uow.clock.now(), end_reason=EndReason.FACTOR_CHANGED)
+def _has_factor(uow: UnitOfWork, account_id: uuid.UUID) -> bool:
+    passkey = uow.session.scalar(select(PasskeyRow.id).where(PasskeyRow.account_id == account_id))
+    return passkey is not None or uow.session.get(CredentialRow, account_id) is not None
+
+
+def _withdraw_other_trust(uow: UnitOfWork, actor: Actor) -> None:
+    withdraw_trust(
+        uow, actor.account_id, reason=EndReason.FACTOR_CHANGED, keep_session=actor.session_id
     )

@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Response, status
+from fastapi import APIRouter, Cookie, Depends, Response, status
 
 from rempart.deps import (
     ActorDep,
@@ -16,13 +16,17 @@ from rempart.deps import (
     PersonDep,
     PlatformDep,
     RelyingPartyDep,
+    permitted,
 )
 from rempart.identity import factors, service, sessions
 from rempart.identity.cookies import SESSION
+from rempart.identity.permissions import Actor, Permission
 from rempart.identity.schemas import (
     Credential,
+    DeviceRead,
     Me,
     NewPassword,
+    PendingConfirmation,
     PendingSignInRead,
     RecoveryCodesRead,
     SecurityEventRead,
@@ -32,6 +36,9 @@ from rempart.identity.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/me", tags=["own account"])
+# Changes of factor and confirmations: a passkey or Pro Santé Connect presented in the
+# last minutes, checked before the body is read (the use cases check it again).
+Fresh = Annotated[Actor, Depends(permitted(Permission.FACTOR_MANAGE, step_up=True))]
 JSON = "application/json"
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 
@@ -84,13 +91,42 @@ def revoke_session(session_id: uuid.UUID, actor: PersonDep, platform: PlatformDe
 @router.get("/pending-sign-ins")
 def pending_sign_ins(actor: PersonDep, platform: PlatformDep) -> list[PendingSignInRead]:
     pending = factors.list_pending_sign_ins(uow=platform.uow(), actor=actor)
-    return [PendingSignInRead(id=p.id, created_at=p.created_at) for p in pending]
+    return [
+        PendingSignInRead(id=p.id, created_at=p.created_at, user_agent=p.user_agent)
+        for p in pending
+    ]
 
 
 @router.post("/pending-sign-ins/{pending_id}/confirmation", status_code=NO_CONTENT)
-def confirm_pending(pending_id: uuid.UUID, actor: PersonDep, platform: PlatformDep) -> None:
-    """Needs a passkey (or Pro Santé Connect) presented within the last minutes."""
-    factors.confirm_pending_sign_in(uow=platform.uow(), actor=actor, pending_id=pending_id)
+def confirm_pending(
+    pending_id: uuid.UUID, body: PendingConfirmation, actor: Fresh, platform: PlatformDep
+) -> None:
+    """Needs a passkey (or Pro Santé Connect) presented within the last minutes, and the
+    two digits the waiting browser shows."""
+    factors.confirm_pending_sign_in(
+        uow=platform.uow(), actor=actor, pending_id=pending_id, code=body.code
+    )
+
+
+@router.delete("/pending-sign-ins/{pending_id}", status_code=NO_CONTENT)
+def deny_pending(pending_id: uuid.UUID, actor: PersonDep, platform: PlatformDep) -> None:
+    """'This wasn't me': drop it (and change the password and TOTP: someone has them)."""
+    factors.deny_pending_sign_in(uow=platform.uow(), actor=actor, pending_id=pending_id)
+
+
+@router.get("/devices")
+def devices(actor: PersonDep, platform: PlatformDep) -> list[DeviceRead]:
+    """Browsers trusted for the fallback factor (they once signed in with a passkey or
+    Pro Santé Connect)."""
+    return [
+        DeviceRead(id=d.id, created_at=d.created_at, last_seen_at=d.last_seen_at)
+        for d in factors.list_trusted_devices(uow=platform.uow(), actor=actor)
+    ]
+
+
+@router.delete("/devices/{device_id}", status_code=NO_CONTENT)
+def forget_device(device_id: uuid.UUID, actor: PersonDep, platform: PlatformDep) -> None:
+    factors.forget_trusted_device(uow=platform.uow(), actor=actor, device_id=device_id)
 
 
 @router.post("/step-up/options")
@@ -105,14 +141,14 @@ def step_up(body: Credential, actor: PersonDep, platform: PlatformDep, rp: Relyi
 
 
 @router.post("/passkeys/options")
-def passkey_options(actor: PersonDep, platform: PlatformDep, rp: RelyingPartyDep) -> Response:
+def passkey_options(actor: Fresh, platform: PlatformDep, rp: RelyingPartyDep) -> Response:
     options = factors.begin_passkey_registration(uow=platform.uow(), actor=actor, rp=rp)
     return Response(options, media_type=JSON)
 
 
 @router.post("/passkeys", status_code=status.HTTP_201_CREATED)
 def add_passkey(
-    body: Credential, actor: PersonDep, platform: PlatformDep, rp: RelyingPartyDep
+    body: Credential, actor: Fresh, platform: PlatformDep, rp: RelyingPartyDep
 ) -> dict[str, uuid.UUID]:
     """Every session of the account ends, this one included: sign in again."""
     passkey_id = factors.finish_passkey_registration(
@@ -124,7 +160,7 @@ def add_passkey(
 @router.put("/password", status_code=NO_CONTENT)
 def set_password(
     body: NewPassword,
-    actor: PersonDep,
+    actor: Fresh,
     platform: PlatformDep,
     hasher: PasswordHasherDep,
     breached: BreachedPasswordsDep,
@@ -135,16 +171,16 @@ def set_password(
 
 
 @router.post("/totp")
-def begin_totp(actor: PersonDep, platform: PlatformDep) -> TotpEnrolmentRead:
+def begin_totp(actor: Fresh, platform: PlatformDep) -> TotpEnrolmentRead:
     enrolment = factors.begin_totp(uow=platform.uow(), actor=actor)
     return TotpEnrolmentRead(secret=enrolment.secret, uri=enrolment.uri)
 
 
 @router.post("/totp/confirmation", status_code=NO_CONTENT)
-def confirm_totp(body: TotpCode, actor: PersonDep, platform: PlatformDep) -> None:
+def confirm_totp(body: TotpCode, actor: Fresh, platform: PlatformDep) -> None:
     factors.confirm_totp(uow=platform.uow(), actor=actor, code=body.code)
 
 
 @router.post("/recovery-codes")
-def recovery_codes(actor: PersonDep, platform: PlatformDep) -> RecoveryCodesRead:
+def recovery_codes(actor: Fresh, platform: PlatformDep) -> RecoveryCodesRead:
     return RecoveryCodesRead(codes=factors.issue_recovery_codes(uow=platform.uow(), actor=actor))

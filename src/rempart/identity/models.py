@@ -65,13 +65,15 @@ class PasskeyRow(IdMixin, Base):
 
 
 class ChallengeRow(IdMixin, Base):
-    """A ceremony's challenge: single use, short-lived, bound to an account and purpose."""
+    """A ceremony's challenge: single use, short-lived, bound to an account (or to no
+    account, for a sign-in attempt on a login that has none) and a purpose; found by
+    its value, which the authenticator signs."""
 
     __tablename__ = "webauthn_challenges"
 
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(16))
-    challenge: Mapped[bytes] = mapped_column(LargeBinary(64))
+    challenge: Mapped[bytes] = mapped_column(LargeBinary(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
@@ -147,6 +149,9 @@ class PendingSignInRow(IdMixin, Base):
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
     token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    # Shown to the person asked to confirm, so they can tell their own attempt from
+    # someone else's (their own browser's description, nobody else's data).
+    user_agent: Mapped[str] = mapped_column(String(160))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -7,12 +7,13 @@ counter that goes backwards is refused (a cloned authenticator)."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -20,7 +21,7 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import parse_authentication_credential_json
+from webauthn.helpers import base64url_to_bytes, parse_authentication_credential_json
 from webauthn.helpers.exceptions import (
     InvalidAuthenticationResponse,
     InvalidJSONStructure,
@@ -40,8 +41,8 @@ from rempart.identity.models import (
     AccountRow,
     ChallengeRow,
     PasskeyRow,
-    SessionRow,
 )
+from rempart.identity.sessions import EndReason, withdraw_trust
 from rempart.kernel.errors import DomainError, NotFound
 from rempart.kernel.ids import new_id
 
@@ -78,7 +79,7 @@ def begin_registration(*, uow: UnitOfWork, rp: RelyingParty, account_id: uuid.UU
             challenge=challenge,
             authenticator_selection=AuthenticatorSelectionCriteria(
                 user_verification=UserVerificationRequirement.REQUIRED,
-                resident_key=ResidentKeyRequirement.PREFERRED,
+                resident_key=ResidentKeyRequirement.REQUIRED,
             ),
             exclude_credentials=[PublicKeyCredentialDescriptor(id=c) for c in existing],
         )
@@ -90,7 +91,7 @@ def finish_registration(
     *, uow: UnitOfWork, rp: RelyingParty, account_id: uuid.UUID, credential: str
 ) -> uuid.UUID:
     with uow:
-        challenge = _take_challenge(uow, account_id, "register")
+        challenge = _take_challenge(uow, account_id, "register", credential)
         try:
             verified = verify_registration_response(
                 credential=credential,
@@ -115,44 +116,28 @@ def finish_registration(
             )
         )
         record_event(uow, account_id, account_id, SecurityTag.PASSKEY_ADDED)
-        # A change of factor ends every session: whoever held one signs in again.
-        uow.session.execute(
-            update(SessionRow)
-            .where(SessionRow.account_id == account_id, SessionRow.ended_at.is_(None))
-            .values(ended_at=uow.clock.now(), end_reason="factor_changed")
-        )
+        # A change of factor ends every session (whoever held one signs in again) and
+        # forgets trusted devices, pending sign-ins and enrolment codes.
+        withdraw_trust(uow, account_id, reason=EndReason.FACTOR_CHANGED)
         uow.commit()
         return passkey_id
 
 
-def begin_authentication(*, uow: UnitOfWork, rp: RelyingParty, account_id: uuid.UUID) -> str:
+def begin_authentication(*, uow: UnitOfWork, rp: RelyingParty, account_id: uuid.UUID | None) -> str:
+    """Assertion options (JSON) for navigator.credentials.get(). They list no credential
+    (passkeys are discoverable), so options for a login with no account (`account_id`
+    None: the challenge is stored all the same, and nothing can answer it) look and cost
+    exactly like a real account's."""
     with uow:
-        credentials = list(
-            uow.session.scalars(
-                select(PasskeyRow.credential_id).where(PasskeyRow.account_id == account_id)
-            )
-        )
         challenge = _new_challenge(uow, account_id, "assert")
         options = generate_authentication_options(
             rp_id=rp.id,
             challenge=challenge,
-            allow_credentials=[PublicKeyCredentialDescriptor(id=c) for c in credentials],
+            allow_credentials=[],
             user_verification=UserVerificationRequirement.REQUIRED,
         )
         uow.commit()
         return options_to_json(options)
-
-
-def decoy_authentication_options(*, rp: RelyingParty, credential_id: bytes) -> str:
-    """Options shaped like a real account's, for a login that has none: nothing is stored,
-    so whatever comes back is refused like a wrong passkey."""
-    options = generate_authentication_options(
-        rp_id=rp.id,
-        challenge=secrets.token_bytes(32),
-        allow_credentials=[PublicKeyCredentialDescriptor(id=credential_id)],
-        user_verification=UserVerificationRequirement.REQUIRED,
-    )
-    return options_to_json(options)
 
 
 def finish_authentication(
@@ -169,7 +154,7 @@ def finish_authentication(
     except (InvalidJSONStructure, InvalidAuthenticationResponse, ValueError):
         raise PasskeyRefused("the passkey assertion is malformed") from None
     with uow:
-        challenge = _take_challenge(uow, account_id, "assert")
+        challenge = _take_challenge(uow, account_id, "assert", credential)
         passkey = uow.session.scalar(
             select(PasskeyRow).where(
                 PasskeyRow.account_id == account_id, PasskeyRow.credential_id == credential_id
@@ -196,13 +181,11 @@ def finish_authentication(
         uow.commit()
 
 
-def _new_challenge(uow: UnitOfWork, account_id: uuid.UUID, purpose: str) -> bytes:
-    # One ceremony of a kind at a time per account: a new one replaces the last.
-    uow.session.execute(
-        delete(ChallengeRow).where(
-            ChallengeRow.account_id == account_id, ChallengeRow.purpose == purpose
-        )
-    )
+def _new_challenge(uow: UnitOfWork, account_id: uuid.UUID | None, purpose: str) -> bytes:
+    """A fresh challenge, found again by its value: ceremonies of one account do not
+    replace each other, so nobody can void a person's sign-in by starting another."""
+    now = uow.clock.now()
+    uow.session.execute(delete(ChallengeRow).where(ChallengeRow.expires_at <= now))
     challenge = secrets.token_bytes(32)
     uow.session.add(
         ChallengeRow(
@@ -210,21 +193,33 @@ def _new_challenge(uow: UnitOfWork, account_id: uuid.UUID, purpose: str) -> byte
             account_id=account_id,
             purpose=purpose,
             challenge=challenge,
-            expires_at=uow.clock.now() + CHALLENGE_LIFETIME,
+            expires_at=now + CHALLENGE_LIFETIME,
         )
     )
     return challenge
 
 
-def _take_challenge(uow: UnitOfWork, account_id: uuid.UUID, purpose: str) -> bytes:
-    """The pending challenge, removed (single use); refused if absent or expired."""
+def _answered_challenge(credential: str) -> bytes:
+    """The challenge the authenticator signed, as its client data states it (verified
+    again, signature included, by py_webauthn)."""
+    try:
+        client_data = json.loads(credential)["response"]["clientDataJSON"]
+        return base64url_to_bytes(json.loads(base64url_to_bytes(client_data))["challenge"])
+    except (ValueError, KeyError, TypeError):
+        raise PasskeyRefused("the passkey answer is malformed") from None
+
+
+def _take_challenge(uow: UnitOfWork, account_id: uuid.UUID, purpose: str, credential: str) -> bytes:
+    """The challenge this answer is for, removed (single use); refused unless it was
+    issued for this account and purpose and has not expired."""
     row = uow.session.scalar(
         select(ChallengeRow).where(
-            ChallengeRow.account_id == account_id, ChallengeRow.purpose == purpose
+            ChallengeRow.challenge == _answered_challenge(credential),
+            ChallengeRow.purpose == purpose,
         )
     )
-    if row is None:
-        raise PasskeyRefused("no ceremony is pending: start again")
+    if row is None or row.account_id != account_id:
+        raise PasskeyRefused("no such ceremony is pending: start again")
     uow.session.delete(row)
     if row.expires_at <= uow.clock.now():
         uow.commit()

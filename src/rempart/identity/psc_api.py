@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 
 from rempart.deps import AddressDep, PlatformDep, SessionPolicyDep
 from rempart.identity import cookies, signin
+from rempart.identity.auth_api import DeviceCookie
 from rempart.identity.prosante import ProSanteConnect, ProSanteConnectRefused
 from rempart.identity.prosante_pending import PENDING_LIFETIME, open_pending, seal_pending
 from rempart.kernel.errors import NotFound
@@ -57,6 +58,7 @@ def callback(
     policy: SessionPolicyDep,
     address: AddressDep,
     pending: Annotated[str | None, Cookie(alias=PSC_COOKIE)] = None,
+    device: DeviceCookie = None,
 ) -> Response:
     """The provider sends the browser back here; the RPPS its ID token names signs in."""
     provider = _provider(request)
@@ -66,7 +68,12 @@ def callback(
     started = open_pending(pending, key=_cookie_key(platform), now=now)
     identity = provider.finish(pending=started, params=dict(request.query_params), now=now)
     done = signin.sign_in_with_pro_sante_connect(
-        uow=platform.uow(), rpps=identity.rpps, address=address, policy=policy
+        uow=platform.uow(),
+        rpps=identity.rpps,
+        auth_time=identity.auth_time,
+        address=address,
+        device_token=device,
+        policy=policy,
     )
     response = RedirectResponse(AFTER_SIGN_IN, status_code=status.HTTP_303_SEE_OTHER)
     cookies.set_session(response, done.session_token, policy)

@@ -49,6 +49,10 @@ class SignInAnswer(BaseModel):
     csrf_token: str | None = Field(
         default=None, description="Echo it in the X-CSRF-Token header of unsafe requests"
     )
+    match_code: str | None = Field(
+        default=None,
+        description="While pending: show it; the person types it where they confirm",
+    )
 
 
 class Me(BaseModel):
@@ -81,6 +85,17 @@ class SessionRead(BaseModel):
 class PendingSignInRead(BaseModel):
     id: uuid.UUID
     created_at: datetime
+    user_agent: str
+
+
+class PendingConfirmation(_Strict):
+    code: str = Field(min_length=2, max_length=2, description="The two digits shown")
+
+
+class DeviceRead(BaseModel):
+    id: uuid.UUID
+    created_at: datetime
+    last_seen_at: datetime
 
 
 class NewPassword(_Strict):

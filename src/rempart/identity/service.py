@@ -30,7 +30,7 @@ from rempart.identity.permissions import (
     may_ever,
 )
 from rempart.identity.sealing import LOGIN, login_key, seal_login
-from rempart.identity.sessions import EndReason, end_all_sessions
+from rempart.identity.sessions import EndReason, withdraw_trust
 from rempart.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rempart.kernel.ids import new_id
 from rempart.registry.service import (
@@ -190,5 +190,7 @@ def suspend_account(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID) -> 
             raise Conflict("this account is already suspended")
         account.status = AccountStatus.SUSPENDED
         record_event(uow, account_id, actor.account_id, SecurityTag.ACCOUNT_SUSPENDED)
+        # One transaction: the account opens nothing from the moment it is suspended.
+        withdraw_trust(uow, account_id, reason=EndReason.SUSPENDED, forget_devices=True)
+        record_event(uow, account_id, actor.account_id, SecurityTag.SESSIONS_ENDED)
         uow.commit()
-    end_all_sessions(uow=uow, account_id=account_id, reason=EndReason.SUSPENDED)

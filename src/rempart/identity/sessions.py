@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import SecurityTag
 from rempart.identity.events import record_event
-from rempart.identity.models import SessionRow
+from rempart.identity.models import (
+    ChallengeRow,
+    DeviceRow,
+    EnrolmentRow,
+    PendingSignInRow,
+    SessionRow,
+)
 from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
 from rempart.kernel.errors import NotFound
 from rempart.kernel.ids import new_id
@@ -74,7 +80,12 @@ def csrf_token(session_token: str) -> str:
 
 
 def open_session(
-    *, uow: UnitOfWork, account_id: uuid.UUID, factor: Factor, policy: SessionPolicy
+    *,
+    uow: UnitOfWork,
+    account_id: uuid.UUID,
+    factor: Factor,
+    policy: SessionPolicy,
+    authenticated_at: datetime | None = None,
 ) -> str:
     """After a successful phishing-resistant sign-in: a new token (never reused, so a
     session id planted before sign-in is worthless)."""
@@ -88,7 +99,7 @@ def open_session(
                 token_hash=_digest(token),
                 factor=factor,
                 created_at=now,
-                authenticated_at=now,
+                authenticated_at=authenticated_at or now,
                 last_seen_at=now,
                 expires_at=now + policy.absolute,
                 ended_at=None,
@@ -165,3 +176,28 @@ def end_all_sessions(*, uow: UnitOfWork, account_id: uuid.UUID, reason: EndReaso
         record_event(uow, account_id, None, SecurityTag.SESSIONS_ENDED)
         uow.commit()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def withdraw_trust(
+    uow: UnitOfWork,
+    account_id: uuid.UUID,
+    *,
+    reason: EndReason,
+    keep_session: uuid.UUID | None = None,
+    forget_devices: bool = False,
+) -> None:
+    """In the caller's unit of work, after a change of factor or a suspension: every
+    session but `keep_session` ends, and every pending sign-in, open ceremony and
+    enrolment code of the account is forgotten — nothing obtained with the old factors
+    outlives them. Trusted devices (browsers that signed in with a phishing-resistant
+    factor) survive a change of factor but not a suspension."""
+    now = uow.clock.now()
+    ending = update(SessionRow).where(
+        SessionRow.account_id == account_id, SessionRow.ended_at.is_(None)
+    )
+    if keep_session is not None:
+        ending = ending.where(SessionRow.id != keep_session)
+    uow.session.execute(ending.values(ended_at=now, end_reason=reason))
+    forgotten = (PendingSignInRow, ChallengeRow, EnrolmentRow)
+    for row in (*forgotten, DeviceRow) if forget_devices else forgotten:
+        uow.session.execute(delete(row).where(row.account_id == account_id))

@@ -1,12 +1,14 @@
-"""Signing in with a local account: a passkey (the primary, phishing-resistant factor),
-or a password with a TOTP or recovery code (the phishable fallback).
+"""Signing in: a passkey (the primary, phishing-resistant factor), Pro Santé Connect for
+professionals, or a password with a TOTP or recovery code (the phishable fallback).
 
 Every refusal is the same `SignInRefused`, whatever failed (unknown login, wrong
-password, wrong code, suspended account), and the throttle is consulted before any
-factor is checked, per login name and per client address. A password alone opens
-nothing. The fallback opens a session only on a device that once signed in with a
-passkey; from a new device the sign-in waits until the account's passkey (or Pro Santé
-Connect) confirms it from elsewhere, so a phished password and code are not enough.
+password, wrong code, suspended account). Each attempt is taken from the throttle before
+any factor is checked — per client address always, and per login name for the password
+fallback (a passkey cannot be guessed, so guessing passwords must not lock a person out
+of their passkey). A password alone opens nothing. The fallback opens a session only on
+a device that once signed in with a phishing-resistant factor; from any other device the
+sign-in waits until the person confirms it from a passkey or Pro Santé Connect session,
+and even then that device does not become trusted.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
@@ -27,7 +29,6 @@ from rempart.identity.models import (
     AccountRow,
     CredentialRow,
     DeviceRow,
-    PasskeyRow,
     PendingSignInRow,
     RecoveryCodeRow,
 )
@@ -35,11 +36,14 @@ from rempart.identity.passwords import PasswordHasher
 from rempart.identity.sealing import LOGIN, login_key, open_totp_secret
 from rempart.identity.sessions import Factor, SessionPolicy, open_session
 from rempart.identity.throttle import address_subject, login_subject
-from rempart.kernel.errors import RateLimited, Unauthenticated
+from rempart.kernel.errors import Unauthenticated
 from rempart.kernel.ids import new_id
 
 PENDING_LIFETIME = timedelta(minutes=10)
-RECOVERY_PEPPER = b"rempart/recovery-code/v1"  # domain separation; codes carry 125 bits
+# Recovery codes carry 125 random bits: a plain SHA-256 is enough to store them (NIST SP
+# 800-63B asks for a salted slow hash only below 112 bits); this constant only separates
+# their hashes from any other SHA-256 in the database. It is not a secret.
+RECOVERY_DOMAIN = b"rempart/recovery-code/v1"
 
 
 class SignInRefused(Unauthenticated):
@@ -51,39 +55,36 @@ class SignInRefused(Unauthenticated):
 class SignedIn:
     account_id: uuid.UUID
     session_token: str
-    device_token: str  # the browser's device cookie (new, or the one it presented)
+    device_token: str  # the browser's device cookie (new, or "" to leave it as it is)
 
 
 @dataclass(frozen=True)
 class AwaitingConfirmation:
-    """The fallback factor was right but the device is new: the browser keeps this token
-    and asks again once the account's passkey has confirmed the sign-in."""
+    """The fallback factor was right but the device is not trusted: the browser keeps
+    the token, shows the match code, and asks again once the person has confirmed."""
 
     pending_token: str
+    match_code: str
 
 
 def digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("ascii", "replace")).digest()
 
 
-def _subjects(uow: UnitOfWork, login_name: str, address: str) -> tuple[str, str]:
+def match_code(token_hash: bytes) -> str:
+    """Two digits the waiting browser shows and the confirming person types: a request
+    they did not start shows a number they were not shown."""
+    return f"{int.from_bytes(hashlib.sha256(b'match|' + token_hash).digest()[:4], 'big') % 100:02d}"
+
+
+def _address(uow: UnitOfWork, address: str) -> str:
     with uow:
-        vault = uow.vault
-    return (
-        login_subject(vault.pseudonym, login_key(login_name)),
-        address_subject(vault.pseudonym, address),
-    )
+        return address_subject(uow.vault.pseudonym, address)
 
 
-def _check_throttle(uow: UnitOfWork, subjects: tuple[str, ...]) -> None:
-    wait = throttling.retry_after(uow=uow, subjects=subjects)
-    if wait:
-        raise RateLimited("too many failed sign-ins: wait before trying again", retry_after=wait)
-
-
-def _refuse(uow: UnitOfWork, subjects: tuple[str, str]) -> SignInRefused:
-    throttling.record_failure(uow=uow, subjects=subjects)
-    return SignInRefused("the sign-in was refused")
+def _login(uow: UnitOfWork, login_name: str) -> str:
+    with uow:
+        return login_subject(uow.vault.pseudonym, login_key(login_name))
 
 
 def _active_account_id(uow: UnitOfWork, login_name: str) -> uuid.UUID | None:
@@ -100,22 +101,10 @@ def _active_account_id(uow: UnitOfWork, login_name: str) -> uuid.UUID | None:
 
 
 def passkey_options(*, uow: UnitOfWork, rp: passkeys.RelyingParty, login_name: str) -> str:
-    """Assertion options. A login with no active account gets options of the same shape
-    (a stable decoy credential id), so the answer does not say which accounts exist."""
+    """Assertion options, the same in shape and cost whether or not the login has an
+    account (a challenge is stored either way; only a real passkey can answer it)."""
     account_id = _active_account_id(uow, login_name)
-    if account_id is not None and _has_passkey(uow, account_id):
-        return passkeys.begin_authentication(uow=uow, rp=rp, account_id=account_id)
-    with uow:
-        decoy = uow.vault.blind_index("account.decoy-credential", login_key(login_name))
-    return passkeys.decoy_authentication_options(rp=rp, credential_id=decoy)
-
-
-def _has_passkey(uow: UnitOfWork, account_id: uuid.UUID) -> bool:
-    with uow:
-        return (
-            uow.session.scalar(select(PasskeyRow.id).where(PasskeyRow.account_id == account_id))
-            is not None
-        )
+    return passkeys.begin_authentication(uow=uow, rp=rp, account_id=account_id)
 
 
 def sign_in_with_passkey(
@@ -128,16 +117,16 @@ def sign_in_with_passkey(
     device_token: str | None,
     policy: SessionPolicy,
 ) -> SignedIn:
-    subjects = _subjects(uow, login_name, address)
-    _check_throttle(uow, subjects)
+    address_key = _address(uow, address)
+    throttling.take_attempt(uow=uow, subjects=(address_key,))
     account_id = _active_account_id(uow, login_name)
     if account_id is None:
-        raise _refuse(uow, subjects)
+        raise SignInRefused("the sign-in was refused")
     try:
         passkeys.finish_authentication(uow=uow, rp=rp, account_id=account_id, credential=credential)
     except passkeys.PasskeyRefused:
-        raise _refuse(uow, subjects) from None
-    throttling.record_success(uow=uow, login_subject=subjects[0])
+        raise SignInRefused("the sign-in was refused") from None
+    throttling.refund(uow=uow, login_subject=_login(uow, login_name), address_subject=address_key)
     return start_session(uow, account_id, Factor.PASSKEY, device_token, policy, trust_device=True)
 
 
@@ -149,29 +138,37 @@ def start_session(
     policy: SessionPolicy,
     *,
     trust_device: bool,
+    authenticated_at: datetime | None = None,
 ) -> SignedIn:
-    """A fresh session, and the device remembered (a phishing-resistant sign-in or a
-    confirmed pending one makes the browser a known device)."""
-    token = open_session(uow=uow, account_id=account_id, factor=factor, policy=policy)
+    """A fresh session. A phishing-resistant sign-in makes the browser a trusted device
+    (a new device token, or the one it presented, touched)."""
+    token = open_session(
+        uow=uow,
+        account_id=account_id,
+        factor=factor,
+        policy=policy,
+        authenticated_at=authenticated_at,
+    )
+    issued = ""
     with uow:
         now = uow.clock.now()
         known = _known_device(uow, account_id, device_token)
         if known is not None:
             known.last_seen_at = now
         elif trust_device:
-            device_token = secrets.token_urlsafe(32)
+            issued = secrets.token_urlsafe(32)
             uow.session.add(
                 DeviceRow(
                     id=new_id(),
                     account_id=account_id,
-                    token_hash=digest(device_token),
+                    token_hash=digest(issued),
                     created_at=now,
                     last_seen_at=now,
                 )
             )
             record_event(uow, account_id, account_id, SecurityTag.DEVICE_ADDED)
         uow.commit()
-    return SignedIn(account_id, token, device_token or "")
+    return SignedIn(account_id, token, issued)
 
 
 def _known_device(
@@ -190,13 +187,19 @@ def _known_device(
 
 
 def sign_in_with_pro_sante_connect(
-    *, uow: UnitOfWork, rpps: str, address: str, policy: SessionPolicy
+    *,
+    uow: UnitOfWork,
+    rpps: str,
+    auth_time: datetime,
+    address: str,
+    device_token: str | None,
+    policy: SessionPolicy,
 ) -> SignedIn:
     """The provider vouched for this RPPS (the token's, never an e-mail): the active
-    professional account bound to it signs in."""
-    with uow:
-        subject = address_subject(uow.vault.pseudonym, address)
-    _check_throttle(uow, (subject,))
+    professional account bound to it signs in. Its session counts as authenticated when
+    the provider authenticated the person, not when the callback arrived."""
+    address_key = _address(uow, address)
+    throttling.take_attempt(uow=uow, subjects=(address_key,))
     with uow:
         account_id = uow.session.scalar(
             select(AccountRow.id).where(
@@ -205,13 +208,21 @@ def sign_in_with_pro_sante_connect(
                 AccountRow.role.in_([role.value for role in STRUCTURE_ROLES]),
             )
         )
+        if account_id is not None:
+            record_event(uow, account_id, account_id, SecurityTag.SIGN_IN_PRO_SANTE_CONNECT)
+            uow.commit()
     if account_id is None:
-        throttling.record_failure(uow=uow, subjects=(subject,))
         raise SignInRefused("no active professional account is bound to this identity")
-    with uow:
-        record_event(uow, account_id, account_id, SecurityTag.SIGN_IN_PRO_SANTE_CONNECT)
-        uow.commit()
-    return start_session(uow, account_id, Factor.PRO_SANTE_CONNECT, None, policy, trust_device=True)
+    throttling.refund(uow=uow, login_subject=None, address_subject=address_key)
+    return start_session(
+        uow,
+        account_id,
+        Factor.PRO_SANTE_CONNECT,
+        device_token,
+        policy,
+        trust_device=True,
+        authenticated_at=auth_time,
+    )
 
 
 # --- the phishable fallback ----------------------------------------------------------------
@@ -227,12 +238,13 @@ def sign_in_with_password(
     password: str,
     code: str,
     address: str,
+    user_agent: str,
     device_token: str | None,
     policy: SessionPolicy,
 ) -> SignedIn | AwaitingConfirmation:
     """Password plus a TOTP code (6 digits) or a recovery code, both required."""
-    subjects = _subjects(uow, login_name, address)
-    _check_throttle(uow, subjects)
+    login_key_, address_key = _login(uow, login_name), _address(uow, address)
+    throttling.take_attempt(uow=uow, subjects=(login_key_, address_key))
     account_id = _active_account_id(uow, login_name)
     used: SecurityTag | None = None
     with uow:
@@ -246,13 +258,13 @@ def sign_in_with_password(
             record_event(uow, account_id, account_id, used)
             uow.commit()
     if account_id is None or used is None:
-        raise _refuse(uow, subjects)
-    throttling.record_success(uow=uow, login_subject=subjects[0])
+        raise SignInRefused("the sign-in was refused")
+    throttling.refund(uow=uow, login_subject=login_key_, address_subject=address_key)
     with uow:
-        known = _known_device(uow, account_id, device_token) is not None
-    if known:
+        trusted = _known_device(uow, account_id, device_token) is not None
+    if trusted:
         return start_session(uow, account_id, Factor.TOTP, device_token, policy, trust_device=False)
-    return _await_confirmation(uow, account_id)
+    return _await_confirmation(uow, account_id, user_agent)
 
 
 def _spend_second_factor(
@@ -279,7 +291,7 @@ def _spend_second_factor(
         )
         return SecurityTag.SIGN_IN_TOTP if spent.rowcount == 1 else None  # type: ignore[attr-defined]
     try:
-        hashed = recovery.code_hash(code, pepper=RECOVERY_PEPPER)
+        hashed = recovery.code_hash(code, pepper=RECOVERY_DOMAIN)
     except ValueError:
         return None
     spent = uow.session.execute(
@@ -290,7 +302,9 @@ def _spend_second_factor(
     return SecurityTag.RECOVERY_CODE_USED if spent.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
-def _await_confirmation(uow: UnitOfWork, account_id: uuid.UUID) -> AwaitingConfirmation:
+def _await_confirmation(
+    uow: UnitOfWork, account_id: uuid.UUID, user_agent: str
+) -> AwaitingConfirmation:
     token = secrets.token_urlsafe(32)
     with uow:
         now = uow.clock.now()
@@ -299,6 +313,7 @@ def _await_confirmation(uow: UnitOfWork, account_id: uuid.UUID) -> AwaitingConfi
                 id=new_id(),
                 account_id=account_id,
                 token_hash=digest(token),
+                user_agent=user_agent[:160],
                 created_at=now,
                 expires_at=now + PENDING_LIFETIME,
                 confirmed_at=None,
@@ -306,13 +321,14 @@ def _await_confirmation(uow: UnitOfWork, account_id: uuid.UUID) -> AwaitingConfi
         )
         record_event(uow, account_id, account_id, SecurityTag.SIGN_IN_PENDING)
         uow.commit()
-    return AwaitingConfirmation(token)
+    return AwaitingConfirmation(token, match_code(digest(token)))
 
 
 def complete_pending_sign_in(
     *, uow: UnitOfWork, pending_token: str, policy: SessionPolicy
 ) -> SignedIn | None:
-    """The session, once confirmed (None while still waiting). The device becomes known."""
+    """The session, once confirmed (None while still waiting). The device stays
+    untrusted: confirming lets this one sign-in through, nothing more."""
     with uow:
         row = uow.session.scalar(
             select(PendingSignInRow).where(PendingSignInRow.token_hash == digest(pending_token))
@@ -321,10 +337,10 @@ def complete_pending_sign_in(
             if row is not None:
                 uow.session.delete(row)
                 uow.commit()
-            raise SignInRefused("this sign-in is unknown or expired: start again")
+            raise SignInRefused("this sign-in is unknown, denied or expired: start again")
         if row.confirmed_at is None:
             return None
         account_id = row.account_id
         uow.session.delete(row)
         uow.commit()
-    return start_session(uow, account_id, Factor.TOTP, None, policy, trust_device=True)
+    return start_session(uow, account_id, Factor.TOTP, None, policy, trust_device=False)
