@@ -52,7 +52,17 @@ def serve(
     settings = load_settings()
     with operator_errors():
         application = create_app(settings)
-    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
+    # The client address feeds sign-in throttling: X-Forwarded-For is believed only from
+    # the proxies named in REMPART_TRUSTED_PROXIES, never from anyone who sends it.
+    uvicorn.run(
+        application,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
 
 
 def main() -> None:

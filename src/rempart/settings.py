@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         default=600, ge=60, le=3600, description="Oldest accepted authentication at the provider"
     )
 
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For is "
+        "believed (the client address drives sign-in throttling)",
+    )
+
     session_idle_minutes: int = Field(default=15, ge=1, le=60)
     session_absolute_hours: int = Field(default=10, ge=1, le=24)
 
