@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,6 +42,7 @@ from rempart.identity.dpop import (
 from rempart.identity.jwk import algorithms_for
 from rempart.identity.models import AccountRow
 from rempart.identity.permissions import Actor, Channel, Role, Strength
+from rempart.identity.tokens import new_token, token_digest
 from rempart.kernel.errors import InvalidIdentifier
 from rempart.kernel.identifiers import parse_rpps
 from rempart.registry.service import professional_memberships
@@ -98,11 +98,11 @@ def issue_access_token(
             raise _invalid_client("the client assertion was already used")
         if not _spend(uow, _jti_digest("dpop", proof.jkt, proof.jti), _proof_expiry(proof, now)):
             raise TokenRequestRefused("invalid_dpop_proof", "the DPoP proof was already used")
-        token = secrets.token_urlsafe(32)  # 256 bits
+        token = new_token()  # 256 bits
         uow.session.add(
             ClientTokenRow(
                 client_id=client.id,
-                token_hash=_digest(token),
+                token_hash=token_digest(token),
                 jkt=proof.jkt,
                 issued_at=now,
                 expires_at=now + TOKEN_LIFETIME,
@@ -130,7 +130,7 @@ def authenticate_client_call(
     with uow:
         now = uow.clock.now()
         row = uow.session.scalar(
-            select(ClientTokenRow).where(ClientTokenRow.token_hash == _digest(token))
+            select(ClientTokenRow).where(ClientTokenRow.token_hash == token_digest(token))
         )
         if row is None or row.revoked_at is not None or now >= row.expires_at:
             raise InvalidToken("the access token is unknown, expired or revoked")
@@ -292,10 +292,6 @@ def _proof_expiry(proof: VerifiedProof, now: datetime) -> datetime:
 
 def _jti_digest(purpose: str, signer: str, jti: str) -> bytes:
     return hashlib.sha256("\0".join((purpose, signer, jti)).encode("utf-8")).digest()
-
-
-def _digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode("ascii", "replace")).digest()
 
 
 def _invalid_client(message: str = _CLIENT_REFUSED) -> TokenRequestRefused:

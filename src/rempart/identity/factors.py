@@ -49,10 +49,10 @@ from rempart.identity.signin import (
     RECOVERY_DOMAIN,
     SignedIn,
     SignInRefused,
-    digest,
     match_code,
     start_session,
 )
+from rempart.identity.tokens import token_digest
 from rempart.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, StepUpRequired
 from rempart.kernel.ids import new_id
 
@@ -111,7 +111,7 @@ def issue_enrolment_code(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID
             EnrolmentRow(
                 id=new_id(),
                 account_id=account_id,
-                code_hash=digest(code),
+                code_hash=token_digest(code),
                 expires_at=uow.clock.now() + ENROLMENT_LIFETIME,
             )
         )
@@ -122,7 +122,9 @@ def issue_enrolment_code(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID
 
 def _enrolling_account(uow: UnitOfWork, code: str) -> uuid.UUID:
     with uow:
-        row = uow.session.scalar(select(EnrolmentRow).where(EnrolmentRow.code_hash == digest(code)))
+        row = uow.session.scalar(
+            select(EnrolmentRow).where(EnrolmentRow.code_hash == token_digest(code))
+        )
         if row is None or row.expires_at <= uow.clock.now():
             raise SignInRefused("this enrolment code is unknown or expired: ask for a new one")
         return row.account_id

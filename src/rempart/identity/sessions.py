@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +26,7 @@ from rempart.identity.models import (
     SessionRow,
 )
 from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
+from rempart.identity.tokens import new_token, token_digest
 from rempart.kernel.errors import NotFound
 from rempart.kernel.ids import new_id
 
@@ -68,10 +68,6 @@ class LiveSession:
     authenticated_at: datetime | None = None
 
 
-def _digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode("ascii", "replace")).digest()
-
-
 def csrf_token(session_token: str) -> str:
     """The value unsafe requests authenticated by the session cookie must echo in a header
     (or a form field): derived from the secret token, so another site cannot know it."""
@@ -89,14 +85,14 @@ def open_session(
 ) -> str:
     """After a successful phishing-resistant sign-in: a new token (never reused, so a
     session id planted before sign-in is worthless)."""
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     with uow:
         now = uow.clock.now()
         uow.session.add(
             SessionRow(
                 id=new_id(),
                 account_id=account_id,
-                token_hash=_digest(token),
+                token_hash=token_digest(token),
                 factor=factor,
                 created_at=now,
                 authenticated_at=authenticated_at or now,
@@ -116,7 +112,7 @@ def resume_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> Liv
     with uow:
         row = uow.session.scalar(
             select(SessionRow).where(
-                SessionRow.token_hash == _digest(token), SessionRow.ended_at.is_(None)
+                SessionRow.token_hash == token_digest(token), SessionRow.ended_at.is_(None)
             )
         )
         if row is None:

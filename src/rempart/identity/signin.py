@@ -14,7 +14,6 @@ and even then that device does not become trusted.
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ from rempart.identity.passwords import PasswordHasher
 from rempart.identity.sealing import LOGIN, login_key, open_totp_secret
 from rempart.identity.sessions import Factor, SessionPolicy, open_session
 from rempart.identity.throttle import address_subject, login_subject
+from rempart.identity.tokens import new_token, token_digest
 from rempart.kernel.errors import Unauthenticated
 from rempart.kernel.ids import new_id
 
@@ -65,10 +65,6 @@ class AwaitingConfirmation:
 
     pending_token: str
     match_code: str
-
-
-def digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode("ascii", "replace")).digest()
 
 
 def match_code(token_hash: bytes) -> str:
@@ -156,12 +152,12 @@ def start_session(
         if known is not None:
             known.last_seen_at = now
         elif trust_device:
-            issued = secrets.token_urlsafe(32)
+            issued = new_token()
             uow.session.add(
                 DeviceRow(
                     id=new_id(),
                     account_id=account_id,
-                    token_hash=digest(issued),
+                    token_hash=token_digest(issued),
                     created_at=now,
                     last_seen_at=now,
                 )
@@ -178,7 +174,7 @@ def _known_device(
         return None
     return uow.session.scalar(
         select(DeviceRow).where(
-            DeviceRow.account_id == account_id, DeviceRow.token_hash == digest(device_token)
+            DeviceRow.account_id == account_id, DeviceRow.token_hash == token_digest(device_token)
         )
     )
 
@@ -305,14 +301,14 @@ def _spend_second_factor(
 def _await_confirmation(
     uow: UnitOfWork, account_id: uuid.UUID, user_agent: str
 ) -> AwaitingConfirmation:
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     with uow:
         now = uow.clock.now()
         uow.session.add(
             PendingSignInRow(
                 id=new_id(),
                 account_id=account_id,
-                token_hash=digest(token),
+                token_hash=token_digest(token),
                 user_agent=user_agent[:160],
                 created_at=now,
                 expires_at=now + PENDING_LIFETIME,
@@ -321,7 +317,7 @@ def _await_confirmation(
         )
         record_event(uow, account_id, account_id, SecurityTag.SIGN_IN_PENDING)
         uow.commit()
-    return AwaitingConfirmation(token, match_code(digest(token)))
+    return AwaitingConfirmation(token, match_code(token_digest(token)))
 
 
 def complete_pending_sign_in(
@@ -331,7 +327,9 @@ def complete_pending_sign_in(
     untrusted: confirming lets this one sign-in through, nothing more."""
     with uow:
         row = uow.session.scalar(
-            select(PendingSignInRow).where(PendingSignInRow.token_hash == digest(pending_token))
+            select(PendingSignInRow).where(
+                PendingSignInRow.token_hash == token_digest(pending_token)
+            )
         )
         if row is None or row.expires_at <= uow.clock.now():
             if row is not None:
