@@ -73,7 +73,9 @@ ROUTES: dict[tuple[str, str], Public | Guarded] = {
     ("POST", "/api/v1/me/totp"): Guarded(EVERYONE, step_up=True),
     ("POST", "/api/v1/me/totp/confirmation"): Guarded(EVERYONE, step_up=True),
     ("POST", "/api/v1/me/recovery-codes"): Guarded(EVERYONE, step_up=True),
-    ("POST", "/api/v1/accounts"): Guarded(frozenset({Role.PLATFORM_ADMIN, Role.STRUCTURE_ADMIN})),
+    ("POST", "/api/v1/accounts"): Guarded(
+        frozenset({Role.PLATFORM_ADMIN, Role.STRUCTURE_ADMIN, Role.INSURER_STAFF})
+    ),
     ("POST", "/api/v1/accounts/{account_id}/approval"): Guarded(PLATFORM_ADMIN, step_up=True),
     ("POST", "/api/v1/accounts/{account_id}/enrolment-code"): Guarded(PLATFORM_ADMIN, step_up=True),
     ("POST", "/api/v1/accounts/{account_id}/suspension"): Guarded(

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from rempart import problems
 from rempart.bootstrap import Platform
-from rempart.deps import get_actor, own_insurer, own_structure
+from rempart.deps import get_actor, own_insurer, own_record, own_structure
 from rempart.identity.permissions import Actor, Channel, Permission, Role
 
 from .factories import france, register
@@ -33,6 +33,13 @@ def insurer(
     amc_number: Annotated[str, Depends(own_insurer(Permission.MEMBER_LOOKUP))],
 ) -> dict[str, str]:
     return {"amc_number": amc_number}
+
+
+@router.get("/me/record")
+def record(
+    beneficiary_id: Annotated[uuid.UUID, Depends(own_record(Permission.ACCESS_HISTORY_READ))],
+) -> dict[str, str]:
+    return {"beneficiary_id": str(beneficiary_id)}
 
 
 def client_as(platform: Platform, actor: Actor) -> TestClient:
@@ -98,3 +105,16 @@ def test_loaders_are_for_people_in_a_browser_session(
         client_id=uuid.uuid4(),
     )
     assert client_as(platform, software).get(f"/structures/{mine}").status_code == 403
+
+
+def test_own_record_is_the_one_the_account_is_bound_to(
+    directory: tuple[Platform, list[str], list[str]],
+) -> None:
+    platform, _, _ = directory
+    mine = str(uuid.uuid4())
+    insured = Actor(uuid.uuid4(), Role.INSURED, beneficiary_id=mine)
+    assert client_as(platform, insured).get("/me/record").json() == {"beneficiary_id": mine}
+    unbound = Actor(uuid.uuid4(), Role.INSURED)
+    assert client_as(platform, unbound).get("/me/record").status_code == 403
+    staff = Actor(uuid.uuid4(), Role.INSURER_STAFF, amc_number="123456789")
+    assert client_as(platform, staff).get("/me/record").status_code == 403

@@ -4,6 +4,7 @@ actor, and loaders that authorise and fetch in one step."""
 from __future__ import annotations
 
 import hmac
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated
@@ -175,6 +176,18 @@ def own_structure(permission: Permission, *, step_up: bool = False) -> Callable[
             if finess not in known_structures(session=uow.session, finess=[finess]):
                 raise InvalidInput("no registered structure has this FINESS", field="finess")
         return finess
+
+    return load
+
+
+def own_record(permission: Permission) -> Callable[..., uuid.UUID]:
+    """A dependency for an insured person's routes about their own record (no path
+    parameter to tamper with: the record is the one their account is bound to)."""
+
+    def load(actor: PersonDep) -> uuid.UUID:
+        authorize(actor, permission, Target(ObjectKind.BENEFICIARY, actor.beneficiary_id or ""))
+        assert actor.beneficiary_id is not None  # authorize refuses an actor without one
+        return uuid.UUID(actor.beneficiary_id)
 
     return load
 

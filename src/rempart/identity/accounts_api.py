@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, status
 
 from rempart.deps import PlatformDep, permitted
 from rempart.identity import factors, service
-from rempart.identity.domain import AccountRequest, AccountStatus
+from rempart.identity.domain import AccountRequest, AccountStatus, InsuredCard
 from rempart.identity.permissions import Actor, Permission
 from rempart.identity.schemas import AccountCreate, AccountCreated, EnrolmentCodeRead
 
@@ -34,6 +34,7 @@ def request_account(body: AccountCreate, actor: Requester, platform: PlatformDep
             rpps=body.rpps,
             finess=tuple(body.finess),
             amc_number=body.amc_number,
+            card=None if body.card is None else InsuredCard(**body.card.model_dump()),
         ),
     )
     return AccountCreated(id=account_id, status=AccountStatus.PENDING_APPROVAL)

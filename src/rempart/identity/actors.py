@@ -35,6 +35,7 @@ def actor_for_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> 
                 role=Role(account.role),
                 structures=structures,
                 amc_number=account.amc_number,
+                beneficiary_id=str(account.beneficiary_id) if account.beneficiary_id else None,
                 channel=Channel.PORTAL,
                 strength=(
                     Strength.PHISHING_RESISTANT

@@ -3,13 +3,21 @@ four-eyes rule for creating them."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rempart.identity.permissions import Role
 from rempart.kernel.errors import Forbidden, InvalidInput
-from rempart.kernel.identifiers import parse_amc_number, parse_finess, parse_rpps
+from rempart.kernel.identifiers import (
+    BirthDateOnCard,
+    Nir,
+    parse_amc_number,
+    parse_birth_rank,
+    parse_finess,
+    parse_rpps,
+)
 
 
 class AccountStatus(StrEnum):
@@ -58,6 +66,29 @@ class ClientStatus(StrEnum):
 
 STRUCTURE_ROLES = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})
 INSURER_ROLES = frozenset({Role.INSURER_STAFF, Role.INSURER_DPO})
+MEMBER_NUMBER = re.compile(r"[A-Z0-9]{1,20}")
+
+
+@dataclass(frozen=True)
+class InsuredCard:
+    """What identifies an insured person's own record: the identifiers printed on their
+    cards (the AMC number comes with the account request). Never shown, never logged."""
+
+    insured_nir: str = field(repr=False)
+    birth_date: str = field(repr=False)  # as on the card, may be "lunar"
+    birth_rank: int = field(repr=False)
+    member_number: str = field(repr=False)
+
+    def validated(self) -> InsuredCard:
+        member = self.member_number.strip().upper()
+        if not MEMBER_NUMBER.fullmatch(member):
+            raise InvalidInput("member_number has 1-20 letters or digits", field="member_number")
+        return InsuredCard(
+            Nir.parse(self.insured_nir, field="insured_nir").value,
+            BirthDateOnCard.parse(self.birth_date).value,
+            parse_birth_rank(self.birth_rank),
+            member,
+        )
 
 
 @dataclass(frozen=True)
@@ -67,6 +98,7 @@ class AccountRequest:
     rpps: str | None = None
     finess: tuple[str, ...] = ()
     amc_number: str | None = None
+    card: InsuredCard | None = None  # insured people: their own record
 
     def validated(self) -> AccountRequest:
         """Identifiers checked and normalised; the role's required attachments present."""
@@ -87,13 +119,21 @@ class AccountRequest:
             raise InvalidInput(
                 "only professionals and structure administrators have structures", field="finess"
             )
-        if (self.role in INSURER_ROLES) != (amc is not None):
-            raise InvalidInput("insurer roles, and only they, name their AMC", field="amc_number")
+        if (self.role in INSURER_ROLES or self.role is Role.INSURED) != (amc is not None):
+            raise InvalidInput(
+                "insurer roles and insured people, and only they, name their AMC",
+                field="amc_number",
+            )
+        if (self.role is Role.INSURED) != (self.card is not None):
+            raise InvalidInput(
+                "an insured person's account, and only it, names their card", field="card"
+            )
+        card = self.card.validated() if self.card is not None else None
         if rpps is not None and self.role not in STRUCTURE_ROLES:
             raise InvalidInput(
                 "only professionals and structure administrators have an RPPS", field="rpps"
             )
-        return AccountRequest(self.role, name, rpps, finess, amc)
+        return AccountRequest(self.role, name, rpps, finess, amc, card)
 
 
 def check_approver(*, requested_by: uuid.UUID | None, approver: uuid.UUID) -> None:

@@ -23,6 +23,10 @@ class AccountRow(IdMixin, SealedMixin, Base):
     login_name: Mapped[bytes] = mapped_column(Ciphertext())
     rpps: Mapped[str | None] = mapped_column(String(11), unique=True)
     amc_number: Mapped[str | None] = mapped_column(String(9))
+    # An insured person's own record: their account reaches that beneficiary and no other.
+    beneficiary_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("beneficiaries.id"), unique=True
+    )
     requested_by: Mapped[uuid.UUID | None] = mapped_column()
     approved_by: Mapped[uuid.UUID | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

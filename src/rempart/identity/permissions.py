@@ -121,6 +121,7 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
         P.CLIENT_REGISTER: R.OWN_STRUCTURE,
     },
     Role.INSURER_STAFF: {
+        P.ACCOUNT_CREATE: R.OWN_AMC,  # insured people's accounts, for its own members
         P.RIGHTS_FILE_IMPORT: R.OWN_AMC,
         P.CONTRACT_MANAGE: R.OWN_AMC,
         P.MEMBER_LOOKUP: R.OWN_AMC,

@@ -115,12 +115,24 @@ class RecoveryCodesRead(BaseModel):
     codes: list[str]
 
 
+class InsuredCardIn(_Strict):
+    """The identifiers on an insured person's cards (never echoed back)."""
+
+    insured_nir: str = Field(min_length=13, max_length=21, description="NIR with its key")
+    birth_date: str = Field(min_length=8, max_length=8, description="YYYYMMDD as on the card")
+    birth_rank: int = Field(ge=1, le=9)
+    member_number: str = Field(min_length=1, max_length=20)
+
+
 class AccountCreate(_Strict):
     role: Role
     login_name: str = Field(min_length=1, max_length=254)
     rpps: str | None = None
     finess: list[str] = Field(default_factory=list, max_length=50)
     amc_number: str | None = None
+    card: InsuredCardIn | None = Field(
+        default=None, description="For an insured person: their card, to bind their record"
+    )
 
 
 class AccountCreated(BaseModel):

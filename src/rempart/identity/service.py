@@ -34,6 +34,8 @@ from rempart.identity.sessions import EndReason, withdraw_trust
 from rempart.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from rempart.kernel.ids import new_id
 from rempart.registry.service import (
+    beneficiary_exists,
+    find_beneficiary,
     insurer_registered,
     known_structures,
     professional_memberships,
@@ -48,7 +50,11 @@ def request_account(*, uow: UnitOfWork, actor: Actor, request: AccountRequest) -
     request = request.validated()
     _authorize_request(actor, request)
     with uow:
-        _check_directory(uow, request)
+        beneficiary_id = _check_directory(uow, request)
+        if beneficiary_id is not None and uow.session.scalar(
+            select(AccountRow.id).where(AccountRow.beneficiary_id == beneficiary_id)
+        ):
+            raise Conflict("this insured person already has an account", field="card")
         if request.rpps is not None and uow.session.scalar(
             select(AccountRow.id).where(AccountRow.rpps == request.rpps)
         ):
@@ -69,6 +75,7 @@ def request_account(*, uow: UnitOfWork, actor: Actor, request: AccountRequest) -
                 is_new=True,
                 rpps=request.rpps,
                 amc_number=request.amc_number,
+                beneficiary_id=beneficiary_id,
                 requested_by=actor.account_id,
                 approved_by=None,
                 created_at=uow.clock.now(),
@@ -107,6 +114,10 @@ def approve_account(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID) -> 
             uow,
             AccountRequest(Role(account.role), "-", account.rpps, finess, account.amc_number),
         )
+        if account.beneficiary_id is not None and not beneficiary_exists(
+            session=uow.session, beneficiary_id=account.beneficiary_id
+        ):
+            raise InvalidInput("the insured person's record is no longer held", field="card")
         account.status = AccountStatus.ACTIVE
         account.approved_by = actor.account_id
         account.approved_at = uow.clock.now()
@@ -142,6 +153,10 @@ def _authorize_request(actor: Actor, request: AccountRequest) -> None:
     if actor.role is Role.PLATFORM_ADMIN:
         authorize(actor, Permission.ACCOUNT_CREATE, Target.platform())
         return
+    # An insurer asks for accounts of its own members only.
+    if request.role is Role.INSURED and request.amc_number is not None:
+        authorize(actor, Permission.ACCOUNT_CREATE, Target(ObjectKind.AMC, request.amc_number))
+        return
     # A structure administrator asks for colleagues of their own structures only.
     if request.role not in STRUCTURE_ROLES or not request.finess:
         authorize(actor, Permission.ACCOUNT_CREATE, Target.platform())
@@ -149,8 +164,9 @@ def _authorize_request(actor: Actor, request: AccountRequest) -> None:
         authorize(actor, Permission.ACCOUNT_CREATE, Target(ObjectKind.STRUCTURE, finess))
 
 
-def _check_directory(uow: UnitOfWork, request: AccountRequest) -> None:
-    """Identities come from the reference directories (RPPS, FINESS)."""
+def _check_directory(uow: UnitOfWork, request: AccountRequest) -> uuid.UUID | None:
+    """Identities come from the reference directories (RPPS, FINESS) and, for an insured
+    person, from the insurer's own rights: the beneficiary record their card names."""
     if request.finess:
         missing = set(request.finess) - known_structures(session=uow.session, finess=request.finess)
         if missing:
@@ -174,6 +190,19 @@ def _check_directory(uow: UnitOfWork, request: AccountRequest) -> None:
         session=uow.session, amc_number=request.amc_number
     ):
         raise InvalidInput("this AMC number is not a registered insurer", field="amc_number")
+    if request.card is None or request.amc_number is None:
+        return None
+    beneficiary_id = find_beneficiary(
+        uow=uow,
+        insured_nir=request.card.insured_nir,
+        birth_date=request.card.birth_date,
+        birth_rank=request.card.birth_rank,
+        amc_number=request.amc_number,
+        member_number=request.card.member_number,
+    )
+    if beneficiary_id is None:
+        raise InvalidInput("no member of this insurer matches the card", field="card")
+    return beneficiary_id
 
 
 def suspend_account(*, uow: UnitOfWork, actor: Actor, account_id: uuid.UUID) -> None:

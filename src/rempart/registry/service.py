@@ -3,6 +3,7 @@ import lives in `imports` and is re-exported here."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from rempart.registry.imports import (
     file_digest,
     import_rights_file,
 )
+from rempart.registry.models import BeneficiaryRow
 from rempart.registry.repository import RegistryRepository
 
 __all__ = [
@@ -79,3 +81,26 @@ def insurer_registered(*, session: Session, amc_number: str) -> bool:
 def known_structures(*, session: Session, finess: Iterable[str]) -> frozenset[str]:
     """Those of `finess` that are registered structures (inside the caller's unit of work)."""
     return RegistryRepository.existing_finess(session, finess)
+
+
+def find_beneficiary(
+    *,
+    uow: UnitOfWork,
+    insured_nir: str,
+    birth_date: str,
+    birth_rank: int,
+    amc_number: str,
+    member_number: str,
+) -> uuid.UUID | None:
+    """The beneficiary an exact card tuple names, within the caller's unit of work."""
+    return RegistryRepository(uow.session, uow.vault).find_beneficiary_id(
+        insured_nir=insured_nir,
+        birth_date=birth_date,
+        birth_rank=birth_rank,
+        amc_number=amc_number,
+        member_number=member_number,
+    )
+
+
+def beneficiary_exists(*, session: Session, beneficiary_id: uuid.UUID) -> bool:
+    return session.get(BeneficiaryRow, beneficiary_id) is not None
