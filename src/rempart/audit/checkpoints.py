@@ -245,7 +245,7 @@ def issue_checkpoint(
 ) -> Checkpoint:
     """Seal, then sign the tree as it now stands and export it. With nothing new since the
     latest checkpoint, that checkpoint is returned and nothing is written."""
-    with uow.exclusive(SEQUENCER_LOCK, what="audit checkpoint issuing"):
+    with uow.exclusive(SEQUENCER_LOCK, what="audit checkpoint issuing"), uow:
         seal_locked(uow=uow, batch_size=batch_size)
         _, tree = load_state(uow)
         latest = uow.session.scalar(

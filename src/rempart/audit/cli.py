@@ -138,20 +138,19 @@ def proof_command(
     if (leaf_index is None) == (old_size is None):
         fail("give exactly one of --leaf or --old-size")
     with platform() as opened:
-        uow = opened.uow()
-        with uow:
-            root = root_at(uow=uow, tree_size=tree_size)
-            if leaf_index is not None:
-                proof = inclusion_proof(uow=uow, leaf_index=leaf_index, tree_size=tree_size)
-                document = {
-                    "leaf_index": leaf_index,
-                    "leaf_hash": leaf_hash_of(uow=uow, leaf_index=leaf_index).hex(),
-                }
-            else:
-                proof = consistency_proof(uow=uow, old_size=old_size, new_size=tree_size)
-                document = {
-                    "old_size": old_size,
-                    "old_root": root_at(uow=uow, tree_size=old_size).hex(),
-                }
+        root = root_at(uow=opened.uow(), tree_size=tree_size)
+        document: dict[str, object]
+        if leaf_index is not None:
+            proof = inclusion_proof(uow=opened.uow(), leaf_index=leaf_index, tree_size=tree_size)
+            document = {
+                "leaf_index": leaf_index,
+                "leaf_hash": leaf_hash_of(uow=opened.uow(), leaf_index=leaf_index).hex(),
+            }
+        else:
+            proof = consistency_proof(uow=opened.uow(), old_size=old_size, new_size=tree_size)
+            document = {
+                "old_size": old_size,
+                "old_root": root_at(uow=opened.uow(), tree_size=old_size).hex(),
+            }
     document.update({"tree_size": tree_size, "root": root.hex(), "proof": [p.hex() for p in proof]})
     typer.echo(json.dumps(document, sort_keys=True))

@@ -31,27 +31,29 @@ def _leaves(uow: UnitOfWork, tree_size: int) -> list[bytes]:
 
 
 def root_at(*, uow: UnitOfWork, tree_size: int) -> bytes:
-    return merkle.root(_leaves(uow, tree_size))
+    with uow:
+        return merkle.root(_leaves(uow, tree_size))
 
 
 def inclusion_proof(*, uow: UnitOfWork, leaf_index: int, tree_size: int) -> list[bytes]:
-    leaves = _leaves(uow, tree_size)
     if not 0 <= leaf_index < tree_size:
         raise InvalidInput("the leaf index lies outside the tree")
-    return merkle.inclusion_proof(leaf_index, leaves)
+    with uow:
+        return merkle.inclusion_proof(leaf_index, _leaves(uow, tree_size))
 
 
 def consistency_proof(*, uow: UnitOfWork, old_size: int, new_size: int) -> list[bytes]:
-    leaves = _leaves(uow, new_size)
     if not 0 < old_size <= new_size:
         raise InvalidInput("the old size must be between 1 and the new size")
-    return merkle.consistency_proof(old_size, leaves)
+    with uow:
+        return merkle.consistency_proof(old_size, _leaves(uow, new_size))
 
 
 def leaf_hash_of(*, uow: UnitOfWork, leaf_index: int) -> bytes:
-    leaf = uow.session.scalar(
-        select(AuditRecordRow.leaf_hash).where(AuditRecordRow.leaf_index == leaf_index)
-    )
+    with uow:
+        leaf = uow.session.scalar(
+            select(AuditRecordRow.leaf_hash).where(AuditRecordRow.leaf_index == leaf_index)
+        )
     if leaf is None:
         raise InvalidInput("no sealed record at that leaf index")
     return bytes(leaf)

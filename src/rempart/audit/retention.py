@@ -30,6 +30,11 @@ def expire(*, uow: UnitOfWork, older_than: datetime, batch_size: int = BATCH) ->
     """Expire sealed records whose instant is before `older_than`, in batches (each
     committed); returns how many were expired."""
     expired = 0
+    with uow:
+        return _expire(uow, older_than, batch_size, expired)
+
+
+def _expire(uow: UnitOfWork, older_than: datetime, batch_size: int, expired: int) -> int:
     while True:
         ids = list(
             uow.session.scalars(

@@ -46,12 +46,12 @@ def load_state(
 
 def seal(*, uow: UnitOfWork, batch_size: int = DEFAULT_BATCH) -> int:
     """Sequence every committed unsequenced record; returns how many were sealed."""
-    with uow.exclusive(SEQUENCER_LOCK, what="audit log sealing"):
+    with uow.exclusive(SEQUENCER_LOCK, what="audit log sealing"), uow:
         return seal_locked(uow=uow, batch_size=batch_size)
 
 
 def seal_locked(*, uow: UnitOfWork, batch_size: int = DEFAULT_BATCH) -> int:
-    """`seal` for a caller that already holds the sequencer lock."""
+    """`seal` for a caller that holds the sequencer lock and has entered the unit of work."""
     table = table_of(AuditRecordRow)
     sealed = 0
     while True:

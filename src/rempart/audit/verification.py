@@ -187,6 +187,20 @@ def verify(
     trusted: Mapping[str, bytes] | None = None,
     batch_size: int = STREAM_BATCH,
 ) -> VerificationReport:
+    with uow:
+        report = _verify(uow, store, trusted, batch_size)
+    if not report.ok:
+        (alerts or LoggingAlertSink()).raise_alert(
+            kind=ALERT_KIND,
+            summary=f"audit log verification found {len(report.findings)} problems",
+            counts=report.counts(),
+        )
+    return report
+
+
+def _verify(
+    uow: UnitOfWork, store: CheckpointStore, trusted: Mapping[str, bytes] | None, batch_size: int
+) -> VerificationReport:
     findings: list[Finding] = []
     keys = trusted if trusted is not None else trusted_keys(uow.vault)
     checkpoints, forged = _trusted_checkpoints(store, keys, findings)
@@ -386,7 +400,7 @@ def verify(
     result.close()
     uow.rollback()
 
-    report = VerificationReport(
+    return VerificationReport(
         findings=tuple(findings),
         records_checked=records + pending,
         payloads_checked=payloads,
@@ -395,10 +409,3 @@ def verify(
         checkpoints_checked=len(checkpoints),
         covered_size=covered,
     )
-    if not report.ok:
-        (alerts or LoggingAlertSink()).raise_alert(
-            kind=ALERT_KIND,
-            summary=f"audit log verification found {len(report.findings)} problems",
-            counts=report.counts(),
-        )
-    return report
