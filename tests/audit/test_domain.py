@@ -131,3 +131,36 @@ def test_retention_cutoff_counts_calendar_months(
     instant: datetime, months: int, expected: datetime
 ) -> None:
     assert months_before(instant, months) == expected
+
+
+@given(
+    st.builds(
+        AuditEvent,
+        at=st.datetimes(timezones=st.just(UTC)),
+        tag=st.sampled_from(list(AuditTag)),
+        outcome=st.sampled_from(list(Outcome)),
+        channel=st.sampled_from(list(Channel)),
+        actor_account_id=st.none() | st.uuids(),
+        actor_rpps=st.none() | st.text(max_size=11),
+        structure_finess=st.none() | st.text(max_size=9),
+        client_id=st.none() | st.uuids(),
+        target_pseudonym=st.none() | st.text(max_size=40),
+        target_amc=st.none() | st.text(max_size=9),
+        categories=st.frozensets(st.sampled_from(list(Category))),
+        request_id=st.none() | st.text(max_size=64),
+        address_hash=st.none() | st.text(max_size=40),
+        user_agent_hash=st.none() | st.text(max_size=40),
+    ),
+    st.uuids(),
+)
+def test_the_fast_encoder_writes_exactly_canonical_json(
+    event: AuditEvent, record_id: uuid.UUID
+) -> None:
+    import json
+
+    payload = encode(record_id, event)
+    document = json.loads(payload)
+    assert payload == json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=True
+    ).encode("ascii")
+    assert decode(payload) == (record_id, event)

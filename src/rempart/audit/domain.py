@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from json.encoder import encode_basestring_ascii as _json_string
 
 from rempart.audit import merkle
 from rempart.identity.permissions import Channel
@@ -106,37 +106,85 @@ class AuditEvent:
 
 
 def _instant(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # Hand-formatted: strftime costs more than the rest of an encoding.
+    a = at.astimezone(UTC)
+    return (
+        f"{a.year:04d}-{a.month:02d}-{a.day:02d}T{a.hour:02d}:{a.minute:02d}:"
+        f"{a.second:02d}.{a.microsecond:06d}Z"
+    )
 
 
 def _uuid(value: uuid.UUID | None) -> str | None:
     return None if value is None else str(value)
 
 
+def _text(value: str | None) -> str:
+    return "null" if value is None else _json_string(value)
+
+
+# The JSON fragment of each category mask, categories sorted by name.
+_CATEGORY_LISTS = {
+    mask: "["
+    + ",".join(
+        _json_string(c.value) for c in sorted((c for c, b in CATEGORY_BITS.items() if mask & b))
+    )
+    + "]"
+    for mask in range(1 << len(CATEGORY_BITS))
+}
+
+
+def encode_fields(
+    *,
+    record_id: str,
+    at: datetime,
+    tag: str,
+    outcome: str,
+    channel: str,
+    actor: str | None,
+    rpps: str | None,
+    finess: str | None,
+    client: str | None,
+    target: str | None,
+    amc: str | None,
+    categories: int,
+    request: str | None,
+    address: str | None,
+    agent: str | None,
+) -> bytes:
+    """Version 1, written out key by key in sorted order: exactly what
+    `json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)` gives
+    (a test holds the two together), at a fraction of the cost, since verification
+    re-encodes every record from its columns."""
+    return (
+        f'{{"actor":{_text(actor)},"address":{_text(address)},"agent":{_text(agent)},'
+        f'"amc":{_text(amc)},"at":"{_instant(at)}","categories":{_CATEGORY_LISTS[categories]},'
+        f'"channel":{_text(channel)},"client":{_text(client)},"finess":{_text(finess)},'
+        f'"id":{_text(record_id)},"outcome":{_text(outcome)},"request":{_text(request)},'
+        f'"rpps":{_text(rpps)},"tag":{_text(tag)},"target":{_text(target)},'
+        f'"v":{ENCODING_VERSION}}}'
+    ).encode("ascii")
+
+
 def encode(record_id: uuid.UUID, event: AuditEvent) -> bytes:
     """Version 1: compact JSON, sorted keys, ASCII only, every field present (null when
     absent), categories as a sorted list. The record id is inside so that two identical
     events still have distinct leaves (duplicates would blur where a leaf moved)."""
-    document: dict[str, Any] = {
-        "v": ENCODING_VERSION,
-        "id": str(record_id),
-        "at": _instant(event.at),
-        "tag": event.tag.value,
-        "outcome": event.outcome.value,
-        "channel": event.channel.value,
-        "actor": _uuid(event.actor_account_id),
-        "rpps": event.actor_rpps,
-        "finess": event.structure_finess,
-        "client": _uuid(event.client_id),
-        "target": event.target_pseudonym,
-        "amc": event.target_amc,
-        "categories": sorted(c.value for c in event.categories),
-        "request": event.request_id,
-        "address": event.address_hash,
-        "agent": event.user_agent_hash,
-    }
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode(
-        "ascii"
+    return encode_fields(
+        record_id=str(record_id),
+        at=event.at,
+        tag=event.tag.value,
+        outcome=event.outcome.value,
+        channel=event.channel.value,
+        actor=_uuid(event.actor_account_id),
+        rpps=event.actor_rpps,
+        finess=event.structure_finess,
+        client=_uuid(event.client_id),
+        target=event.target_pseudonym,
+        amc=event.target_amc,
+        categories=categories_mask(event.categories),
+        request=event.request_id,
+        address=event.address_hash,
+        agent=event.user_agent_hash,
     )
 
 
