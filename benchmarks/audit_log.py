@@ -12,7 +12,7 @@ Medians over --repeats runs.
 
     python benchmarks/audit_log.py [--quick] [--records N] [--postgres URL]
 
-Targets (SQLite, 2 cores): audit ratio >= 0.4 (a one-row write is the worst case: the
+Targets (SQLite, 2 cores): audit ratio >= 0.35 (a one-row write is the worst case: the
 record doubles the rows written and adds eight index entries, where a real rights check
 also reads and decrypts), sealing >= 10,000 records/s, verification >= 10,000 records/s
 (each record is re-encoded from its columns as well as hashed).
@@ -211,7 +211,7 @@ def main() -> None:
             )
 
     targets = {
-        "sqlite_audited_vs_bare": 0.4,
+        "sqlite_audited_vs_bare": 0.35,
         "sqlite_seal_records_per_s": 10_000,
         "sqlite_verify_records_per_s": 10_000,
     }
