@@ -298,3 +298,14 @@ def test_findings_carry_no_identifier(platform: Platform, log: InMemoryCheckpoin
     assert "beneficiary" not in text
     assert "10000000006" not in text
     assert all(f.record_id is None or isinstance(f.record_id, uuid.UUID) for f in report.findings)
+
+
+def test_a_far_forged_index_is_one_gap(platform: Platform, log: InMemoryCheckpointStore) -> None:
+    tamper(
+        platform,
+        lambda uow: uow.session.execute(
+            update(AuditRecordRow).where(AuditRecordRow.leaf_index == 13).values(leaf_index=10**12)
+        ),
+    )
+    report = verify(uow=platform.uow(), store=log)
+    assert located(report) == {("gap", 13), ("state_mismatch", None)}
