@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from rempart.audit.cli import app as audit_app
 from rempart.cli_support import load_settings, operator_errors
 from rempart.db.database import Database
 from rempart.registry.cli import demo_app, import_app, registry_app, stats
@@ -23,6 +24,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(registry_app, name="registry")
 app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
+app.add_typer(audit_app, name="audit")
 app.command("stats")(stats)
 
 

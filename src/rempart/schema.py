@@ -1,6 +1,7 @@
 """Every feature's tables, imported once so that the metadata is complete (migrations,
 drift checks, counts)."""
 
+from rempart.audit import models as audit_models
 from rempart.db.base import Base
 from rempart.identity import client_models
 from rempart.identity import models as identity_models
@@ -17,6 +18,7 @@ SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED, *IDENTITY_SEALED)
 
 __all__ = [
     "SEALED_TABLES",
+    "audit_models",
     "client_models",
     "identity_models",
     "metadata",

@@ -75,6 +75,17 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(default=2000, ge=1, le=100_000)
     rotation_batch_size: int = Field(default=1000, ge=1, le=100_000)
 
+    audit_checkpoints_dir: Path | None = Field(
+        default=None,
+        description="Where signed audit checkpoints are exported; default "
+        "REMPART_HOME/audit-checkpoints. Keep it apart from the database (another volume, "
+        "a write-once bucket mounted locally)",
+    )
+    audit_retention_months: int = Field(
+        default=12, ge=1, le=120, description="Audit payloads older than this are expired"
+    )
+    audit_seal_batch_size: int = Field(default=5000, ge=1, le=100_000)
+
     @model_validator(mode="after")
     def _refuse_unsafe_outside_development(self) -> Settings:
         url = self.database_url or ""
@@ -132,6 +143,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'rempart.sqlite3').resolve()}"
+
+    @property
+    def effective_audit_checkpoints_dir(self) -> Path:
+        if self.audit_checkpoints_dir is not None:
+            return self.audit_checkpoints_dir
+        return self.home / "audit-checkpoints"
 
     @property
     def effective_keys_file(self) -> Path:

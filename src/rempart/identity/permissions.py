@@ -64,6 +64,7 @@ class Channel(StrEnum):
     PORTAL = "portal"  # people in a browser, signed in with a session
     API = "api"  # software clients (pharmacy software) with sender-constrained tokens
     CLI = "cli"  # operators on the host
+    INSURER = "insurer"  # insurer staff on the insurer portal
 
 
 class Strength(StrEnum):
