@@ -1,7 +1,7 @@
 """the tamper-evident audit log: records, the sequencer's tree state, checkpoints
 
-Revision ID: 0007
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-28 23:00:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import rempart.db.types
 
-revision: str = "0007"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
