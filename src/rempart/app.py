@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from rempart import __version__, problems
+from rempart.audit.context import REQUEST_ID_SHAPE, RequestContext, serving
 from rempart.bootstrap import open_platform
 from rempart.identity import (
     accounts_api,
@@ -81,6 +83,24 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.mount(
         "/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static"
     )
+
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        # Every audit record written while serving names this request; a caller's own
+        # well-formed X-Request-ID is kept so that both sides can correlate.
+        incoming = request.headers.get("x-request-id", "")
+        request_id = incoming if REQUEST_ID_SHAPE.fullmatch(incoming) else uuid.uuid4().hex
+        context = RequestContext(
+            request_id=request_id,
+            address=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"),
+        )
+        with serving(context):
+            response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        return response
 
     @app.middleware("http")
     async def security_headers(

@@ -360,3 +360,26 @@ def test_step_up_with_the_passkey(web: Web) -> None:
     options = browser.post("/api/v1/me/step-up/options")
     phished = json.loads(key.get(options.text, origin="https://rempart-login.example"))
     assert browser.post("/api/v1/me/step-up", json={"credential": phished}).status_code == 422
+
+
+def test_security_events_are_in_the_audit_log_with_their_request(web: Web) -> None:
+    from sqlalchemy import select
+
+    from rempart.audit.models import AuditRecordRow
+
+    browser, _ = enrolled(web)
+    answer = browser.post("/api/v1/me/recovery-codes", headers={"X-Request-ID": "req-0123456789"})
+    assert answer.headers["x-request-id"] == "req-0123456789"
+    with web.platform.uow() as uow:
+        rows = uow.session.scalars(
+            select(AuditRecordRow).where(AuditRecordRow.tag == "identity:recovery_codes:issued")
+        ).all()
+        assert len(rows) == 1
+        (row,) = rows
+        assert row.request_id == "req-0123456789"
+        assert row.address_hash is not None
+        assert row.address_hash != "testclient"
+        assert row.channel == "portal"
+        assert row.target_pseudonym is not None
+        assert row.actor_account_id is not None
+        assert str(row.actor_account_id) not in row.target_pseudonym

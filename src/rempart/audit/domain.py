@@ -11,6 +11,7 @@ every version ever written stays decodable.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,9 +26,13 @@ ENCODING_VERSION = 1
 CHECKPOINT_FORMAT = "rempart-audit-checkpoint/1"
 
 
+TAG_SHAPE = re.compile(r"[a-z_]+:[a-z_]+:[a-z_]+")
+
+
 class AuditTag(StrEnum):
-    """`source:subject:action`. Later features add theirs; a value never changes once
-    written (it is inside hashed payloads)."""
+    """The audit log's own tags, and generic ones. Each feature keeps its own StrEnum of
+    `source:subject:action` tags (identity's SecurityTag, ...); the log takes any of
+    them. A value never changes once written (it is inside hashed payloads)."""
 
     RIGHTS_CHECK_ANSWERED = "rights:check:answered"
     RIGHTS_CHECK_REFUSED = "rights:check:refused"
@@ -86,7 +91,7 @@ class Outcome(StrEnum):
 @dataclass(frozen=True, slots=True)
 class AuditEvent:
     at: datetime
-    tag: AuditTag
+    tag: str  # `source:subject:action`, a member of some feature's StrEnum
     outcome: Outcome
     channel: Channel
     actor_account_id: uuid.UUID | None = None
@@ -103,6 +108,8 @@ class AuditEvent:
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
             raise ValueError("audit instants are UTC-aware")
+        if not TAG_SHAPE.fullmatch(self.tag):
+            raise ValueError("an audit tag is shaped source:subject:action")
 
 
 def _instant(at: datetime) -> str:
@@ -172,7 +179,7 @@ def encode(record_id: uuid.UUID, event: AuditEvent) -> bytes:
     return encode_fields(
         record_id=str(record_id),
         at=event.at,
-        tag=event.tag.value,
+        tag=str(event.tag),
         outcome=event.outcome.value,
         channel=event.channel.value,
         actor=_uuid(event.actor_account_id),
@@ -199,7 +206,7 @@ def decode(payload: bytes) -> tuple[uuid.UUID, AuditEvent]:
 
     event = AuditEvent(
         at=datetime.strptime(document["at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC),
-        tag=AuditTag(document["tag"]),
+        tag=str(document["tag"]),
         outcome=Outcome(document["outcome"]),
         channel=Channel(document["channel"]),
         actor_account_id=optional_uuid(document["actor"]),

@@ -34,7 +34,7 @@ def record(uow: UnitOfWork, event: AuditEvent) -> uuid.UUID:
             "id": record_id,
             "leaf_index": None,
             "at": event.at,
-            "tag": event.tag.value,
+            "tag": str(event.tag),
             "outcome": event.outcome.value,
             "channel": event.channel.value,
             "actor_account_id": event.actor_account_id,

@@ -38,6 +38,7 @@ class SecurityTag(StrEnum):
     DEVICE_ADDED = "identity:device:added"
     DEVICE_FORGOTTEN = "identity:device:forgotten"
     SIGN_IN_TOTP = "identity:sign_in:totp"
+    SIGN_IN_REFUSED = "identity:sign_in:refused"  # audit log only: no account to show it
     SIGN_IN_PENDING = "identity:sign_in:pending"
     SIGN_IN_CONFIRMED = "identity:sign_in:confirmed"
     SIGN_IN_DENIED = "identity:sign_in:denied"

@@ -1,10 +1,11 @@
-"""Security events: every change to an account, shown to its owner in their history.
-(The audit issue also folds them into the tamper-evident log.)"""
+"""Security events: every change to an account, shown to its owner in their history and
+recorded in the tamper-evident audit log, both in the caller's unit of work."""
 
 from __future__ import annotations
 
 import uuid
 
+from rempart.audit.trail import ACCOUNT, record_action
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import SecurityTag
 from rempart.identity.models import SecurityEventRow
@@ -19,4 +20,10 @@ def record_event(
         SecurityEventRow(
             id=new_id(), account_id=account_id, actor_id=actor_id, tag=tag, at=uow.clock.now()
         )
+    )
+    record_action(
+        uow,
+        tag=tag,
+        actor_account_id=actor_id,
+        target_pseudonym=uow.vault.pseudonym(ACCOUNT, str(account_id)),
     )

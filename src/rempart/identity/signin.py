@@ -20,6 +20,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
+from rempart.audit.domain import Outcome
+from rempart.audit.trail import LOGIN as LOGIN_KIND
+from rempart.audit.trail import record_action
 from rempart.db.uow import UnitOfWork
 from rempart.identity import passkeys, recovery, throttling, totp
 from rempart.identity.domain import STRUCTURE_ROLES, AccountStatus, SecurityTag
@@ -73,6 +76,21 @@ def match_code(token_hash: bytes) -> str:
     return f"{int.from_bytes(hashlib.sha256(b'match|' + token_hash).digest()[:4], 'big') % 100:02d}"
 
 
+def _refused(uow: UnitOfWork, login: str | None, message: str) -> SignInRefused:
+    """The refusal, on record: the shield and the security analysts see failed sign-ins
+    (under a keyed pseudonym of the login named, never the login itself)."""
+    with uow:
+        target = None if login is None else uow.vault.pseudonym(LOGIN_KIND, login_key(login).hex())
+        record_action(
+            uow,
+            tag=SecurityTag.SIGN_IN_REFUSED,
+            outcome=Outcome.REFUSED,
+            target_pseudonym=target,
+        )
+        uow.commit()
+    return SignInRefused(message)
+
+
 def _address(uow: UnitOfWork, address: str) -> str:
     with uow:
         return address_subject(uow.vault.pseudonym, address)
@@ -117,11 +135,11 @@ def sign_in_with_passkey(
     throttling.take_attempt(uow=uow, subjects=(address_key,))
     account_id = _active_account_id(uow, login_name)
     if account_id is None:
-        raise SignInRefused("the sign-in was refused")
+        raise _refused(uow, login_name, "the sign-in was refused")
     try:
         passkeys.finish_authentication(uow=uow, rp=rp, account_id=account_id, credential=credential)
     except passkeys.PasskeyRefused:
-        raise SignInRefused("the sign-in was refused") from None
+        raise _refused(uow, login_name, "the sign-in was refused") from None
     throttling.refund(uow=uow, login_subject=_login(uow, login_name), address_subject=address_key)
     return start_session(uow, account_id, Factor.PASSKEY, device_token, policy, trust_device=True)
 
@@ -208,7 +226,7 @@ def sign_in_with_pro_sante_connect(
             record_event(uow, account_id, account_id, SecurityTag.SIGN_IN_PRO_SANTE_CONNECT)
             uow.commit()
     if account_id is None:
-        raise SignInRefused("no active professional account is bound to this identity")
+        raise _refused(uow, None, "no active professional account is bound to this identity")
     throttling.refund(uow=uow, login_subject=None, address_subject=address_key)
     return start_session(
         uow,
@@ -254,7 +272,7 @@ def sign_in_with_password(
             record_event(uow, account_id, account_id, used)
             uow.commit()
     if account_id is None or used is None:
-        raise SignInRefused("the sign-in was refused")
+        raise _refused(uow, login_name, "the sign-in was refused")
     throttling.refund(uow=uow, login_subject=login_key_, address_subject=address_key)
     with uow:
         trusted = _known_device(uow, account_id, device_token) is not None
