@@ -24,13 +24,15 @@ class Guarded:
     clients with DPoP-bound tokens may call it too (for people only otherwise).
     `step_up`: a sensitive change, refused (401 step-up-required) unless a passkey or Pro
     Santé Connect was presented in the last minutes. `body`: a well-formed body, so that
-    the object check is reached (routes that take none get `{}`)."""
+    the object check is reached (routes that take none get `{}`). `audited`: the tag of
+    the audit record the route writes when it serves personal data (or a report)."""
 
     roles: frozenset[Role]
     other: int | None = None
     api: bool = False
     step_up: bool = False
     body: dict[str, object] | None = None
+    audited: str | None = None
 
 
 EVERYONE = frozenset(Role)
@@ -88,5 +90,14 @@ ROUTES: dict[tuple[str, str], Public | Guarded] = {
     ("DELETE", "/api/v1/clients/{client_id}"): Guarded(
         frozenset({Role.STRUCTURE_ADMIN, Role.PLATFORM_ADMIN}), other=404
     ),
+}
+ROUTES |= {
+    ("GET", "/api/v1/me/access-history"): Guarded(
+        frozenset({Role.INSURED}), audited="audit:access_history:read"
+    ),
+    ("POST", "/api/v1/me/access-history/{record_id}/report"): Guarded(
+        frozenset({Role.INSURED}), other=404, audited="audit:access_history:reported"
+    ),
+    ("GET", "/api/v1/security/access-reports"): Guarded(frozenset({Role.SECURITY_ANALYST})),
 }
 MOUNTS = {"/static": "stylesheets, no data"}

@@ -16,13 +16,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from rempart.audit.domain import AuditTag, Category
+from rempart.audit.models import AuditRecordRow
+from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
+from rempart.audit.trail import record_action
 from rempart.identity.models import DeviceRow, PendingSignInRow, SessionRow
 from rempart.identity.permissions import Role
 from rempart.identity.sessions import Factor, SessionPolicy, open_session
 from rempart.kernel.ids import new_id
+from rempart.registry import service as registry
+from rempart.registry.models import BeneficiaryRow
 
 from .access_matrix import ROUTES, Guarded
 from .conftest import NOW
+from .factories import france, statements, write_file
 from .identity.clientkit import Key
 from .identity.clientworld import World, build_world
 from .identity.web import ORIGIN, Web, make_web
@@ -39,12 +46,24 @@ class Scene:
     stranger: uuid.UUID  # someone else's account, for "other" objects
     own_client: uuid.UUID
     other_client: uuid.UUID
+    records: dict[uuid.UUID, uuid.UUID]  # account -> the beneficiary record it is bound to
+
+
+def _beneficiaries(web: Web, tmp_path: Path) -> list[uuid.UUID]:
+    """Two members' records, imported the way an insurer's file brings them."""
+    lines = statements(france(60), beneficiaries=10)
+    registry.import_rights_file(
+        uow=web.platform.uow(), path=write_file(tmp_path / "rights.jsonl", lines)
+    )
+    with web.platform.uow() as uow:
+        return list(uow.session.scalars(select(BeneficiaryRow.id).limit(2)))
 
 
 @pytest.fixture
 def scene(tmp_path: Path, sqlite_url: str) -> Scene:
     web = make_web(tmp_path, sqlite_url)
     world = build_world(web.platform)
+    mine, theirs = _beneficiaries(web, tmp_path)
     accounts = {
         Role.PROFESSIONAL: web.account(Role.PROFESSIONAL, "pro", finess=(world.finess,)),
         Role.STRUCTURE_ADMIN: world.structure_admin.account_id,
@@ -53,12 +72,20 @@ def scene(tmp_path: Path, sqlite_url: str) -> Scene:
         Role.SECURITY_ANALYST: web.account(Role.SECURITY_ANALYST, "analyst"),
         Role.PLATFORM_DPO: web.account(Role.PLATFORM_DPO, "dpo"),
         Role.PLATFORM_ADMIN: world.second_approver.account_id,
-        Role.INSURED: web.account(Role.INSURED, "insured"),
+        Role.INSURED: web.account(Role.INSURED, "insured", beneficiary_id=mine),
     }
     own_client, _ = world.active_client()
     other_client, _ = world.active_client(finess=world.other_finess)
-    stranger = web.account(Role.INSURER_STAFF, "stranger", amc_number=AMC)
-    return Scene(web, world, accounts, stranger, own_client, other_client)
+    stranger = web.account(Role.INSURED, "stranger", beneficiary_id=theirs)
+    return Scene(
+        web,
+        world,
+        accounts,
+        stranger,
+        own_client,
+        other_client,
+        {accounts[Role.INSURED]: mine, stranger: theirs},
+    )
 
 
 def _session_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
@@ -108,6 +135,21 @@ def _device_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
     return device_id
 
 
+def _access_record_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
+    """An access to the account's own record (or, for an unbound account, to nobody's)."""
+    beneficiary = scene.records.get(account_id, uuid.uuid4())
+    with scene.web.platform.uow() as uow:
+        record_id = record_action(
+            uow,
+            tag=AuditTag.RIGHTS_CHECK_ANSWERED,
+            actor_account_id=scene.accounts[Role.PROFESSIONAL],
+            target_pseudonym=pseudonymise_target(uow.vault, BENEFICIARY, str(beneficiary)),
+            categories=[Category.RIGHTS],
+        )
+        uow.commit()
+    return record_id
+
+
 def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str:
     """The path with its object: the caller's own, or someone else's."""
     holder = account_id if own else scene.stranger
@@ -115,6 +157,7 @@ def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str
         "session_id": lambda: _session_id(scene, holder),
         "pending_id": lambda: _pending_id(scene, holder),
         "device_id": lambda: _device_id(scene, holder),
+        "record_id": lambda: _access_record_id(scene, holder),
         "account_id": lambda: scene.web.account(
             Role.INSURER_STAFF, f"target-{new_id()}", amc_number=AMC
         ),
@@ -200,3 +243,24 @@ def test_software_clients_reach_only_the_routes_open_to_them(scene: Scene) -> No
             },
         )
         assert status == (200 if rule.api else 403), (method, path, status)
+
+
+def _audited(scene: Scene, tag: str) -> int:
+    with scene.web.platform.uow() as uow:
+        return len(
+            uow.session.scalars(select(AuditRecordRow.id).where(AuditRecordRow.tag == tag)).all()
+        )
+
+
+def test_every_route_that_serves_personal_data_writes_its_audit_record(scene: Scene) -> None:
+    audited = {route: rule for route, rule in GUARDED.items() if rule.audited}
+    assert audited, "the walk must cover at least one route"
+    for (method, path), rule in audited.items():
+        role = min(rule.roles)
+        account_id = scene.accounts[role]
+        assert rule.audited is not None
+        before = _audited(scene, rule.audited)
+        url = url_for(scene, path, account_id, own=True)
+        status, _ = call(scene.web.signed_in(account_id), method, url, rule)
+        assert status < 400, (method, path, status)
+        assert _audited(scene, rule.audited) == before + 1, (method, path)

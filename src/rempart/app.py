@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from rempart import __version__, problems
+from rempart.audit import history_api
 from rempart.audit.context import REQUEST_ID_SHAPE, RequestContext, serving
 from rempart.bootstrap import open_platform
 from rempart.identity import (
@@ -77,7 +78,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(system_api.router)
     psc = settings.pro_sante_connect()
     app.state.pro_sante_connect = None if psc is None else ProSanteConnect(psc)
-    routers = (auth_api, psc_api, oauth_api, me_api, accounts_api, clients_api)
+    routers = (auth_api, psc_api, oauth_api, me_api, accounts_api, clients_api, history_api)
     for router in (module.router for module in routers):
         app.include_router(router)
     app.mount(

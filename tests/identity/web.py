@@ -51,6 +51,7 @@ class Web:
         finess: tuple[str, ...] = (),
         amc_number: str | None = None,
         rpps: str | None = None,
+        beneficiary_id: uuid.UUID | None = None,
     ) -> uuid.UUID:
         """An active account, as if requested and approved (the approval flow has its
         own tests)."""
@@ -64,6 +65,7 @@ class Web:
                     is_new=False,
                     rpps=rpps,
                     amc_number=amc_number,
+                    beneficiary_id=beneficiary_id,
                     requested_by=None,
                     approved_by=None,
                     created_at=NOW,

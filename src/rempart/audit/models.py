@@ -82,3 +82,16 @@ class AuditCheckpointRow(IdMixin, Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary(64))
     key_id: Mapped[str] = mapped_column(String(32))
     compact_range: Mapped[bytes] = mapped_column(LargeBinary())
+
+
+class AccessReportRow(IdMixin, Base):
+    """'This wasn't me': an insured person says an access to their record was not made
+    for their care. For the shield and the security analysts; the person is known here
+    only by the record's keyed pseudonym."""
+
+    __tablename__ = "access_reports"
+
+    record_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    target_pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH))
+    reported_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(16))

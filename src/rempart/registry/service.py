@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rempart.db.uow import UnitOfWork
@@ -21,7 +22,7 @@ from rempart.registry.imports import (
     file_digest,
     import_rights_file,
 )
-from rempart.registry.models import BeneficiaryRow
+from rempart.registry.models import BeneficiaryRow, InsurerRow, ProfessionalRow, StructureRow
 from rempart.registry.repository import RegistryRepository
 
 __all__ = [
@@ -104,3 +105,35 @@ def find_beneficiary(
 
 def beneficiary_exists(*, session: Session, beneficiary_id: uuid.UUID) -> bool:
     return session.get(BeneficiaryRow, beneficiary_id) is not None
+
+
+def directory_names(
+    *, session: Session, finess: Iterable[str], rpps: Iterable[str], amc_numbers: Iterable[str]
+) -> tuple[dict[str, tuple[str, str]], dict[str, str], dict[str, str]]:
+    """Public directory facts for describing who acted: structure (name, kind) by
+    FINESS, profession by RPPS, insurer name by AMC number."""
+    structures = {
+        row.finess: (row.name, row.kind)
+        for row in session.execute(
+            select(StructureRow.finess, StructureRow.name, StructureRow.kind).where(
+                StructureRow.finess.in_(set(finess))
+            )
+        )
+    }
+    professions = {
+        row.rpps: row.profession
+        for row in session.execute(
+            select(ProfessionalRow.rpps, ProfessionalRow.profession).where(
+                ProfessionalRow.rpps.in_(set(rpps))
+            )
+        )
+    }
+    insurers = {
+        row.amc_number: row.name
+        for row in session.execute(
+            select(InsurerRow.amc_number, InsurerRow.name).where(
+                InsurerRow.amc_number.in_(set(amc_numbers))
+            )
+        )
+    }
+    return structures, professions, insurers
