@@ -163,3 +163,17 @@ def test_this_was_not_me_reaches_the_analysts(scene: Scene) -> None:
     assert report["actor_rpps"] == pro.rpps
     assert report["structure_finess"] == pro.structures[0]
     assert str(mine) not in str(report)
+
+
+def test_a_rights_file_import_is_on_record(scene: Scene) -> None:
+    from sqlalchemy import select
+
+    from rempart.audit.models import AuditRecordRow
+
+    with scene.web.platform.uow() as uow:
+        rows = uow.session.execute(
+            select(AuditRecordRow.channel, AuditRecordRow.categories).where(
+                AuditRecordRow.tag == "registry:rights_file:imported"
+            )
+        ).all()
+    assert rows == [("cli", 7)]  # identity, rights, guarantees

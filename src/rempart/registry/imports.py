@@ -12,6 +12,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from rempart.audit.domain import AuditTag, Category
+from rempart.audit.trail import record_action
 from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
 from rempart.kernel.errors import Conflict
@@ -156,6 +158,13 @@ def _import_locked(
             report_path.unlink()
         run.status = "completed"
         run.finished_at = uow.clock.now()
+        # One record per import (the insurer's own data, changed in bulk), in the
+        # transaction that completes it.
+        record_action(
+            uow,
+            tag=AuditTag.REGISTRY_RIGHTS_FILE_IMPORTED,
+            categories=(Category.IDENTITY, Category.RIGHTS, Category.GUARANTEES),
+        )
         uow.commit()
         return ImportOutcome(
             run_id=run.id,
