@@ -32,6 +32,7 @@ class Guarded:
     api: bool = False
     step_up: bool = False
     body: dict[str, object] | None = None
+    params: dict[str, str] | None = None
     audited: str | None = None
 
 
@@ -99,5 +100,25 @@ ROUTES |= {
         frozenset({Role.INSURED}), other=404, audited="audit:access_history:reported"
     ),
     ("GET", "/api/v1/security/access-reports"): Guarded(frozenset({Role.SECURITY_ANALYST})),
+}
+# A well-formed card of nobody: the check answers "no matching rights", on record.
+NOBODYS_CARD: dict[str, object] = {
+    "insured_nir": "185077512345608",
+    "birth_date": "19850712",
+    "birth_rank": 1,
+    "amc_number": "123456789",
+    "member_number": "M000000001",
+    "agreement_type": "TP",
+    "date_of_care": "2026-11-28",
+    "categories": ["pharmacy_65"],
+}
+COUNTER = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})
+ROUTES |= {
+    ("POST", "/api/v1/rights/checks"): Guarded(
+        COUNTER, api=True, body=NOBODYS_CARD, audited="rights:check:refused"
+    ),
+    ("GET", "/api/v1/rights/revoked"): Guarded(
+        COUNTER, api=True, params={"since": "2026-11-01T00:00:00+00:00"}
+    ),
 }
 MOUNTS = {"/static": "stylesheets, no data"}

@@ -175,7 +175,7 @@ def call(
 ) -> tuple[int, str]:
     """The status, and the problem type's last segment for a refusal."""
     body = {"json": rule.body or {}} if method in ("POST", "PUT") else {}
-    response = browser.request(method, url, **body, **kw)  # type: ignore[arg-type]
+    response = browser.request(method, url, params=rule.params, **body, **kw)  # type: ignore[arg-type]
     assert response.status_code != 500, (method, url, response.text)
     if response.status_code < 400:
         return response.status_code, ""

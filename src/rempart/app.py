@@ -31,7 +31,9 @@ from rempart.identity.passwords import (
 from rempart.identity.prosante import ProSanteConnect
 from rempart.kernel.clock import Clock
 from rempart.portal import pages
+from rempart.rights import api as rights_api
 from rempart.settings import Settings
+from rempart.shield.port import FixedBudgetShield
 from rempart.system import api as system_api
 
 _SECURITY_HEADERS = {
@@ -73,12 +75,23 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.platform = platform
     app.state.password_hasher = PasswordHasher()
     app.state.breached_passwords = _breached_passwords(settings)
+    # Until the shield issue: a conservative per-process budget, never unlimited.
+    app.state.shield = FixedBudgetShield()
     problems.install(app)
     app.include_router(pages.router)
     app.include_router(system_api.router)
     psc = settings.pro_sante_connect()
     app.state.pro_sante_connect = None if psc is None else ProSanteConnect(psc)
-    routers = (auth_api, psc_api, oauth_api, me_api, accounts_api, clients_api, history_api)
+    routers = (
+        auth_api,
+        psc_api,
+        oauth_api,
+        me_api,
+        accounts_api,
+        clients_api,
+        history_api,
+        rights_api,
+    )
     for router in (module.router for module in routers):
         app.include_router(router)
     app.mount(

@@ -32,6 +32,7 @@ from rempart.kernel.errors import Forbidden, InvalidInput, Unauthenticated
 from rempart.kernel.identifiers import parse_amc_number, parse_finess
 from rempart.registry.service import known_structures
 from rempart.settings import Settings
+from rempart.shield.port import Shield
 
 CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -152,6 +153,25 @@ def permitted(permission: Permission, *, step_up: bool = False) -> Callable[...,
         return actor
 
     return check
+
+
+def serving(permission: Permission) -> Callable[..., Actor]:
+    """A person or software whose role holds `permission` at all (routes of the software
+    API: rights checks, invoices), checked before the body is read."""
+
+    def check(actor: ActorDep) -> Actor:
+        _may_ever(actor, permission)
+        return actor
+
+    return check
+
+
+def get_shield(request: Request) -> Shield:
+    shield: Shield = request.app.state.shield
+    return shield
+
+
+ShieldDep = Annotated[Shield, Depends(get_shield)]
 
 
 def _may_ever(actor: Actor, permission: Permission) -> None:

@@ -8,6 +8,7 @@ from rempart.identity import models as identity_models
 from rempart.identity.sealing import SEALED_TABLES as IDENTITY_SEALED
 from rempart.registry import models as registry_models
 from rempart.registry.sealing import SEALED_TABLES as REGISTRY_SEALED
+from rempart.rights import models as rights_models
 from rempart.vault import models as vault_models
 from rempart.vault.sealed import SealedTable
 
@@ -23,5 +24,6 @@ __all__ = [
     "identity_models",
     "metadata",
     "registry_models",
+    "rights_models",
     "vault_models",
 ]

@@ -26,6 +26,7 @@ from rempart.registry.domain import InsurerStatus
 from rempart.registry.generator import generate_france, generate_statements
 from rempart.registry.rights_file import write_csv
 from rempart.registry.schemas import CatalogueIn, InsurerSummary
+from rempart.rights.service import revoke_after_import
 
 import_app = typer.Typer(help="Import insurers' files.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo conveniences: a synthetic France.", no_args_is_help=True)
@@ -86,11 +87,15 @@ def import_rights(
                 batch_size=opened.settings.import_batch_size,
                 on_progress=lambda p: bar.update(task, completed=p.bytes_read),
             )
+        # Rights closed retroactively: accreditations issued for those dates no longer
+        # guarantee payment, and software learns it from the revoked list.
+        revoked = revoke_after_import(uow=opened.uow(), run_id=outcome.run_id)
     console.print(
         f"{outcome.lines} lines: {outcome.created} created, {outcome.updated} updated, "
         f"{outcome.unchanged} unchanged, {outcome.rejected} rejected"
         + (f", {outcome.closed} closed by snapshot" if snapshot else "")
         + (" (resumed)" if outcome.resumed else "")
+        + (f"; {revoked} accreditations revoked" if revoked else "")
     )
     if outcome.report is not None:
         console.print(f"rejected lines, with line numbers and reasons: {outcome.report}")

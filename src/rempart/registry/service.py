@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rempart.db.uow import UnitOfWork
 from rempart.registry.domain import (
+    CareCategory,
+    GuaranteeLine,
     Insurer,
     Professional,
+    RightsPeriod,
+    RightsStatus,
+    RuleKind,
     Structure,
 )
 from rempart.registry.imports import (
@@ -22,7 +28,14 @@ from rempart.registry.imports import (
     file_digest,
     import_rights_file,
 )
-from rempart.registry.models import BeneficiaryRow, InsurerRow, ProfessionalRow, StructureRow
+from rempart.registry.models import (
+    BeneficiaryRow,
+    GuaranteeLineRow,
+    InsurerRow,
+    ProfessionalRow,
+    RightsPeriodRow,
+    StructureRow,
+)
 from rempart.registry.repository import RegistryRepository
 
 __all__ = [
@@ -137,3 +150,38 @@ def directory_names(
         )
     }
     return structures, professions, insurers
+
+
+@dataclass(frozen=True)
+class BeneficiaryRights:
+    """What a rights check needs to know about one beneficiary: no identity."""
+
+    agreement_type: str
+    periods: tuple[RightsPeriod, ...]
+    guarantees: tuple[GuaranteeLine, ...]
+
+
+def beneficiary_rights(*, session: Session, beneficiary_id: uuid.UUID) -> BeneficiaryRights:
+    beneficiary = session.get_one(BeneficiaryRow, beneficiary_id)
+    periods = tuple(
+        RightsPeriod(row.start, row.end, RightsStatus(row.status))
+        for row in session.scalars(
+            select(RightsPeriodRow)
+            .where(RightsPeriodRow.beneficiary_id == beneficiary_id)
+            .order_by(RightsPeriodRow.start)
+        )
+    )
+    guarantees = tuple(
+        GuaranteeLine(
+            category=CareCategory(row.category),
+            kind=RuleKind(row.kind),
+            rate_bp=row.rate_bp,
+            amount_cents=row.amount_cents,
+            yearly_ceiling_cents=row.yearly_ceiling_cents,
+            renewal_months=row.renewal_months,
+        )
+        for row in session.scalars(
+            select(GuaranteeLineRow).where(GuaranteeLineRow.contract_id == beneficiary.contract_id)
+        )
+    )
+    return BeneficiaryRights(beneficiary.agreement_type, periods, guarantees)

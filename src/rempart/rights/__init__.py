@@ -1,0 +1,1 @@
+"""Rights check (IDB), coverage calculation (CLC) and payment-guarantee accreditations."""

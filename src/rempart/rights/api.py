@@ -1,0 +1,134 @@
+"""The rights check (IDB) and the revoked-accreditations list, for pharmacy software
+(DPoP-bound tokens, acting RPPS named) and for professionals in the portal."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from rempart.deps import PlatformDep, ShieldDep, serving
+from rempart.identity.permissions import Actor, Permission
+from rempart.kernel.errors import InvalidInput
+from rempart.registry.domain import CareCategory, RuleKind
+from rempart.rights import service
+from rempart.rights.eligibility import CheckStatus
+from rempart.rights.reasons import Reason
+from rempart.rights.requests import RightsCheckRequest
+
+router = APIRouter(prefix="/api/v1/rights", tags=["rights"])
+Checker = Annotated[Actor, Depends(serving(Permission.RIGHTS_CHECK))]
+RevokedReader = Annotated[Actor, Depends(serving(Permission.RIGHTS_REVOKED_LIST))]
+
+
+class RightsCheckIn(BaseModel):
+    """The card data as read at the counter, the date of care, the categories wanted."""
+
+    model_config = ConfigDict(extra="forbid")
+    insured_nir: str = Field(min_length=13, max_length=21, description="NIR with its key")
+    birth_date: str = Field(min_length=8, max_length=8, description="YYYYMMDD as on the card")
+    birth_rank: int = Field(ge=1, le=9)
+    amc_number: str = Field(min_length=9, max_length=9)
+    member_number: str = Field(min_length=1, max_length=20)
+    agreement_type: str = Field(min_length=1, max_length=8)
+    date_of_care: date
+    categories: list[CareCategory] = Field(min_length=1, max_length=len(CareCategory))
+    structure: str | None = Field(
+        default=None, description="The FINESS acted for, when the account has several"
+    )
+
+
+class GuaranteeOut(BaseModel):
+    category: CareCategory
+    kind: RuleKind
+    rate_bp: int | None
+    amount_cents: int | None
+    yearly_ceiling_cents: int | None
+    renewal_months: int | None
+
+
+class AccreditationOut(BaseModel):
+    id: uuid.UUID
+    expires_on: date
+
+
+class RightsCheckOut(BaseModel):
+    """Never a name, a NIR or a family member: only what the counter needs."""
+
+    status: CheckStatus
+    reason: Reason | None
+    valid_from: date | None
+    valid_until: date | None
+    guarantees: list[GuaranteeOut]
+    accreditation: AccreditationOut | None
+
+
+class RevocationOut(BaseModel):
+    accreditation_id: uuid.UUID
+    revoked_at: datetime
+    reason: Reason
+
+
+@router.post("/checks")
+def check(
+    body: RightsCheckIn, actor: Checker, platform: PlatformDep, shield: ShieldDep
+) -> RightsCheckOut:
+    answer = service.check_rights(
+        uow=platform.uow(),
+        actor=actor,
+        shield=shield,
+        request=RightsCheckRequest(
+            insured_nir=body.insured_nir,
+            birth_date=body.birth_date,
+            birth_rank=body.birth_rank,
+            amc_number=body.amc_number,
+            member_number=body.member_number,
+            agreement_type=body.agreement_type,
+            date_of_care=body.date_of_care,
+            categories=tuple(body.categories),
+            structure=body.structure,
+        ),
+    )
+    return RightsCheckOut(
+        status=answer.status,
+        reason=answer.reason,
+        valid_from=answer.valid_from,
+        valid_until=answer.valid_until,
+        guarantees=[
+            GuaranteeOut(
+                category=g.category,
+                kind=g.kind,
+                rate_bp=g.rate_bp,
+                amount_cents=g.amount_cents,
+                yearly_ceiling_cents=g.yearly_ceiling_cents,
+                renewal_months=g.renewal_months,
+            )
+            for g in answer.guarantees
+        ],
+        accreditation=(
+            AccreditationOut(id=answer.accreditation_id, expires_on=answer.accreditation_expires_on)
+            if answer.accreditation_id is not None and answer.accreditation_expires_on is not None
+            else None
+        ),
+    )
+
+
+@router.get("/revoked")
+def revoked(
+    actor: RevokedReader,
+    platform: PlatformDep,
+    since: Annotated[datetime, Query(description="ISO 8601 instant, with its offset")],
+    structure: Annotated[str | None, Query()] = None,
+) -> list[RevocationOut]:
+    """Accreditations of the structure revoked since `since`: stop relying on them."""
+    if since.tzinfo is None:
+        raise InvalidInput("since needs a UTC offset", field="since")
+    return [
+        RevocationOut(accreditation_id=r.accreditation_id, revoked_at=r.revoked_at, reason=r.reason)
+        for r in service.revoked_since(
+            uow=platform.uow(), actor=actor, since=since, structure=structure
+        )
+    ]

@@ -1,0 +1,237 @@
+"""Use cases of the rights check (IDB) and of accreditations.
+
+A check discloses as little as the counter needs: open or closed (with a reason), the
+validity period, the guarantees for the categories asked, and an accreditation. An
+unknown person, a wrong birth date, a wrong member number and a wrong agreement type all
+give the same answer. The shield is asked before anything else; the audit record is
+written in the transaction that issues the accreditation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from rempart.audit.domain import AuditTag, Category, Outcome
+from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
+from rempart.audit.trail import record_action
+from rempart.db.uow import UnitOfWork
+from rempart.identity.permissions import (
+    Actor,
+    ObjectKind,
+    Permission,
+    Target,
+    authorize,
+    may_ever,
+)
+from rempart.kernel.errors import Forbidden, InvalidInput
+from rempart.kernel.ids import new_id
+from rempart.registry.domain import GuaranteeLine
+from rempart.registry.models import BeneficiaryRow
+from rempart.registry.service import beneficiary_rights, find_beneficiary
+from rempart.rights.eligibility import NO_MATCH, CheckStatus, Eligibility, eligibility
+from rempart.rights.models import AccreditationRow
+from rempart.rights.reasons import Reason
+from rempart.rights.requests import RightsCheckRequest
+from rempart.shield.port import Shield
+
+# An invoice is due within 8 working days of care: 15 calendar days covers weekends and
+# public holidays; after that the guarantee no longer holds.
+ACCREDITATION_LIFETIME = timedelta(days=15)
+VALID, REVOKED = "valid", "revoked"
+
+
+@dataclass(frozen=True)
+class RightsAnswer:
+    status: CheckStatus
+    reason: Reason | None
+    valid_from: date | None
+    valid_until: date | None
+    guarantees: tuple[GuaranteeLine, ...]
+    accreditation_id: uuid.UUID | None
+    accreditation_expires_on: date | None
+
+
+def acting_structure(actor: Actor, permission: Permission, named: str | None) -> str:
+    """The structure the actor acts for: the one named, or its only one; checked."""
+    if not may_ever(actor, permission):
+        raise Forbidden(f"{permission} is not allowed here")
+    if named is None:
+        if len(actor.structures) != 1:
+            raise InvalidInput("name the structure (FINESS) you act for", field="structure")
+        (named,) = actor.structures
+    authorize(actor, permission, Target(ObjectKind.STRUCTURE, named))
+    return named
+
+
+def check_rights(
+    *, uow: UnitOfWork, actor: Actor, shield: Shield, request: RightsCheckRequest
+) -> RightsAnswer:
+    structure = acting_structure(actor, Permission.RIGHTS_CHECK, request.structure)
+    shield.admit(actor=actor, action="rights.check", structure=structure, now=uow.clock.now())
+    request = request.validated(today=uow.clock.today())
+    with uow:
+        beneficiary_id = find_beneficiary(
+            uow=uow,
+            insured_nir=request.insured_nir,
+            birth_date=request.birth_date,
+            birth_rank=request.birth_rank,
+            amc_number=request.amc_number,
+            member_number=request.member_number,
+        )
+        decision = _decide(uow, beneficiary_id, request)
+        guarantees: tuple[GuaranteeLine, ...] = ()
+        accreditation: AccreditationRow | None = None
+        if decision.status is CheckStatus.OPEN and beneficiary_id is not None:
+            rights = beneficiary_rights(session=uow.session, beneficiary_id=beneficiary_id)
+            guarantees = tuple(g for g in rights.guarantees if g.category in request.categories)
+            accreditation = _accredit(uow, beneficiary_id, structure, request.date_of_care)
+        disclosed = _disclosed(decision, guarantees)
+        record_action(
+            uow,
+            tag=(
+                AuditTag.RIGHTS_CHECK_ANSWERED
+                if decision.status is not CheckStatus.NO_MATCHING_RIGHTS
+                else AuditTag.RIGHTS_CHECK_REFUSED
+            ),
+            actor=actor,
+            structure=structure,
+            outcome=Outcome.ALLOWED if disclosed else Outcome.NOT_FOUND,
+            target_pseudonym=(
+                None
+                if beneficiary_id is None
+                else pseudonymise_target(uow.vault, BENEFICIARY, str(beneficiary_id))
+            ),
+            target_amc=request.amc_number,
+            categories=disclosed,
+        )
+        uow.commit()
+    return RightsAnswer(
+        decision.status,
+        decision.reason,
+        decision.valid_from,
+        decision.valid_until,
+        guarantees,
+        accreditation.id if accreditation else None,
+        accreditation.expires_on if accreditation else None,
+    )
+
+
+def _decide(
+    uow: UnitOfWork, beneficiary_id: uuid.UUID | None, request: RightsCheckRequest
+) -> Eligibility:
+    if beneficiary_id is None:
+        return NO_MATCH
+    rights = beneficiary_rights(session=uow.session, beneficiary_id=beneficiary_id)
+    if rights.agreement_type != request.agreement_type:
+        return NO_MATCH  # the card does not match: say no more than for a stranger
+    return eligibility(rights.periods, day=request.date_of_care)
+
+
+def _disclosed(decision: Eligibility, guarantees: tuple[GuaranteeLine, ...]) -> set[Category]:
+    if decision.status is CheckStatus.NO_MATCHING_RIGHTS:
+        return set()
+    return {Category.RIGHTS, Category.GUARANTEES} if guarantees else {Category.RIGHTS}
+
+
+def _accredit(
+    uow: UnitOfWork, beneficiary_id: uuid.UUID, structure: str, date_of_care: date
+) -> AccreditationRow:
+    row = AccreditationRow(
+        id=new_id(),
+        beneficiary_id=beneficiary_id,
+        structure_finess=structure,
+        date_of_care=date_of_care,
+        issued_at=uow.clock.now(),
+        expires_on=date_of_care + ACCREDITATION_LIFETIME,
+        status=VALID,
+        revoked_at=None,
+        revoke_reason=None,
+    )
+    uow.session.add(row)
+    return row
+
+
+@dataclass(frozen=True)
+class Revocation:
+    accreditation_id: uuid.UUID
+    revoked_at: datetime
+    reason: Reason
+
+
+def revoked_since(
+    *, uow: UnitOfWork, actor: Actor, since: datetime, structure: str | None = None
+) -> list[Revocation]:
+    """Accreditations of the actor's structure revoked at or after `since`, oldest first
+    (software polls this and stops relying on them)."""
+    finess = acting_structure(actor, Permission.RIGHTS_REVOKED_LIST, structure)
+    with uow:
+        rows = uow.session.execute(
+            select(AccreditationRow.id, AccreditationRow.revoked_at, AccreditationRow.revoke_reason)
+            .where(
+                AccreditationRow.structure_finess == finess,
+                AccreditationRow.status == REVOKED,
+                AccreditationRow.revoked_at >= since,
+            )
+            .order_by(AccreditationRow.revoked_at)
+            .limit(10_000)
+        ).all()
+        return [
+            Revocation(row.id, row.revoked_at, Reason(row.revoke_reason))
+            for row in rows
+            if row.revoked_at is not None and row.revoke_reason is not None
+        ]
+
+
+def revoke_uncovered(*, uow: UnitOfWork, beneficiary_ids: list[uuid.UUID]) -> int:
+    """After an import changed these beneficiaries' rights: every valid accreditation
+    whose date of care the rights no longer cover is revoked (rights closed
+    retroactively). Returns how many."""
+    revoked = 0
+    with uow:
+        now = uow.clock.now()
+        for start in range(0, len(beneficiary_ids), 500):
+            chunk = beneficiary_ids[start : start + 500]
+            candidates = uow.session.scalars(
+                select(AccreditationRow).where(
+                    AccreditationRow.beneficiary_id.in_(chunk),
+                    AccreditationRow.status == VALID,
+                )
+            ).all()
+            periods = {
+                b: beneficiary_rights(session=uow.session, beneficiary_id=b).periods
+                for b in {row.beneficiary_id for row in candidates}
+            }
+            stale = [
+                row.id
+                for row in candidates
+                if eligibility(periods[row.beneficiary_id], day=row.date_of_care).status
+                is not CheckStatus.OPEN
+            ]
+            if stale:
+                uow.session.execute(
+                    update(AccreditationRow)
+                    .where(AccreditationRow.id.in_(stale))
+                    .values(
+                        status=REVOKED, revoked_at=now, revoke_reason=Reason.ACCREDITATION_REVOKED
+                    )
+                )
+                revoked += len(stale)
+        uow.commit()
+    return revoked
+
+
+def revoke_after_import(*, uow: UnitOfWork, run_id: uuid.UUID) -> int:
+    """The accreditations an import made stale: those of the beneficiaries it changed."""
+    with uow:
+        changed = list(
+            uow.session.scalars(
+                select(AccreditationRow.beneficiary_id)
+                .join(BeneficiaryRow, BeneficiaryRow.id == AccreditationRow.beneficiary_id)
+                .where(BeneficiaryRow.last_import_id == run_id, AccreditationRow.status == VALID)
+                .distinct()
+            )
+        )
+    return revoke_uncovered(uow=uow, beneficiary_ids=changed) if changed else 0
