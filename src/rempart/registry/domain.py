@@ -32,7 +32,14 @@ class RightsStatus(StrEnum):
 
 
 class CareCategory(StrEnum):
-    """Care categories a guarantee line applies to. The rights issue gives each its rules."""
+    """Care categories a guarantee line applies to; `rempart.rights` gives each its rules.
+
+    The last three are not care: they name what the AMO leaves to the patient (franchises,
+    participations forfaitaires, the out-of-pathway increase of the ticket modérateur). A
+    contract names them only to state whether it covers them, so that a contrat responsable
+    that does is refused (`rempart.rights.responsible`); the coverage calculation never
+    takes them as lines and never pays a franchise or a participation forfaitaire.
+    """
 
     PHARMACY_100 = "pharmacy_100"
     PHARMACY_65 = "pharmacy_65"
@@ -52,9 +59,15 @@ class CareCategory(StrEnum):
     HEARING_100_SANTE = "hearing_100_sante"
     HEARING_FREE_PRICE = "hearing_free_price"
     OTHER = "other"
+    FRANCHISE = "franchise"
+    PARTICIPATION_FORFAITAIRE = "participation_forfaitaire"
+    OUT_OF_PATHWAY_PENALTY = "out_of_pathway_penalty"
 
 
 class RuleKind(StrEnum):
+    """How a guarantee line pays. A yearly ceiling (per category and beneficiary) and a
+    renewal period are not kinds: they are optional limits on a line of any paying kind."""
+
     PERCENT_OF_BR = "percent_of_br"  # includes the AMO share: "200% BR"
     PERCENT_OF_TM = "percent_of_tm"
     FIXED_PER_ACT = "fixed_per_act"
