@@ -47,6 +47,7 @@ class AuditTag(StrEnum):
     IDENTITY_CLIENT_APPROVED = "identity:client:approved"
     AUDIT_HISTORY_READ = "audit:access_history:read"
     AUDIT_HISTORY_REPORTED = "audit:access_history:reported"
+    AUDIT_EXPOSURE_SCOPED = "audit:exposure:scoped"
 
 
 class Category(StrEnum):
