@@ -121,4 +121,16 @@ ROUTES |= {
         COUNTER, api=True, params={"since": "2026-11-01T00:00:00+00:00"}
     ),
 }
+ROUTES |= {
+    ("POST", "/api/v1/audit/exposure"): Guarded(
+        frozenset({Role.INSURER_DPO, Role.SECURITY_ANALYST, Role.PLATFORM_DPO}),
+        step_up=True,
+        body={
+            "start": "2026-11-01T00:00:00Z",
+            "end": "2026-11-28T00:00:00Z",
+            "accounts": ["0196b5f0-0000-7000-8000-000000000101"],
+        },
+        audited="audit:exposure:scoped",
+    ),
+}
 MOUNTS = {"/static": "stylesheets, no data"}

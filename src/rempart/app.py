@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from rempart import __version__, problems
+from rempart.audit import api as audit_api
 from rempart.audit import history_api
 from rempart.audit.context import REQUEST_ID_SHAPE, RequestContext, serving
 from rempart.bootstrap import open_platform
@@ -90,6 +91,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         accounts_api,
         clients_api,
         history_api,
+        audit_api,
         rights_api,
     )
     for router in (module.router for module in routers):
