@@ -117,6 +117,25 @@ ROUTES |= {
     ("POST", "/api/v1/rights/checks"): Guarded(
         COUNTER, api=True, body=NOBODYS_CARD, audited="rights:check:refused"
     ),
+    ("POST", "/api/v1/rights/calculations"): Guarded(
+        COUNTER,
+        api=True,
+        other=404,
+        body={
+            "accreditation_id": "{accreditation_id}",
+            "lines": [
+                {
+                    "category": "pharmacy_65",
+                    "code": "3400930000001",
+                    "quantity": 1,
+                    "unit_price_cents": 1000,
+                    "unit_br_cents": 1000,
+                    "amo_rate_bp": 6500,
+                    "amo_cents": 650,
+                }
+            ],
+        },
+    ),
     ("GET", "/api/v1/rights/revoked"): Guarded(
         COUNTER, api=True, params={"since": "2026-11-01T00:00:00+00:00"}
     ),

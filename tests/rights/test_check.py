@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -236,3 +237,43 @@ def test_only_professionals_of_the_structure_check(scene: Scene) -> None:
     refused = staff.post("/api/v1/rights/checks", json=card(line, insured_nir="nope"))
     assert refused.status_code == 403  # before validation: nothing learned from messages
     assert json.loads(refused.text)["type"].endswith("/forbidden")
+
+
+def test_a_calculation_under_the_accreditation_consumes_nothing(scene: Scene) -> None:
+    line = next(x for x in scene.lines if open_today(x))
+    accreditation = scene.counter.post("/api/v1/rights/checks", json=card(line)).json()[
+        "accreditation"
+    ]
+    lines = [
+        {
+            "category": "pharmacy_65",
+            "code": "3400930000001",
+            "quantity": 2,
+            "unit_price_cents": 1000,
+            "unit_br_cents": 1000,
+            "amo_rate_bp": 6500,
+            "amo_cents": 1300,
+            "franchise_cents": 100,
+        }
+    ]
+    body = {"accreditation_id": accreditation["id"], "lines": lines}
+    first = scene.counter.post("/api/v1/rights/calculations", json=body)
+    assert first.status_code == 200, first.text
+    totals = first.json()["totals"]
+    assert totals["price_cents"] == 2000
+    assert totals["amo_paid_cents"] + totals["amc_cents"] + totals["patient_cents"] == 2000
+    assert totals["amc_cents"] <= 2000 - 1300  # never more than price - AMO, never the franchise
+    assert first.json()["lines"][0]["rule"].startswith("COV-")
+    again = scene.counter.post("/api/v1/rights/calculations", json=body)
+    assert again.json() == first.json()  # a simulation consumes no ceiling
+
+    unknown = {"accreditation_id": str(uuid.uuid4()), "lines": lines}
+    assert scene.counter.post("/api/v1/rights/calculations", json=unknown).status_code == 404
+    inconsistent = {**body, "lines": [{**lines[0], "amo_cents": 5000}]}
+    refused = scene.counter.post("/api/v1/rights/calculations", json=inconsistent)
+    assert refused.status_code == 422
+    with scene.web.platform.uow() as uow:
+        recorded = uow.session.scalars(
+            select(AuditRecordRow).where(AuditRecordRow.tag == "rights:calculation:answered")
+        ).all()
+        assert len(recorded) == 2

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from rempart.db.uow import UnitOfWork
 from rempart.registry.domain import (
     CareCategory,
+    Contract,
     GuaranteeLine,
     Insurer,
     Professional,
@@ -30,6 +31,7 @@ from rempart.registry.imports import (
 )
 from rempart.registry.models import (
     BeneficiaryRow,
+    ContractRow,
     GuaranteeLineRow,
     InsurerRow,
     ProfessionalRow,
@@ -159,6 +161,7 @@ class BeneficiaryRights:
     agreement_type: str
     periods: tuple[RightsPeriod, ...]
     guarantees: tuple[GuaranteeLine, ...]
+    contract: Contract
 
 
 def beneficiary_rights(*, session: Session, beneficiary_id: uuid.UUID) -> BeneficiaryRights:
@@ -184,4 +187,10 @@ def beneficiary_rights(*, session: Session, beneficiary_id: uuid.UUID) -> Benefi
             select(GuaranteeLineRow).where(GuaranteeLineRow.contract_id == beneficiary.contract_id)
         )
     )
-    return BeneficiaryRights(beneficiary.agreement_type, periods, guarantees)
+    contract = session.get_one(ContractRow, beneficiary.contract_id)
+    return BeneficiaryRights(
+        beneficiary.agreement_type,
+        periods,
+        guarantees,
+        Contract(contract.code, contract.label, contract.responsible, guarantees),
+    )

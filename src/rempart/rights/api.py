@@ -15,6 +15,7 @@ from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import InvalidInput
 from rempart.registry.domain import CareCategory, RuleKind
 from rempart.rights import service
+from rempart.rights.domain import CareLine, CoverageRule, Exoneration
 from rempart.rights.eligibility import CheckStatus
 from rempart.rights.reasons import Reason
 from rempart.rights.requests import RightsCheckRequest
@@ -22,6 +23,7 @@ from rempart.rights.requests import RightsCheckRequest
 router = APIRouter(prefix="/api/v1/rights", tags=["rights"])
 Checker = Annotated[Actor, Depends(serving(Permission.RIGHTS_CHECK))]
 RevokedReader = Annotated[Actor, Depends(serving(Permission.RIGHTS_REVOKED_LIST))]
+Calculator = Annotated[Actor, Depends(serving(Permission.RIGHTS_CALCULATION))]
 
 
 class RightsCheckIn(BaseModel):
@@ -132,3 +134,89 @@ def revoked(
             uow=platform.uow(), actor=actor, since=since, structure=structure
         )
     ]
+
+
+class CareLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: CareCategory
+    code: str = Field(min_length=1, max_length=20, description="CIP13, CCAM, LPP or NGAP code")
+    quantity: int = Field(ge=1, le=999)
+    unit_price_cents: int = Field(ge=0, le=10_000_000)
+    unit_br_cents: int = Field(ge=0, le=10_000_000)
+    amo_rate_bp: int = Field(ge=0, le=10_000)
+    amo_cents: int = Field(ge=0, le=100_000_000)
+    franchise_cents: int = Field(default=0, ge=0, le=100_000)
+    exoneration: Exoneration = Exoneration.NONE
+    out_of_pathway_penalty_cents: int = Field(default=0, ge=0, le=100_000)
+
+
+class CalculationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    accreditation_id: uuid.UUID
+    lines: list[CareLineIn] = Field(min_length=1, max_length=100)
+    structure: str | None = None
+
+
+class LineOut(BaseModel):
+    category: CareCategory
+    code: str
+    price_cents: int
+    amo_paid_cents: int
+    franchise_cents: int
+    amc_cents: int
+    patient_cents: int
+    rule: CoverageRule
+    reason: str
+
+
+class TotalsOut(BaseModel):
+    price_cents: int
+    amo_paid_cents: int
+    franchise_cents: int
+    amc_cents: int
+    patient_cents: int
+
+
+class CalculationOut(BaseModel):
+    lines: list[LineOut]
+    totals: TotalsOut
+
+
+@router.post("/calculations")
+def calculate(
+    body: CalculationIn, actor: Calculator, platform: PlatformDep, shield: ShieldDep
+) -> CalculationOut:
+    """What the AMC would pay on each line under an accreditation: a simulation, nothing
+    is consumed. The rule deciding each line is named (see docs/rights/coverage.md)."""
+    coverage = service.simulate_coverage(
+        uow=platform.uow(),
+        actor=actor,
+        shield=shield,
+        accreditation_id=body.accreditation_id,
+        lines=[CareLine(**line.model_dump()) for line in body.lines],
+        structure=body.structure,
+    )
+    totals = coverage.totals
+    return CalculationOut(
+        lines=[
+            LineOut(
+                category=c.category,
+                code=c.code,
+                price_cents=c.price_cents,
+                amo_paid_cents=c.amo_paid_cents,
+                franchise_cents=c.franchise_cents,
+                amc_cents=c.amc_cents,
+                patient_cents=c.patient_cents,
+                rule=c.rule,
+                reason=c.reason,
+            )
+            for c in coverage.lines
+        ],
+        totals=TotalsOut(
+            price_cents=totals.price_cents,
+            amo_paid_cents=totals.amo_paid_cents,
+            franchise_cents=totals.franchise_cents,
+            amc_cents=totals.amc_cents,
+            patient_cents=totals.patient_cents,
+        ),
+    )

@@ -9,6 +9,7 @@ written in the transaction that issues the accreditation."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -26,11 +27,13 @@ from rempart.identity.permissions import (
     authorize,
     may_ever,
 )
-from rempart.kernel.errors import Forbidden, InvalidInput
+from rempart.kernel.errors import Forbidden, InvalidInput, NotFound
 from rempart.kernel.ids import new_id
 from rempart.registry.domain import GuaranteeLine
 from rempart.registry.models import BeneficiaryRow
 from rempart.registry.service import beneficiary_rights, find_beneficiary
+from rempart.rights.calculation import Coverage, calculate_coverage
+from rempart.rights.domain import CareLine, YearConsumption
 from rempart.rights.eligibility import NO_MATCH, CheckStatus, Eligibility, eligibility
 from rempart.rights.models import AccreditationRow
 from rempart.rights.reasons import Reason
@@ -235,3 +238,50 @@ def revoke_after_import(*, uow: UnitOfWork, run_id: uuid.UUID) -> int:
             )
         )
     return revoke_uncovered(uow=uow, beneficiary_ids=changed) if changed else 0
+
+
+def simulate_coverage(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    shield: Shield,
+    accreditation_id: uuid.UUID,
+    lines: Sequence[CareLine],
+    structure: str | None = None,
+) -> Coverage:
+    """The AMC share of lines about to be dispensed under an accreditation of the
+    structure, without consuming anything. The year's consumption is not yet recorded
+    (invoices will record it), so ceilings are measured against none."""
+    finess = acting_structure(actor, Permission.RIGHTS_CALCULATION, structure)
+    shield.admit(actor=actor, action="rights.calculation", structure=finess, now=uow.clock.now())
+    with uow:
+        accreditation = uow.session.get(AccreditationRow, accreditation_id)
+        if (
+            accreditation is None
+            or accreditation.structure_finess != finess
+            or accreditation.status != VALID
+            or accreditation.expires_on < uow.clock.today()
+        ):
+            raise NotFound("no valid accreditation of this structure has this id")
+        rights = beneficiary_rights(
+            session=uow.session, beneficiary_id=accreditation.beneficiary_id
+        )
+        day = accreditation.date_of_care
+        coverage = calculate_coverage(
+            contract=rights.contract,
+            lines=lines,
+            date_of_care=day,
+            consumption=YearConsumption(day.year),
+        )
+        record_action(
+            uow,
+            tag=AuditTag.RIGHTS_CALCULATION_ANSWERED,
+            actor=actor,
+            structure=finess,
+            target_pseudonym=pseudonymise_target(
+                uow.vault, BENEFICIARY, str(accreditation.beneficiary_id)
+            ),
+            categories={Category.GUARANTEES},
+        )
+        uow.commit()
+    return coverage
