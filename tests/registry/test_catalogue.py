@@ -69,3 +69,21 @@ def test_a_category_twice_in_a_contract_is_refused(cli_env: Path) -> None:
     result = CliRunner().invoke(app, ["registry", "load", str(broken)])
     assert result.exit_code == 1
     assert "appears twice" in result.output
+
+
+def test_a_responsible_contract_that_breaks_the_rules_is_refused_whole(cli_env: Path) -> None:
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    solidaire = document["insurers"][0]["contracts"][0]
+    solidaire["guarantees"] = [
+        g
+        for g in solidaire["guarantees"]
+        if g["category"] not in ("laboratory", "dental_100_sante")
+    ] + [{"category": "franchise", "kind": "percent_of_br", "rate_bp": 10000}]
+    broken = cli_env / "broken.json"
+    broken.write_text(json.dumps(document), encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["registry", "load", str(broken)])
+    assert result.exit_code == 1
+    for code in ("RESP-TM-NOT-COVERED", "RESP-BASKET-NOT-COVERED", "RESP-COVERS-FRANCHISE"):
+        assert code in result.output
+    assert _insurers(runner) == []  # nothing written, not even the compliant contract

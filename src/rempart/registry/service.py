@@ -39,6 +39,7 @@ from rempart.registry.models import (
     StructureRow,
 )
 from rempart.registry.repository import RegistryRepository
+from rempart.rights.responsible import require_responsible_compliance
 
 __all__ = [
     "SNAPSHOT_REASON",
@@ -62,6 +63,14 @@ def register_reference_data(
     structures: Iterable[Structure] = (),
     professionals: Iterable[Professional] = (),
 ) -> None:
+    """Insurers (with their contracts), structures and professionals, created or
+    updated in one transaction. A contract flagged responsible that breaks the contrat
+    responsable rules is refused, and nothing is written."""
+    insurers = tuple(insurers)
+    for insurer in insurers:
+        for contract in insurer.contracts:
+            if contract.responsible:
+                require_responsible_compliance(contract)
     with uow:
         repository = RegistryRepository(uow.session, uow.vault)
         for insurer in insurers:
