@@ -197,3 +197,18 @@ def withdraw_trust(
     forgotten = (PendingSignInRow, ChallengeRow, EnrolmentRow)
     for row in (*forgotten, DeviceRow) if forget_devices else forgotten:
         uow.session.execute(delete(row).where(row.account_id == account_id))
+
+
+def purge_stale(*, uow: UnitOfWork) -> int:
+    """Forget what can no longer be used: expired ceremonies, pending sign-ins and
+    enrolment codes. Ended sessions are kept (each person's list of past sessions is
+    their security history's evidence). For a periodic job; correctness never depends on
+    it running."""
+    with uow:
+        now = uow.clock.now()
+        forgotten = 0
+        for row in (ChallengeRow, PendingSignInRow, EnrolmentRow):
+            result = uow.session.execute(delete(row).where(row.expires_at <= now))
+            forgotten += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        uow.commit()
+        return forgotten
