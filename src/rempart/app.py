@@ -70,6 +70,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         version=__version__,
         summary="Tiers-payant operator: rights checks, invoices, payments, settlement.",
         lifespan=lifespan,
+        responses=problems.RESPONSES,
         docs_url="/docs" if reference else None,
         redoc_url="/redoc" if reference else None,
     )

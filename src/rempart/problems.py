@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from rempart.identity.client_errors import ClientAuthRefused, TokenRequestRefused
 from rempart.identity.jwk import ALLOWED_ALGORITHMS
@@ -59,6 +61,39 @@ def extra_for(error: DomainError) -> dict[str, object]:
     if isinstance(error, StepUpRequired):
         extra["max_age"] = error.max_age
     return extra
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every refusal is answered (never the offending value)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    field: str | None = Field(default=None, description="The field at fault, when one is")
+    fields: list[str] | None = Field(default=None, description="Malformed fields, for 422")
+    max_age: int | None = Field(default=None, description="For step-up-required: seconds")
+
+
+def _described(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": schema}},
+    }
+
+
+# Declared on every route in the OpenAPI description, so integrators see the real shapes.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _described("Not authenticated, or a fresh phishing-resistant factor is required"),
+    403: _described("Not allowed for this caller"),
+    404: _described("No such object (or not yours)"),
+    409: _described("Conflicts with the current state"),
+    422: _described("A value is malformed; `field` or `fields` name it"),
+    429: _described("Too many requests: see Retry-After"),
+    503: _described("The service cannot answer safely right now"),
+}
 
 
 def problem(status: int, code: str, title: str, detail: str, **extra: object) -> JSONResponse:

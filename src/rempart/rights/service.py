@@ -148,7 +148,9 @@ def _accredit(
         structure_finess=structure,
         date_of_care=date_of_care,
         issued_at=uow.clock.now(),
-        expires_on=date_of_care + ACCREDITATION_LIFETIME,
+        # From the later of the care and the check: a late check still gets a guarantee
+        # it can use; whether a late invoice is still due is the adjudication's call.
+        expires_on=max(date_of_care, uow.clock.today()) + ACCREDITATION_LIFETIME,
         status=VALID,
         revoked_at=None,
         revoke_reason=None,
