@@ -169,37 +169,68 @@ class BeneficiaryRights:
 
     agreement_type: str
     periods: tuple[RightsPeriod, ...]
-    guarantees: tuple[GuaranteeLine, ...]
-    contract: Contract
+    contract_id: uuid.UUID
+    contract_code: str
+    contract_label: str
+    contract_responsible: bool
 
 
 def beneficiary_rights(*, session: Session, beneficiary_id: uuid.UUID) -> BeneficiaryRights:
-    beneficiary = session.get_one(BeneficiaryRow, beneficiary_id)
+    """Two indexed reads of plain columns (no ORM objects: this is the hot path of every
+    rights check)."""
+    head = session.execute(
+        select(
+            BeneficiaryRow.agreement_type,
+            ContractRow.id,
+            ContractRow.code,
+            ContractRow.label,
+            ContractRow.responsible,
+        )
+        .join(ContractRow, ContractRow.id == BeneficiaryRow.contract_id)
+        .where(BeneficiaryRow.id == beneficiary_id)
+    ).one()
     periods = tuple(
-        RightsPeriod(row.start, row.end, RightsStatus(row.status))
-        for row in session.scalars(
-            select(RightsPeriodRow)
+        RightsPeriod(start, end, RightsStatus(status))
+        for start, end, status in session.execute(
+            select(RightsPeriodRow.start, RightsPeriodRow.end, RightsPeriodRow.status)
             .where(RightsPeriodRow.beneficiary_id == beneficiary_id)
             .order_by(RightsPeriodRow.start)
         )
     )
-    guarantees = tuple(
+    return BeneficiaryRights(head[0], periods, head[1], head[2], head[3], head[4])
+
+
+def contract_guarantees(
+    *, session: Session, contract_id: uuid.UUID, categories: Iterable[CareCategory] | None = None
+) -> tuple[GuaranteeLine, ...]:
+    """The contract's guarantee lines, only those of `categories` when given."""
+    query = select(
+        GuaranteeLineRow.category,
+        GuaranteeLineRow.kind,
+        GuaranteeLineRow.rate_bp,
+        GuaranteeLineRow.amount_cents,
+        GuaranteeLineRow.yearly_ceiling_cents,
+        GuaranteeLineRow.renewal_months,
+    ).where(GuaranteeLineRow.contract_id == contract_id)
+    if categories is not None:
+        query = query.where(GuaranteeLineRow.category.in_([str(c) for c in categories]))
+    return tuple(
         GuaranteeLine(
-            category=CareCategory(row.category),
-            kind=RuleKind(row.kind),
-            rate_bp=row.rate_bp,
-            amount_cents=row.amount_cents,
-            yearly_ceiling_cents=row.yearly_ceiling_cents,
-            renewal_months=row.renewal_months,
+            category=CareCategory(category),
+            kind=RuleKind(kind),
+            rate_bp=rate,
+            amount_cents=amount,
+            yearly_ceiling_cents=ceiling,
+            renewal_months=renewal,
         )
-        for row in session.scalars(
-            select(GuaranteeLineRow).where(GuaranteeLineRow.contract_id == beneficiary.contract_id)
-        )
+        for category, kind, rate, amount, ceiling, renewal in session.execute(query)
     )
-    contract = session.get_one(ContractRow, beneficiary.contract_id)
-    return BeneficiaryRights(
-        beneficiary.agreement_type,
-        periods,
-        guarantees,
-        Contract(contract.code, contract.label, contract.responsible, guarantees),
+
+
+def beneficiary_contract(*, session: Session, rights: BeneficiaryRights) -> Contract:
+    return Contract(
+        rights.contract_code,
+        rights.contract_label,
+        rights.contract_responsible,
+        contract_guarantees(session=session, contract_id=rights.contract_id),
     )

@@ -31,7 +31,13 @@ from rempart.kernel.errors import Forbidden, InvalidInput, NotFound
 from rempart.kernel.ids import new_id
 from rempart.registry.domain import GuaranteeLine
 from rempart.registry.models import BeneficiaryRow
-from rempart.registry.service import beneficiary_rights, find_beneficiary
+from rempart.registry.service import (
+    BeneficiaryRights,
+    beneficiary_contract,
+    beneficiary_rights,
+    contract_guarantees,
+    find_beneficiary,
+)
 from rempart.rights.calculation import Coverage, calculate_coverage
 from rempart.rights.domain import CareLine, YearConsumption
 from rempart.rights.eligibility import NO_MATCH, CheckStatus, Eligibility, eligibility
@@ -84,12 +90,18 @@ def check_rights(
             amc_number=request.amc_number,
             member_number=request.member_number,
         )
-        decision = _decide(uow, beneficiary_id, request)
+        rights = (
+            None
+            if beneficiary_id is None
+            else beneficiary_rights(session=uow.session, beneficiary_id=beneficiary_id)
+        )
+        decision = _decide(rights, request)
         guarantees: tuple[GuaranteeLine, ...] = ()
         accreditation: AccreditationRow | None = None
-        if decision.status is CheckStatus.OPEN and beneficiary_id is not None:
-            rights = beneficiary_rights(session=uow.session, beneficiary_id=beneficiary_id)
-            guarantees = tuple(g for g in rights.guarantees if g.category in request.categories)
+        if decision.status is CheckStatus.OPEN and rights is not None and beneficiary_id:
+            guarantees = contract_guarantees(
+                session=uow.session, contract_id=rights.contract_id, categories=request.categories
+            )
             accreditation = _accredit(uow, beneficiary_id, structure, request.date_of_care)
         disclosed = _disclosed(decision, guarantees)
         record_action(
@@ -122,12 +134,9 @@ def check_rights(
     )
 
 
-def _decide(
-    uow: UnitOfWork, beneficiary_id: uuid.UUID | None, request: RightsCheckRequest
-) -> Eligibility:
-    if beneficiary_id is None:
+def _decide(rights: BeneficiaryRights | None, request: RightsCheckRequest) -> Eligibility:
+    if rights is None:
         return NO_MATCH
-    rights = beneficiary_rights(session=uow.session, beneficiary_id=beneficiary_id)
     if rights.agreement_type != request.agreement_type:
         return NO_MATCH  # the card does not match: say no more than for a stranger
     return eligibility(rights.periods, day=request.date_of_care)
@@ -270,7 +279,7 @@ def simulate_coverage(
         )
         day = accreditation.date_of_care
         coverage = calculate_coverage(
-            contract=rights.contract,
+            contract=beneficiary_contract(session=uow.session, rights=rights),
             lines=lines,
             date_of_care=day,
             consumption=YearConsumption(day.year),
