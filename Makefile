@@ -50,6 +50,8 @@ unit: $(STAMP) $(OIDC_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import_rights.py --quick
+	$(BIN)/python benchmarks/rights_check.py --quick
+	$(BIN)/python benchmarks/audit_log.py --quick
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules
