@@ -150,3 +150,28 @@ def test_suspension_and_a_new_passkey_end_every_session(
         credential=SoftAuthenticator().create(options, origin=rp.origin),
     )
     assert resume_session(uow=platform.uow(), token=token, policy=POLICY) is None
+
+
+def test_the_idle_clock_is_written_at_most_once_a_minute(
+    people: tuple[Platform, Actor, Actor],
+) -> None:
+    platform, alice, _ = people
+    clock = clock_of(platform)
+    token = open_session(
+        uow=platform.uow(), account_id=alice.account_id, factor=Factor.PASSKEY, policy=POLICY
+    )
+    opened = clock.now()
+
+    def last_seen() -> object:
+        with platform.uow() as uow:
+            return uow.session.scalars(select(SessionRow.last_seen_at)).one()
+
+    clock.set(opened + timedelta(seconds=30))
+    assert resume_session(uow=platform.uow(), token=token, policy=POLICY) is not None
+    assert last_seen() == opened  # a read stays a read
+    clock.set(opened + timedelta(seconds=61))
+    assert resume_session(uow=platform.uow(), token=token, policy=POLICY) is not None
+    assert last_seen() == opened + timedelta(seconds=61)
+    # Idle counts from the last written touch: at most a minute more than the limit.
+    clock.set(opened + timedelta(seconds=61) + POLICY.idle)
+    assert resume_session(uow=platform.uow(), token=token, policy=POLICY) is None
