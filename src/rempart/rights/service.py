@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from rempart.audit.domain import AuditTag, Category, Outcome
 from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
+from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import (
     Actor,
@@ -97,7 +98,7 @@ def check_rights(
         )
         decision = _decide(rights, request)
         guarantees: tuple[GuaranteeLine, ...] = ()
-        accreditation: AccreditationRow | None = None
+        accreditation: tuple[uuid.UUID, date] | None = None
         if decision.status is CheckStatus.OPEN and rights is not None and beneficiary_id:
             guarantees = contract_guarantees(
                 session=uow.session, contract_id=rights.contract_id, categories=request.categories
@@ -129,8 +130,8 @@ def check_rights(
         decision.valid_from,
         decision.valid_until,
         guarantees,
-        accreditation.id if accreditation else None,
-        accreditation.expires_on if accreditation else None,
+        accreditation[0] if accreditation else None,
+        accreditation[1] if accreditation else None,
     )
 
 
@@ -148,24 +149,32 @@ def _disclosed(decision: Eligibility, guarantees: tuple[GuaranteeLine, ...]) -> 
     return {Category.RIGHTS, Category.GUARANTEES} if guarantees else {Category.RIGHTS}
 
 
+_INSERT_ACCREDITATION = insert(table_of(AccreditationRow))
+
+
 def _accredit(
     uow: UnitOfWork, beneficiary_id: uuid.UUID, structure: str, date_of_care: date
-) -> AccreditationRow:
-    row = AccreditationRow(
-        id=new_id(),
-        beneficiary_id=beneficiary_id,
-        structure_finess=structure,
-        date_of_care=date_of_care,
-        issued_at=uow.clock.now(),
-        # From the later of the care and the check: a late check still gets a guarantee
-        # it can use; whether a late invoice is still due is the adjudication's call.
-        expires_on=max(date_of_care, uow.clock.today()) + ACCREDITATION_LIFETIME,
-        status=VALID,
-        revoked_at=None,
-        revoke_reason=None,
+) -> tuple[uuid.UUID, date]:
+    """A plain insert (no ORM object: every open check issues one)."""
+    accreditation_id = new_id()
+    # From the later of the care and the check: a late check still gets a guarantee it
+    # can use; whether a late invoice is still due is the adjudication's call.
+    expires_on = max(date_of_care, uow.clock.today()) + ACCREDITATION_LIFETIME
+    uow.session.execute(
+        _INSERT_ACCREDITATION,
+        {
+            "id": accreditation_id,
+            "beneficiary_id": beneficiary_id,
+            "structure_finess": structure,
+            "date_of_care": date_of_care,
+            "issued_at": uow.clock.now(),
+            "expires_on": expires_on,
+            "status": VALID,
+            "revoked_at": None,
+            "revoke_reason": None,
+        },
     )
-    uow.session.add(row)
-    return row
+    return accreditation_id, expires_on
 
 
 @dataclass(frozen=True)
