@@ -77,13 +77,12 @@ from rempart.rights.eligibility import CheckStatus
 from rempart.rights.requests import RightsCheckRequest
 from rempart.rights.service import check_rights
 from rempart.settings import Environment, Settings
-from rempart.shield.port import Budget, FixedBudgetShield
+from rempart.shield.port import FixedBudgetShield
+from rempart.shield.quotas import Limits, QuotaPolicy
 from rempart.vault.keyring import KeyRing, LocalFileKeySource
 
 # Far above anything a run reaches (a few thousand checks a second for a minute at most).
-UNTHROTTLED = Budget(
-    per_minute=1_000_000_000, per_hour=1_000_000_000, per_structure_per_minute=1_000_000_000
-)
+UNTHROTTLED = QuotaPolicy.everywhere(Limits(1_000_000_000, 1_000_000_000, 1_000_000_000))
 CATEGORIES = ("pharmacy_65", "optical_free_price")
 KNOWN_SHARE = 0.9
 CARD_POOL = 2000  # distinct known people cycled through
@@ -470,7 +469,7 @@ def main() -> None:
     args.repeats = args.repeats or (1 if args.quick else 3)
     print(
         "shield: FixedBudgetShield with a budget of "
-        f"{UNTHROTTLED.per_minute:,}/min per actor and per structure, large enough never to "
+        f"{UNTHROTTLED.actor.per_minute:,}/min per actor and per structure, large enough never to "
         "throttle this run (the app's default budget would refuse all but 60 checks a minute)"
     )
 

@@ -34,7 +34,8 @@ from rempart.kernel.clock import Clock
 from rempart.portal import pages
 from rempart.rights import api as rights_api
 from rempart.settings import Settings
-from rempart.shield.port import FixedBudgetShield
+from rempart.shield.port import FixedBudgetShield, Shield
+from rempart.shield.quotas import LoggingAlertSink, QuotaPolicy, RedisShield
 from rempart.system import api as system_api
 
 _SECURITY_HEADERS = {
@@ -60,6 +61,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         finally:
             if app.state.pro_sante_connect is not None:
                 app.state.pro_sante_connect.close()
+            if isinstance(app.state.shield, RedisShield):
+                app.state.shield.close()
             platform.close()
 
     # The interactive reference pages load their scripts from a CDN: a health-data
@@ -77,8 +80,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.platform = platform
     app.state.password_hasher = PasswordHasher()
     app.state.breached_passwords = _breached_passwords(settings)
-    # Until the shield issue: a conservative per-process budget, never unlimited.
-    app.state.shield = FixedBudgetShield()
+    app.state.shield = _shield(settings)
     problems.install(app)
     app.include_router(pages.router)
     app.include_router(system_api.router)
@@ -136,3 +138,16 @@ def _breached_passwords(settings: Settings) -> BreachedPasswords:
     if settings.breached_passwords_dir is None:
         return NullBreachedPasswords()
     return KAnonymityListBreachedPasswords(settings.breached_passwords_dir)
+
+
+def _shield(settings: Settings) -> Shield:
+    """Shared quotas when Redis is configured; otherwise a conservative budget kept in
+    this process (never unlimited, but each worker grants its own)."""
+    if settings.redis_url is None:
+        return FixedBudgetShield()
+    return RedisShield(
+        settings.redis_url.get_secret_value(),
+        QuotaPolicy(),
+        fallback_share=1 / settings.shield_workers,
+        alerts=LoggingAlertSink(),
+    )

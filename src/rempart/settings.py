@@ -69,6 +69,19 @@ class Settings(BaseSettings):
         "believed (the client address drives sign-in throttling)",
     )
 
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="Redis holding the shield's quotas, shared by every worker (it may carry "
+        "a password); unset means a budget kept in each process",
+    )
+    shield_workers: int = Field(
+        default=4,
+        ge=1,
+        le=1024,
+        description="Workers sharing the quotas: when Redis does not answer, each keeps one "
+        "over this share of every limit",
+    )
+
     session_idle_minutes: int = Field(default=15, ge=1, le=60)
     session_absolute_hours: int = Field(default=10, ge=1, le=24)
 
@@ -91,6 +104,9 @@ class Settings(BaseSettings):
         url = self.database_url or ""
         if self.env is Environment.PRODUCTION and url.startswith("sqlite") and ":memory:" in url:
             raise ValueError("an in-memory database is for tests, not production")
+        redis_url = self.redis_url.get_secret_value() if self.redis_url else ""
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REMPART_REDIS_URL is a redis://, rediss:// or unix:// URL")
         origin = self.webauthn_origin or ""
         if self.env is Environment.PRODUCTION and origin and not origin.startswith("https://"):
             raise ValueError("passkeys need an https origin outside development")
