@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select, update
 
+from rempart.audit.context import current_request
 from rempart.audit.domain import AuditTag, Category, Outcome
 from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
@@ -80,7 +81,13 @@ def check_rights(
     *, uow: UnitOfWork, actor: Actor, shield: Shield, request: RightsCheckRequest
 ) -> RightsAnswer:
     structure = acting_structure(actor, Permission.RIGHTS_CHECK, request.structure)
-    shield.admit(actor=actor, action="rights.check", structure=structure, now=uow.clock.now())
+    shield.admit(
+        actor=actor,
+        action="rights.check",
+        structure=structure,
+        address=current_request().address,
+        now=uow.clock.now(),
+    )
     request = request.validated(today=uow.clock.today())
     with uow:
         beneficiary_id = find_beneficiary(
@@ -273,7 +280,13 @@ def simulate_coverage(
     structure, without consuming anything. The year's consumption is not yet recorded
     (invoices will record it), so ceilings are measured against none."""
     finess = acting_structure(actor, Permission.RIGHTS_CALCULATION, structure)
-    shield.admit(actor=actor, action="rights.calculation", structure=finess, now=uow.clock.now())
+    shield.admit(
+        actor=actor,
+        action="rights.calculation",
+        structure=finess,
+        address=current_request().address,
+        now=uow.clock.now(),
+    )
     with uow:
         accreditation = uow.session.get(AccreditationRow, accreditation_id)
         if (
