@@ -10,14 +10,14 @@ from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import AccountStatus
 from rempart.identity.models import AccountRow, AccountStructureRow
 from rempart.identity.permissions import Actor, Channel, Role, Strength
-from rempart.identity.sessions import EndReason, SessionPolicy, end_all_sessions, resume_session
+from rempart.identity.sessions import EndReason, SessionPolicy, end_all_sessions, resume_within
 
 
 def actor_for_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> Actor | None:
-    live = resume_session(uow=uow, token=token, policy=policy)
-    if live is None:
-        return None
-    with uow:
+    with uow:  # one unit of work per request for the session and the account
+        live = resume_within(uow, token, policy)
+        if live is None:
+            return None
         account = uow.session.get(AccountRow, live.account_id)
         active = account is not None and account.status == AccountStatus.ACTIVE
         if account is None or not active:

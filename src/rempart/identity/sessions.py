@@ -111,31 +111,37 @@ def open_session(
 def resume_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> LiveSession | None:
     """The live session a token opens, touched; None (and ended) when idle or expired."""
     with uow:
-        row = uow.session.scalar(
-            select(SessionRow).where(
-                SessionRow.token_hash == token_digest(token), SessionRow.ended_at.is_(None)
-            )
+        return resume_within(uow, token, policy)
+
+
+def resume_within(uow: UnitOfWork, token: str, policy: SessionPolicy) -> LiveSession | None:
+    """`resume_session` inside a unit of work the caller has entered (every request
+    resolves its actor in one), committing only when the session row changes."""
+    row = uow.session.scalar(
+        select(SessionRow).where(
+            SessionRow.token_hash == token_digest(token), SessionRow.ended_at.is_(None)
         )
-        if row is None:
-            return None
-        now = uow.clock.now()
-        reason = None
-        if now >= row.expires_at:
-            reason = EndReason.EXPIRED
-        elif now - row.last_seen_at >= policy.idle:
-            reason = EndReason.IDLE
-        if reason is not None:
-            row.ended_at, row.end_reason = now, reason
-            uow.commit()
-            return None
-        # The idle clock is written at most once a minute: a busy counter would otherwise
-        # turn every read into a write. The idle limit holds to within that minute.
-        if now - row.last_seen_at >= TOUCH_INTERVAL:
-            row.last_seen_at = now
-            uow.commit()
-        return LiveSession(
-            row.id, row.account_id, Factor(row.factor), row.created_at, now, row.authenticated_at
-        )
+    )
+    if row is None:
+        return None
+    now = uow.clock.now()
+    reason = None
+    if now >= row.expires_at:
+        reason = EndReason.EXPIRED
+    elif now - row.last_seen_at >= policy.idle:
+        reason = EndReason.IDLE
+    if reason is not None:
+        row.ended_at, row.end_reason = now, reason
+        uow.commit()
+        return None
+    # The idle clock is written at most once a minute: a busy counter would otherwise
+    # turn every read into a write. The idle limit holds to within that minute.
+    if now - row.last_seen_at >= TOUCH_INTERVAL:
+        row.last_seen_at = now
+        uow.commit()
+    return LiveSession(
+        row.id, row.account_id, Factor(row.factor), row.created_at, now, row.authenticated_at
+    )
 
 
 def list_sessions(*, uow: UnitOfWork, actor: Actor) -> list[LiveSession]:
