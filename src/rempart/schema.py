@@ -6,6 +6,7 @@ from rempart.db.base import Base
 from rempart.identity import client_models
 from rempart.identity import models as identity_models
 from rempart.identity.sealing import SEALED_TABLES as IDENTITY_SEALED
+from rempart.outbox import models as outbox_models
 from rempart.registry import models as registry_models
 from rempart.registry.sealing import SEALED_TABLES as REGISTRY_SEALED
 from rempart.rights import models as rights_models
@@ -23,6 +24,7 @@ __all__ = [
     "client_models",
     "identity_models",
     "metadata",
+    "outbox_models",
     "registry_models",
     "rights_models",
     "vault_models",

@@ -69,6 +69,20 @@ class Settings(BaseSettings):
         "believed (the client address drives sign-in throttling)",
     )
 
+    outbox: str = Field(
+        default="files",
+        pattern="^(null|files|webhook)$",
+        description="Where outbound messages go: null (kept nowhere), files (a directory "
+        "another system picks up) or webhook (a signed POST)",
+    )
+    outbox_dir: Path | None = Field(
+        default=None, description="The files adapter's directory; default REMPART_HOME/outbox"
+    )
+    outbox_webhook_url: str | None = Field(default=None, description="The webhook adapter's URL")
+    outbox_webhook_secret: SecretStr | None = Field(
+        default=None, description="The key signing webhook bodies (HMAC-SHA256)"
+    )
+
     redis_url: SecretStr | None = Field(
         default=None,
         description="Redis holding the shield's quotas, shared by every worker (it may carry "
@@ -107,6 +121,15 @@ class Settings(BaseSettings):
         redis_url = self.redis_url.get_secret_value() if self.redis_url else ""
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("REMPART_REDIS_URL is a redis://, rediss:// or unix:// URL")
+        webhook = (self.outbox_webhook_url, self.outbox_webhook_secret)
+        if self.outbox == "webhook" and None in webhook:
+            raise ValueError("the webhook outbox needs REMPART_OUTBOX_WEBHOOK_URL and _SECRET")
+        if (
+            self.env is Environment.PRODUCTION
+            and self.outbox == "webhook"
+            and not (self.outbox_webhook_url or "").startswith("https://")
+        ):
+            raise ValueError("the outbox webhook must be https outside development")
         origin = self.webauthn_origin or ""
         if self.env is Environment.PRODUCTION and origin and not origin.startswith("https://"):
             raise ValueError("passkeys need an https origin outside development")
@@ -165,6 +188,10 @@ class Settings(BaseSettings):
         if self.audit_checkpoints_dir is not None:
             return self.audit_checkpoints_dir
         return self.home / "audit-checkpoints"
+
+    @property
+    def effective_outbox_dir(self) -> Path:
+        return self.outbox_dir if self.outbox_dir is not None else self.home / "outbox"
 
     @property
     def effective_keys_file(self) -> Path:
