@@ -25,7 +25,8 @@ class Guarded:
     `step_up`: a sensitive change, refused (401 step-up-required) unless a passkey or Pro
     Santé Connect was presented in the last minutes. `body`: a well-formed body, so that
     the object check is reached (routes that take none get `{}`). `audited`: the tag of
-    the audit record the route writes when it serves personal data (or a report)."""
+    the audit record the route writes when it serves personal data (or a report).
+    `headers`: headers the route requires (an Idempotency-Key)."""
 
     roles: frozenset[Role]
     other: int | None = None
@@ -34,6 +35,7 @@ class Guarded:
     body: dict[str, object] | None = None
     params: dict[str, str] | None = None
     audited: str | None = None
+    headers: dict[str, str] | None = None
 
 
 EVERYONE = frozenset(Role)
@@ -138,6 +140,38 @@ ROUTES |= {
     ),
     ("GET", "/api/v1/rights/revoked"): Guarded(
         COUNTER, api=True, params={"since": "2026-11-01T00:00:00+00:00"}
+    ),
+}
+A_DRUG: dict[str, object] = {
+    "category": "pharmacy_65",
+    "code": "3400930000001",
+    "quantity": 1,
+    "unit_price_cents": 1000,
+    "unit_br_cents": 1000,
+    "amo_rate_bp": 6500,
+    "amo_cents": 650,
+}
+ROUTES |= {
+    ("POST", "/api/v1/invoices"): Guarded(
+        COUNTER,
+        api=True,
+        body={
+            "invoice_number": "F0001",
+            "date_of_care": "2026-11-28",
+            "card": {
+                k: v for k, v in NOBODYS_CARD.items() if k not in ("date_of_care", "categories")
+            },
+            "lines": [A_DRUG],
+        },
+        headers={"Idempotency-Key": "matrix-invoice-0001"},
+        audited="claims:invoice:rejected",
+    ),
+    ("GET", "/api/v1/invoices"): Guarded(COUNTER, api=True, audited="claims:invoice:read"),
+    ("GET", "/api/v1/invoices/{invoice_id}"): Guarded(
+        COUNTER, api=True, other=404, audited="claims:invoice:read"
+    ),
+    ("POST", "/api/v1/invoices/{invoice_id}/cancellation"): Guarded(
+        COUNTER, api=True, other=404, audited="claims:invoice:cancelled"
     ),
 }
 ROUTES |= {

@@ -22,6 +22,7 @@ from rempart.audit.domain import AuditTag, Category
 from rempart.audit.models import AuditRecordRow
 from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
+from rempart.claims.models import InvoiceRow
 from rempart.identity.models import DeviceRow, PendingSignInRow, SessionRow
 from rempart.identity.permissions import Role
 from rempart.identity.sessions import Factor, SessionPolicy, open_session
@@ -166,6 +167,7 @@ def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str
         ),
         "finess": lambda: scene.world.finess if own else scene.world.other_finess,
         "client_id": lambda: scene.own_client if own else scene.other_client,
+        "invoice_id": lambda: _invoice_id(scene, own=own),
     }
     for name, value in values.items():
         if "{" + name + "}" in path:
@@ -194,6 +196,32 @@ def _accreditation_id(scene: Scene, *, own: bool) -> uuid.UUID:
     return accreditation_id
 
 
+def _invoice_id(scene: Scene, *, own: bool) -> uuid.UUID:
+    """A fresh (so still cancellable) invoice of the professionals' structure, or of
+    another one."""
+    invoice_id = new_id()
+    with scene.web.platform.uow() as uow:
+        uow.session.add(
+            InvoiceRow(
+                id=invoice_id,
+                structure_finess=scene.world.finess if own else scene.world.other_finess,
+                rpps=None,
+                invoice_number="F0001",
+                date_of_care=NOW.date(),
+                beneficiary_id=next(iter(scene.records.values())),
+                accreditation_id=None,
+                amc_number=AMC,
+                received_at=scene.web.clock.now(),
+                status="accepted",
+                reason=None,
+                amc_cents=0,
+                cancelled_at=None,
+            )
+        )
+        uow.commit()
+    return invoice_id
+
+
 def body_for(scene: Scene, rule: Guarded, *, own: bool = True) -> dict[str, object]:
     """The rule's sample body, its placeholders filled with the caller's own objects (or
     someone else's)."""
@@ -215,7 +243,10 @@ def call(
     """The status, and the problem type's last segment for a refusal."""
     sent = body if body is not None else rule.body or {}
     payload = {"json": sent} if method in ("POST", "PUT") else {}
-    response = browser.request(method, url, params=rule.params, **payload, **kw)  # type: ignore[arg-type]
+    headers = {**(rule.headers or {}), **kw.pop("headers", {})}  # type: ignore[dict-item]
+    response = browser.request(  # type: ignore[arg-type]
+        method, url, params=rule.params, headers=headers, **payload, **kw
+    )
     assert response.status_code != 500, (method, url, response.text)
     if response.status_code < 400:
         return response.status_code, ""

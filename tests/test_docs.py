@@ -64,9 +64,9 @@ def test_the_access_model_doc_shows_the_grant_table() -> None:
         ], f"docs/security/access-model.md is out of date for {permission}"
 
 
-def test_the_rights_api_doc_lists_every_reason_code() -> None:
+def test_the_reason_codes_doc_lists_every_reason_code() -> None:
     from rempart.rights.reasons import Reason
 
-    text = (ROOT / "docs" / "api" / "rights.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "api" / "reason-codes.md").read_text(encoding="utf-8")
     for reason in Reason:
         assert f"| `{reason.value}` | {reason.label_fr} | {reason.label_en} |" in text

@@ -15,6 +15,7 @@ from rempart.audit import api as audit_api
 from rempart.audit import history_api
 from rempart.audit.context import REQUEST_ID_SHAPE, RequestContext, serving
 from rempart.bootstrap import open_platform
+from rempart.claims import api as claims_api
 from rempart.identity import (
     accounts_api,
     auth_api,
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         history_api,
         audit_api,
         rights_api,
+        claims_api,
     )
     for router in (module.router for module in routers):
         app.include_router(router)

@@ -2,11 +2,13 @@
 drift checks, counts)."""
 
 from rempart.audit import models as audit_models
+from rempart.claims import models as claims_models
 from rempart.db.base import Base
 from rempart.identity import client_models
 from rempart.identity import models as identity_models
 from rempart.identity.sealing import SEALED_TABLES as IDENTITY_SEALED
 from rempart.outbox import models as outbox_models
+from rempart.payments import models as payments_models
 from rempart.registry import models as registry_models
 from rempart.registry.sealing import SEALED_TABLES as REGISTRY_SEALED
 from rempart.rights import models as rights_models
@@ -21,10 +23,12 @@ SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED, *IDENTITY_SEALED)
 __all__ = [
     "SEALED_TABLES",
     "audit_models",
+    "claims_models",
     "client_models",
     "identity_models",
     "metadata",
     "outbox_models",
+    "payments_models",
     "registry_models",
     "rights_models",
     "vault_models",

@@ -126,7 +126,6 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
         P.RIGHTS_FILE_IMPORT: R.OWN_AMC,
         P.CONTRACT_MANAGE: R.OWN_AMC,
         P.MEMBER_LOOKUP: R.OWN_AMC,
-        P.INVOICE_READ: R.OWN_AMC,
         P.SETTLEMENT_READ: R.OWN_AMC,
         **_SELF,
     },

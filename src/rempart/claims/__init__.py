@@ -1,0 +1,1 @@
+"""Invoices (DRE) from professionals: intake, adjudication, duplicates, cancellation."""

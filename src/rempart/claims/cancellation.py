@@ -1,0 +1,91 @@
+"""Withdrawing an invoice sent by mistake: before it is paid, within the window.
+
+Everything the invoice recorded is undone in one transaction: its accepted lines become
+cancelled (freeing "already paid" for a corrected invoice), the consumption of ceilings is
+given back and the ledger posts the acceptance's reversal, line by line."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from rempart.audit.domain import Category
+from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
+from rempart.audit.trail import record_action
+from rempart.claims.domain import ClaimsTag, InvoiceStatus, LineStatus, may_cancel
+from rempart.claims.models import InvoiceLineRow, InvoiceRow
+from rempart.claims.quota import admit
+from rempart.claims.reading import receipt_of
+from rempart.claims.receipts import InvoiceReceipt
+from rempart.claims.repository import give_back_consumption, lock_beneficiary
+from rempart.db.uow import UnitOfWork
+from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, allows
+from rempart.kernel.errors import Conflict, Forbidden, NotFound
+from rempart.payments import ledger
+from rempart.payments.journal import post
+from rempart.shield.port import Shield
+
+
+def cancel_invoice(
+    *, uow: UnitOfWork, actor: Actor, shield: Shield, invoice_id: uuid.UUID
+) -> InvoiceReceipt:
+    admit(shield, uow, actor, "claims.cancellation", None)
+    with uow:
+        invoice = uow.session.get(InvoiceRow, invoice_id)
+        if invoice is None or not allows(
+            actor, Permission.INVOICE_SUBMIT, Target(ObjectKind.STRUCTURE, invoice.structure_finess)
+        ):
+            # Another structure's invoice does not exist for this caller.
+            raise NotFound("no invoice of your structure has this id")
+        if invoice.status == InvoiceStatus.CANCELLED:
+            raise Conflict("the invoice is already cancelled")
+        if invoice.beneficiary_id is not None:
+            lock_beneficiary(uow.session, invoice.beneficiary_id)
+        lines = list(
+            uow.session.scalars(
+                select(InvoiceLineRow)
+                .where(InvoiceLineRow.invoice_id == invoice.id)
+                .order_by(InvoiceLineRow.line_no)
+            )
+        )
+        paid = any(line.payout_id is not None for line in lines)
+        if not may_cancel(received_at=invoice.received_at, now=uow.clock.now(), paid=paid):
+            raise Forbidden(
+                "an invoice can be cancelled within 24 hours of receipt and before payment"
+            )
+        accepted = [line for line in lines if line.status == LineStatus.ACCEPTED]
+        if invoice.beneficiary_id is not None and accepted:
+            give_back_consumption(
+                uow.session, invoice.beneficiary_id, invoice.date_of_care.year, accepted
+            )
+        posting = ledger.cancellation(
+            invoice.id,
+            [
+                ledger.AcceptedLine(line.id, line.amc_number, line.structure_finess, line.amc_cents)
+                for line in accepted
+            ],
+        )
+        if posting is not None:
+            post(uow, posting)
+        for line in accepted:
+            line.status = LineStatus.CANCELLED
+        invoice.status = InvoiceStatus.CANCELLED
+        invoice.cancelled_at = uow.clock.now()
+        record_action(
+            uow,
+            tag=ClaimsTag.INVOICE_CANCELLED,
+            actor=actor,
+            structure=invoice.structure_finess,
+            target_pseudonym=(
+                pseudonymise_target(uow.vault, BENEFICIARY, str(invoice.beneficiary_id))
+                if invoice.beneficiary_id
+                else None
+            ),
+            target_amc=invoice.amc_number or None,
+            categories={Category.INVOICES},
+        )
+        uow.session.flush()
+        receipt = receipt_of(invoice, lines)
+        uow.commit()
+    return receipt

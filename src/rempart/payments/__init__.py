@@ -1,0 +1,1 @@
+"""Ledger, payment runs (SEPA), remittance advice and insurer settlement."""
