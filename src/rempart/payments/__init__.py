@@ -1,0 +1,1 @@
+"""Payments: the ledger, payment runs (SEPA), remittance advice and insurer settlement."""
