@@ -9,6 +9,7 @@ from rempart.identity import models as identity_models
 from rempart.identity.sealing import SEALED_TABLES as IDENTITY_SEALED
 from rempart.outbox import models as outbox_models
 from rempart.payments import models as payments_models
+from rempart.payments.sealing import SEALED_TABLES as PAYMENTS_SEALED
 from rempart.registry import models as registry_models
 from rempart.registry.sealing import SEALED_TABLES as REGISTRY_SEALED
 from rempart.rights import models as rights_models
@@ -18,7 +19,7 @@ from rempart.vault.sealed import SealedTable
 metadata = Base.metadata
 
 # Every table holding ciphertexts or blind indexes, for key rotation and retirement.
-SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED, *IDENTITY_SEALED)
+SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED, *IDENTITY_SEALED, *PAYMENTS_SEALED)
 
 __all__ = [
     "SEALED_TABLES",

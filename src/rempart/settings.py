@@ -83,6 +83,21 @@ class Settings(BaseSettings):
         default=None, description="The key signing webhook bodies (HMAC-SHA256)"
     )
 
+    operator_name: str = Field(
+        default="Rempart", max_length=70, description="The operator's name on SEPA files"
+    )
+    operator_iban: SecretStr | None = Field(
+        default=None, description="The operator's account: transfers leave it, debits reach it"
+    )
+    operator_bic: str | None = Field(default=None, description="The operator's bank's BIC")
+    sepa_creditor_id: str | None = Field(
+        default=None, description="The operator's SEPA creditor identifier (ICS), for debits"
+    )
+    payments_dir: Path | None = Field(
+        default=None,
+        description="Where payment runs write their files; default REMPART_HOME/payments",
+    )
+
     redis_url: SecretStr | None = Field(
         default=None,
         description="Redis holding the shield's quotas, shared by every worker (it may carry "
@@ -188,6 +203,10 @@ class Settings(BaseSettings):
         if self.audit_checkpoints_dir is not None:
             return self.audit_checkpoints_dir
         return self.home / "audit-checkpoints"
+
+    @property
+    def effective_payments_dir(self) -> Path:
+        return self.payments_dir if self.payments_dir is not None else self.home / "payments"
 
     @property
     def effective_outbox_dir(self) -> Path:

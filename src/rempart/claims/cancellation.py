@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from rempart.audit.domain import Category
 from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
@@ -68,8 +68,19 @@ def cancel_invoice(
         )
         if posting is not None:
             post(uow, posting)
-        for line in accepted:
-            line.status = LineStatus.CANCELLED
+        if accepted:
+            # Guarded: a payment run may have taken a line since it was read.
+            taken = uow.session.execute(
+                update(InvoiceLineRow)
+                .where(
+                    InvoiceLineRow.id.in_([line.id for line in accepted]),
+                    InvoiceLineRow.payout_id.is_(None),
+                )
+                .values(status=LineStatus.CANCELLED.value)
+                .execution_options(synchronize_session="fetch")
+            ).rowcount  # type: ignore[attr-defined]
+            if taken != len(accepted):
+                raise Conflict("the invoice was paid meanwhile; it can no longer be cancelled")
         invoice.status = InvoiceStatus.CANCELLED
         invoice.cancelled_at = uow.clock.now()
         record_action(

@@ -59,6 +59,7 @@ class InvoiceLineRow(IdMixin, Base):
     amc_number: Mapped[str] = mapped_column(String(9))
     date_of_care: Mapped[date] = mapped_column(Date())
     invoice_number: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     category: Mapped[str] = mapped_column(String(40))
     code: Mapped[str] = mapped_column(String(20))
     quantity: Mapped[int] = mapped_column(Integer())

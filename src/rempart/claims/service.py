@@ -253,6 +253,7 @@ def _write(
                 "amc_number": invoice.amc_number,
                 "date_of_care": submission.date_of_care,
                 "invoice_number": submission.invoice_number,
+                "received_at": uow.clock.now(),
                 "category": care.category.value,
                 "code": care.code,
                 "quantity": care.quantity,

@@ -272,6 +272,11 @@ def _siret(rng: random.Random, used: set[str]) -> str:
             return siret
 
 
+def synthetic_bank_details(seed: int) -> tuple[str, str]:
+    """A valid, synthetic French IBAN and its bank's BIC (demo and tests only)."""
+    return _bank_details(random.Random(seed))
+
+
 def _bank_details(rng: random.Random) -> tuple[str, str]:
     bank, bic = rng.choice(BANKS)
     branch = f"{rng.randrange(100_000):05d}"

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import RowMapping, Table, select
 from sqlalchemy.orm import Session
 
-from rempart.db.base import Base, table_of
+from rempart.db.base import table_of
 from rempart.registry.domain import BeneficiaryStatement, RightsPeriod, RightsStatus
 from rempart.registry.models import (
     BeneficiaryRow,
@@ -24,7 +24,7 @@ from rempart.registry.models import (
 )
 from rempart.registry.rights_file import format_rights
 from rempart.vault.cipher import Vault, canonical
-from rempart.vault.sealed import AnySelect
+from rempart.vault.sealed import AnySelect, ColumnsSealedTable
 
 CARD = "beneficiary.card"
 MEMBER = "member.number"
@@ -115,36 +115,6 @@ def seal_beneficiary(
 
 
 # --- key rotation: the sealed tables of the registry -----------------------------------
-
-
-class _Simple:
-    """A table whose sealed columns need nothing but the row itself."""
-
-    def __init__(self, model: type[Base], columns: tuple[str, ...]) -> None:
-        self.table = table_of(model)
-        self.columns = columns
-
-    def select_for_reseal(self) -> AnySelect:
-        return select(
-            self.table.c.id, self.table.c.key_version, *(self.table.c[c] for c in self.columns)
-        )
-
-    def reseal_batch(
-        self, vault: Vault, session: Session, rows: Sequence[RowMapping]
-    ) -> list[dict[str, Any]]:
-        return [self._reseal(vault, row) for row in rows]
-
-    def _reseal(self, vault: Vault, row: RowMapping) -> dict[str, Any]:
-        name, row_id = self.table.name, row["id"]
-        return {
-            column: vault.seal(
-                vault.open(row[column], table=name, column=column, row_id=row_id),
-                table=name,
-                column=column,
-                row_id=row_id,
-            )
-            for column in self.columns
-        }
 
 
 class _Members:
@@ -283,9 +253,9 @@ class _Beneficiaries:
 
 
 SEALED_TABLES = (
-    _Simple(InsurerRow, ("dpo_email",)),
-    _Simple(StructureRow, ("address", "iban")),
-    _Simple(ProfessionalRow, ("last_name", "first_name")),
+    ColumnsSealedTable(InsurerRow, ("dpo_email",)),
+    ColumnsSealedTable(StructureRow, ("address", "iban")),
+    ColumnsSealedTable(ProfessionalRow, ("last_name", "first_name")),
     _Members(),
     _Beneficiaries(),
 )

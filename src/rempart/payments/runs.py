@@ -1,0 +1,267 @@
+"""Payment runs: pay each structure its accepted lines in one transfer, advise its
+rejections, debit each insurer what was paid on its behalf, and write the SEPA files.
+
+A run is keyed by its value date and can be killed at any point and run again:
+- the lines it takes are those received up to its cutoff, fixed when it starts;
+- each batch of structures is one transaction that marks their lines with a payout,
+  records the payout with the account it goes to, and posts it to the ledger — so a line
+  is paid in one payout or in none, and a batch is done or not at all;
+- settlements and files are derived from what the payouts recorded, so redoing them
+  gives the same result.
+Structures whose payments are held (a bank account change in its cooling-off period) are
+skipped; their lines stay payable for a later run."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, insert, or_, select, update
+
+from rempart.claims.models import InvoiceLineRow
+from rempart.db.base import table_of
+from rempart.db.uow import UnitOfWork
+from rempart.kernel.ids import new_id
+from rempart.payments import ledger
+from rempart.payments.accounts import Operator, PayoutAccountFor, mandate_of, registered_account
+from rempart.payments.files import write_run_files
+from rempart.payments.journal import post
+from rempart.payments.models import PaymentRunRow, PayoutRow, SettlementRow
+
+RUNNING, PAID, DONE = "running", "paid", "done"
+_ACCEPTED, _REJECTED = "accepted", "rejected"
+_INSERT_PAYOUT = insert(table_of(PayoutRow))
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run_id: uuid.UUID
+    run_date: date
+    payouts: int
+    paid_cents: int
+    paid_lines: int
+    held: tuple[str, ...]  # FINESS whose payment waits for a bank account change
+    advised_rejections: int
+    settlements: int
+    unsettled: tuple[str, ...]  # AMC numbers without a direct debit mandate
+    files: tuple[Path, ...]
+
+
+def run_payments(
+    *,
+    uow: UnitOfWork,
+    run_date: date,
+    operator: Operator,
+    out_dir: Path,
+    account_for: PayoutAccountFor = registered_account,
+    batch_size: int = 200,
+    batch_pause: float = 0.0,
+) -> RunReport:
+    """Runs (or resumes) the payment run of `run_date`. `batch_pause` spaces the batches
+    out to spare a production database; nothing depends on it."""
+    with uow.exclusive("payment-run", what="a payment run"):
+        run_id = _open_run(uow, run_date)
+        held: list[str] = []
+        structures = _structures_due(uow, run_id)
+        for start in range(0, len(structures), batch_size):
+            with uow:
+                for finess in structures[start : start + batch_size]:
+                    if not _settle_structure(uow, run_id, finess, account_for):
+                        held.append(finess)
+                uow.commit()
+            if batch_pause:
+                time.sleep(batch_pause)
+        unsettled = _debit_insurers(uow, run_id)
+        files = write_run_files(uow=uow, run_id=run_id, operator=operator, out_dir=out_dir)
+        with uow:
+            run = uow.session.get_one(PaymentRunRow, run_id)
+            run.status = DONE
+            run.finished_at = uow.clock.now()
+            uow.commit()
+        return _report(uow, run_id, run_date, held, unsettled, files)
+
+
+def _open_run(uow: UnitOfWork, run_date: date) -> uuid.UUID:
+    with uow:
+        run = uow.session.scalars(
+            select(PaymentRunRow).where(PaymentRunRow.run_date == run_date)
+        ).first()
+        if run is not None:
+            return run.id
+        run_id = new_id()
+        now = uow.clock.now()
+        uow.session.add(
+            PaymentRunRow(id=run_id, run_date=run_date, status=RUNNING, started_at=now, cutoff=now)
+        )
+        uow.commit()
+    return run_id
+
+
+def _structures_due(uow: UnitOfWork, run_id: uuid.UUID) -> list[str]:
+    """Structures with lines to pay or rejections to advise, up to the cutoff."""
+    with uow:
+        cutoff = uow.session.get_one(PaymentRunRow, run_id).cutoff
+        return list(
+            uow.session.scalars(
+                select(InvoiceLineRow.structure_finess)
+                .where(
+                    InvoiceLineRow.received_at <= cutoff,
+                    or_(
+                        (InvoiceLineRow.status == _ACCEPTED) & InvoiceLineRow.payout_id.is_(None),
+                        (InvoiceLineRow.status == _REJECTED)
+                        & InvoiceLineRow.advised_run_id.is_(None),
+                    ),
+                )
+                .distinct()
+                .order_by(InvoiceLineRow.structure_finess)
+            )
+        )
+
+
+def _settle_structure(
+    uow: UnitOfWork, run_id: uuid.UUID, finess: str, account_for: PayoutAccountFor
+) -> bool:
+    """Pays the structure (unless held) and advises its rejections. Returns whether it
+    was paid (or had nothing to pay)."""
+    session = uow.session
+    cutoff = session.get_one(PaymentRunRow, run_id).cutoff
+    session.execute(
+        update(InvoiceLineRow)
+        .where(
+            InvoiceLineRow.structure_finess == finess,
+            InvoiceLineRow.status == _REJECTED,
+            InvoiceLineRow.advised_run_id.is_(None),
+            InvoiceLineRow.received_at <= cutoff,
+        )
+        .values(advised_run_id=run_id)
+        .execution_options(synchronize_session=False)
+    )
+    payable = (
+        InvoiceLineRow.structure_finess == finess,
+        InvoiceLineRow.status == _ACCEPTED,
+        InvoiceLineRow.payout_id.is_(None),
+        InvoiceLineRow.received_at <= cutoff,
+    )
+    if session.scalar(select(func.count()).where(*payable)) == 0:
+        return True
+    account = account_for(uow, finess)
+    if account is None:
+        return False
+    payout_id = new_id()
+    # Mark first, then sum what was marked: a line cancelled meanwhile is in neither.
+    session.execute(
+        update(InvoiceLineRow)
+        .where(*payable)
+        .values(payout_id=payout_id)
+        .execution_options(synchronize_session=False)
+    )
+    summed, lines = session.execute(
+        select(func.sum(InvoiceLineRow.amc_cents), func.count()).where(
+            InvoiceLineRow.payout_id == payout_id
+        )
+    ).one()
+    total = int(summed)  # PostgreSQL sums bigints as numeric
+    session.execute(
+        _INSERT_PAYOUT,
+        {
+            "id": payout_id,
+            "key_version": uow.vault.active_version,
+            "run_id": run_id,
+            "structure_finess": finess,
+            "account_name": account.name[:200],
+            "iban": uow.vault.seal(account.iban, table="payouts", column="iban", row_id=payout_id),
+            "iban_last4": account.iban[-4:],
+            "bic": account.bic,
+            "amount_cents": total,
+            "lines": lines,
+            "end_to_end_id": f"RP{payout_id.hex}",
+            "created_at": uow.clock.now(),
+        },
+    )
+    post(uow, ledger.payout(payout_id, finess, total))
+    return True
+
+
+def _debit_insurers(uow: UnitOfWork, run_id: uuid.UUID) -> tuple[str, ...]:
+    """One settlement per insurer for what this run paid on its behalf, posted when the
+    insurer has a mandate to debit. Returns the insurers without one."""
+    unsettled: list[str] = []
+    with uow:
+        owed = uow.session.execute(
+            select(
+                InvoiceLineRow.amc_number,
+                func.sum(InvoiceLineRow.amc_cents),
+                func.count(),
+            )
+            .join(PayoutRow, PayoutRow.id == InvoiceLineRow.payout_id)
+            .where(PayoutRow.run_id == run_id)
+            .group_by(InvoiceLineRow.amc_number)
+            .order_by(InvoiceLineRow.amc_number)
+        ).all()
+        done = set(
+            uow.session.scalars(
+                select(SettlementRow.amc_number).where(SettlementRow.run_id == run_id)
+            )
+        )
+        for amc_number, summed, lines in owed:
+            total = int(summed)
+            if amc_number in done:
+                continue
+            if mandate_of(uow, amc_number) is None:
+                unsettled.append(amc_number)
+                continue
+            settlement_id = new_id()
+            uow.session.add(
+                SettlementRow(
+                    id=settlement_id,
+                    run_id=run_id,
+                    amc_number=amc_number,
+                    amount_cents=total,
+                    lines=lines,
+                    end_to_end_id=f"RS{settlement_id.hex}",
+                    created_at=uow.clock.now(),
+                )
+            )
+            post(uow, ledger.settlement(settlement_id, amc_number, total))
+        run = uow.session.get_one(PaymentRunRow, run_id)
+        run.status = PAID
+        uow.commit()
+    return tuple(unsettled)
+
+
+def _report(
+    uow: UnitOfWork,
+    run_id: uuid.UUID,
+    run_date: date,
+    held: Sequence[str],
+    unsettled: tuple[str, ...],
+    files: tuple[Path, ...],
+) -> RunReport:
+    with uow:
+        payouts, paid, lines = uow.session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(PayoutRow.amount_cents), 0),
+                func.coalesce(func.sum(PayoutRow.lines), 0),
+            ).where(PayoutRow.run_id == run_id)
+        ).one()
+        settlements = uow.session.scalar(select(func.count()).where(SettlementRow.run_id == run_id))
+        advised = uow.session.scalar(
+            select(func.count()).where(InvoiceLineRow.advised_run_id == run_id)
+        )
+    return RunReport(
+        run_id=run_id,
+        run_date=run_date,
+        payouts=payouts,
+        paid_cents=int(paid),
+        paid_lines=int(lines),
+        held=tuple(held),
+        advised_rejections=advised or 0,
+        settlements=settlements or 0,
+        unsettled=unsettled,
+        files=files,
+    )
