@@ -175,6 +175,20 @@ ROUTES |= {
     ),
 }
 ROUTES |= {
+    ("GET", "/api/v1/structures/{finess}/payments"): Guarded(
+        COUNTER, api=True, other=403, audited="payments:remittance:read"
+    ),
+    ("GET", "/api/v1/structures/{finess}/remittances/{run_id}"): Guarded(
+        COUNTER, api=True, other=403
+    ),
+    ("GET", "/api/v1/insurers/{amc_number}/statements"): Guarded(
+        frozenset({Role.INSURER_STAFF}), other=403, audited="payments:statement:read"
+    ),
+    ("GET", "/api/v1/insurers/{amc_number}/statements/{run_id}"): Guarded(
+        frozenset({Role.INSURER_STAFF}), other=403
+    ),
+}
+ROUTES |= {
     ("POST", "/api/v1/audit/exposure"): Guarded(
         frozenset({Role.INSURER_DPO, Role.SECURITY_ANALYST, Role.PLATFORM_DPO}),
         step_up=True,

@@ -32,6 +32,7 @@ from rempart.identity.passwords import (
 )
 from rempart.identity.prosante import ProSanteConnect
 from rempart.kernel.clock import Clock
+from rempart.payments import api as payments_api
 from rempart.portal import pages
 from rempart.rights import api as rights_api
 from rempart.settings import Settings
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         audit_api,
         rights_api,
         claims_api,
+        payments_api,
     )
     for router in (module.router for module in routers):
         app.include_router(router)
