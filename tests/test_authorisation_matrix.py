@@ -169,7 +169,7 @@ def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str
         "client_id": lambda: scene.own_client if own else scene.other_client,
         "invoice_id": lambda: _invoice_id(scene, own=own),
         "amc_number": lambda: AMC if own else "987654321",
-        "run_id": lambda: new_id(),
+        "run_id": new_id,
     }
     for name, value in values.items():
         if "{" + name + "}" in path:

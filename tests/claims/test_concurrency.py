@@ -35,7 +35,7 @@ def _together(count: int, work: Callable[[int], T]) -> list[T]:
         start.wait()
         try:
             results[index] = work(index)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             results[index] = error
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
