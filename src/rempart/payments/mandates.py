@@ -11,6 +11,7 @@ from rempart.kernel.errors import InvalidInput, NotFound
 from rempart.kernel.identifiers import Iban, parse_bic
 from rempart.kernel.ids import new_id
 from rempart.payments.models import InsurerMandateRow
+from rempart.registry.generator import synthetic_bank_details
 from rempart.registry.models import InsurerRow
 
 
@@ -53,3 +54,19 @@ def record_mandate(
         row.signed_on = signed_on
         row.recorded_at = uow.clock.now()
         uow.commit()
+
+
+def seed_demo_mandates(*, uow: UnitOfWork, amc_numbers: list[str], signed_on: date) -> None:
+    """Synthetic B2B mandates for a demo platform's insurers, so that its payment runs
+    write a direct debit file too."""
+    for index, amc_number in enumerate(sorted(amc_numbers)):
+        iban, bic = synthetic_bank_details(seed=10_000 + index)
+        record_mandate(
+            uow=uow,
+            amc_number=amc_number,
+            account_name=f"Compte AMC {amc_number}",
+            iban=iban,
+            bic=bic,
+            mandate_id=f"RUM-DEMO-{amc_number}",
+            signed_on=signed_on,
+        )

@@ -21,6 +21,7 @@ from rempart.cli_support import (
     parse_day,
     platform,
 )
+from rempart.payments.mandates import seed_demo_mandates
 from rempart.registry import service
 from rempart.registry.domain import InsurerStatus
 from rempart.registry.generator import generate_france, generate_statements
@@ -145,6 +146,11 @@ def seed(
                 as_of=reference,
                 batch_size=opened.settings.import_batch_size,
             )
+        seed_demo_mandates(
+            uow=opened.uow(),
+            amc_numbers=[insurer.amc_number for insurer in france.insurers],
+            signed_on=reference.replace(month=1, day=2),
+        )
     console.print(
         f"seeded {len(france.insurers)} insurers, {len(france.structures)} structures, "
         f"{len(france.professionals)} professionals, {outcome.imported} beneficiaries"
