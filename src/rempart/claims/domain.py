@@ -149,25 +149,28 @@ def adjudicate_lines(
 ) -> Adjudication:
     """Each line accepted for the calculated AMC share, or rejected with its reason.
 
-    Rejected lines consume nothing, and earlier lines consume ceilings before later ones,
-    so the calculation is run again over the lines still standing until no further line
-    falls (each round removes at least one line, so it ends)."""
+    Rejected lines consume nothing, and earlier lines consume ceilings before later ones.
+    So the calculation is run over the lines still standing, the first line that falls is
+    set aside (nothing after it can change its fate), and the calculation runs again; it
+    ends when no line falls (at most one round per line)."""
     rejected: dict[int, Reason] = {
         no: Reason.ALREADY_PAID for no, line in enumerate(lines, start=1) if already_paid(line)
     }
     while True:
         standing = [(no, line) for no, line in enumerate(lines, start=1) if no not in rejected]
         coverage = _coverage(contract, [line for _, line in standing], date_of_care, consumption)
-        fallen = {
-            no: reason
-            for (no, line), covered in zip(
-                standing, coverage.lines if coverage else (), strict=True
-            )
-            if (reason := _line_reason(line, covered)) is not None
-        }
-        if not fallen:
+        covered_lines = coverage.lines if coverage else ()
+        fallen = next(
+            (
+                (no, reason)
+                for (no, line), covered in zip(standing, covered_lines, strict=True)
+                if (reason := _line_reason(line, covered)) is not None
+            ),
+            None,
+        )
+        if fallen is None:
             break
-        rejected |= fallen
+        rejected[fallen[0]] = fallen[1]
     covered_by_no = dict(
         zip((no for no, _ in standing), coverage.lines if coverage else (), strict=True)
     )
