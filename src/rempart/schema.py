@@ -7,6 +7,8 @@ from rempart.identity import client_models
 from rempart.identity import models as identity_models
 from rempart.identity.sealing import SEALED_TABLES as IDENTITY_SEALED
 from rempart.outbox import models as outbox_models
+from rempart.payouts import models as payouts_models
+from rempart.payouts.sealing import SEALED_TABLES as PAYOUTS_SEALED
 from rempart.registry import models as registry_models
 from rempart.registry.sealing import SEALED_TABLES as REGISTRY_SEALED
 from rempart.rights import models as rights_models
@@ -16,7 +18,7 @@ from rempart.vault.sealed import SealedTable
 metadata = Base.metadata
 
 # Every table holding ciphertexts or blind indexes, for key rotation and retirement.
-SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED, *IDENTITY_SEALED)
+SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED, *IDENTITY_SEALED, *PAYOUTS_SEALED)
 
 __all__ = [
     "SEALED_TABLES",
@@ -25,6 +27,7 @@ __all__ = [
     "identity_models",
     "metadata",
     "outbox_models",
+    "payouts_models",
     "registry_models",
     "rights_models",
     "vault_models",
