@@ -26,7 +26,9 @@ class Guarded:
     Santé Connect was presented in the last minutes. `body`: a well-formed body, so that
     the object check is reached (routes that take none get `{}`). `audited`: the tag of
     the audit record the route writes when it serves personal data (or a report).
-    `headers`: headers the route requires (an Idempotency-Key)."""
+    `headers`: headers the route requires (an Idempotency-Key). `everywhere`: roles
+    whose grant reaches every object (platform duties): no object is "other" to them, so
+    the `other` check skips them."""
 
     roles: frozenset[Role]
     other: int | None = None
@@ -36,6 +38,7 @@ class Guarded:
     params: dict[str, str] | None = None
     audited: str | None = None
     headers: dict[str, str] | None = None
+    everywhere: frozenset[Role] = frozenset({Role.PLATFORM_ADMIN})
 
 
 EVERYONE = frozenset(Role)
@@ -198,6 +201,33 @@ ROUTES |= {
             "accounts": ["0196b5f0-0000-7000-8000-000000000101"],
         },
         audited="audit:exposure:scoped",
+    ),
+}
+# A structure's bank account. The approval comes before the request in this table: the
+# walk runs the routes in order with one platform administrator, who may not approve
+# their own request (403, on record) but finds nothing pending before making one (404).
+STAFF = frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ANALYST})
+NEW_ACCOUNT = {"iban": "FR76 3000 6000 0112 3456 7890 189", "bic": "AGRIFRPP"}
+ROUTES |= {
+    ("GET", "/api/v1/structures/{finess}/bank-account"): Guarded(
+        COUNTER | STAFF, other=403, everywhere=STAFF, audited="payouts:bank_account:read"
+    ),
+    ("POST", "/api/v1/structures/{finess}/bank-account/approval"): Guarded(
+        PLATFORM_ADMIN,
+        step_up=True,
+        body={"change_id": "0196b5f0-0000-7000-8000-000000000999"},
+    ),
+    ("PUT", "/api/v1/structures/{finess}/bank-account"): Guarded(
+        frozenset({Role.STRUCTURE_ADMIN, Role.PLATFORM_ADMIN}),
+        other=403,
+        step_up=True,
+        body=NEW_ACCOUNT,
+        audited="payouts:bank_account:change_requested",
+    ),
+    ("DELETE", "/api/v1/structures/{finess}/bank-account/pending"): Guarded(
+        frozenset({Role.STRUCTURE_ADMIN, Role.SECURITY_ANALYST}),
+        other=403,
+        everywhere=frozenset({Role.SECURITY_ANALYST}),
     ),
 }
 MOUNTS = {"/static": "stylesheets, no data"}

@@ -10,6 +10,8 @@ from rempart.identity.sealing import SEALED_TABLES as IDENTITY_SEALED
 from rempart.outbox import models as outbox_models
 from rempart.payments import models as payments_models
 from rempart.payments.sealing import SEALED_TABLES as PAYMENTS_SEALED
+from rempart.payouts import models as payouts_models
+from rempart.payouts.sealing import SEALED_TABLES as PAYOUTS_SEALED
 from rempart.registry import models as registry_models
 from rempart.registry.sealing import SEALED_TABLES as REGISTRY_SEALED
 from rempart.rights import models as rights_models
@@ -19,7 +21,12 @@ from rempart.vault.sealed import SealedTable
 metadata = Base.metadata
 
 # Every table holding ciphertexts or blind indexes, for key rotation and retirement.
-SEALED_TABLES: tuple[SealedTable, ...] = (*REGISTRY_SEALED, *IDENTITY_SEALED, *PAYMENTS_SEALED)
+SEALED_TABLES: tuple[SealedTable, ...] = (
+    *REGISTRY_SEALED,
+    *IDENTITY_SEALED,
+    *PAYMENTS_SEALED,
+    *PAYOUTS_SEALED,
+)
 
 __all__ = [
     "SEALED_TABLES",
@@ -30,6 +37,7 @@ __all__ = [
     "metadata",
     "outbox_models",
     "payments_models",
+    "payouts_models",
     "registry_models",
     "rights_models",
     "vault_models",

@@ -3,6 +3,7 @@ development, so a production process cannot start on demo conveniences."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -111,6 +112,15 @@ class Settings(BaseSettings):
         "over this share of every limit",
     )
 
+    payout_cooling_off_hours: int = Field(
+        default=72,
+        ge=0,
+        le=720,
+        description="How long a new bank account waits, once approved, before payments may "
+        "go to it; the structure's payments are held meanwhile (at least 1 outside "
+        "development)",
+    )
+
     session_idle_minutes: int = Field(default=15, ge=1, le=60)
     session_absolute_hours: int = Field(default=10, ge=1, le=24)
 
@@ -145,6 +155,8 @@ class Settings(BaseSettings):
             and not (self.outbox_webhook_url or "").startswith("https://")
         ):
             raise ValueError("the outbox webhook must be https outside development")
+        if self.env is Environment.PRODUCTION and self.payout_cooling_off_hours < 1:
+            raise ValueError("a bank account change cools off for at least an hour")
         origin = self.webauthn_origin or ""
         if self.env is Environment.PRODUCTION and origin and not origin.startswith("https://"):
             raise ValueError("passkeys need an https origin outside development")
@@ -191,6 +203,10 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env is Environment.DEVELOPMENT
+
+    @property
+    def payout_cooling_off(self) -> timedelta:
+        return timedelta(hours=self.payout_cooling_off_hours)
 
     @property
     def effective_database_url(self) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from rempart.bootstrap import Platform
 from rempart.claims.models import InvoiceLineRow
-from rempart.payments.accounts import operator_from, registered_account
+from rempart.payments.accounts import operator_from, structure_account
 from rempart.payments.checks import check_ledger
 from rempart.payments.models import LedgerEntryRow, PayoutRow, SettlementRow
 from rempart.payments.runs import RunReport, run_payments
@@ -110,9 +110,7 @@ def test_a_held_structure_is_skipped_and_paid_later(
     held = _run(
         platform,
         tmp_path,
-        account_for=lambda uow, finess: (
-            None if finess == first else registered_account(uow, finess)
-        ),
+        account_for=lambda uow, finess: None if finess == first else structure_account(uow, finess),
     )
     assert held.held == (first,)
     assert held.paid_lines == 1

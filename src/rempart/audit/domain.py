@@ -48,6 +48,12 @@ class AuditTag(StrEnum):
     AUDIT_HISTORY_READ = "audit:access_history:read"
     AUDIT_HISTORY_REPORTED = "audit:access_history:reported"
     AUDIT_EXPOSURE_SCOPED = "audit:exposure:scoped"
+    # A structure's bank account (the target is the structure; never the IBAN). The
+    # shield counts the change tags to spot bursts of IBAN changes.
+    PAYOUTS_BANK_ACCOUNT_READ = "payouts:bank_account:read"
+    PAYOUTS_BANK_ACCOUNT_CHANGE_REQUESTED = "payouts:bank_account:change_requested"
+    PAYOUTS_BANK_ACCOUNT_CHANGE_APPROVED = "payouts:bank_account:change_approved"
+    PAYOUTS_BANK_ACCOUNT_CHANGE_CANCELLED = "payouts:bank_account:change_cancelled"
 
 
 class Category(StrEnum):

@@ -54,6 +54,10 @@ class SecurityTag(StrEnum):
     CLIENT_REGISTERED = "identity:client:registered"
     CLIENT_APPROVED = "identity:client:approved"
     CLIENT_REVOKED = "identity:client:revoked"
+    # Changes of a structure's bank account the person asked for, approved or cancelled.
+    IBAN_CHANGE_REQUESTED = "identity:iban_change:requested"
+    IBAN_CHANGE_APPROVED = "identity:iban_change:approved"
+    IBAN_CHANGE_CANCELLED = "identity:iban_change:cancelled"
 
 
 class ClientStatus(StrEnum):

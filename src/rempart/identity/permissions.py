@@ -37,7 +37,10 @@ class Permission(StrEnum):
     INVOICE_SUBMIT = "claims:invoice:submit"
     INVOICE_READ = "claims:invoice:read"
     REMITTANCE_READ = "payments:remittance:read"
+    BANK_ACCOUNT_READ = "payments:bank_account:read"
     IBAN_CHANGE = "payments:iban:change"
+    IBAN_CHANGE_APPROVE = "payments:iban:approve"
+    IBAN_CHANGE_CANCEL = "payments:iban:cancel"
     SETTLEMENT_READ = "payments:settlement:read"
     RIGHTS_FILE_IMPORT = "registry:rights_file:import"
     CONTRACT_MANAGE = "registry:contract:manage"
@@ -111,6 +114,7 @@ _PRO = {
     P.INVOICE_SUBMIT: R.OWN_STRUCTURE,
     P.INVOICE_READ: R.OWN_STRUCTURE,
     P.REMITTANCE_READ: R.OWN_STRUCTURE,
+    P.BANK_ACCOUNT_READ: R.OWN_STRUCTURE,  # masked: last four characters, BIC, status
     **_SELF,
 }
 GRANTS: dict[Role, dict[Permission, Reach]] = {
@@ -118,6 +122,7 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
     Role.STRUCTURE_ADMIN: {
         **_PRO,
         P.IBAN_CHANGE: R.OWN_STRUCTURE,
+        P.IBAN_CHANGE_CANCEL: R.OWN_STRUCTURE,
         P.ACCOUNT_CREATE: R.OWN_STRUCTURE,
         P.CLIENT_REGISTER: R.OWN_STRUCTURE,
     },
@@ -140,6 +145,8 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
         P.CONTAINMENT_LIFT: R.PLATFORM,
         P.EXPOSURE_SCOPE: R.PLATFORM,
         P.INCIDENT_MANAGE: R.PLATFORM,
+        P.BANK_ACCOUNT_READ: R.PLATFORM,
+        P.IBAN_CHANGE_CANCEL: R.PLATFORM,  # stop a suspicious change during its cooling-off
         **_SELF,
     },
     Role.PLATFORM_DPO: {
@@ -152,6 +159,11 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
         P.ACCOUNT_APPROVE: R.PLATFORM,
         P.ACCOUNT_SUSPEND: R.PLATFORM,
         P.CLIENT_APPROVE: R.PLATFORM,
+        # A structure's bank account, on the structure's written request: four eyes (the
+        # approver is another platform administrator) and a cooling-off.
+        P.BANK_ACCOUNT_READ: R.PLATFORM,
+        P.IBAN_CHANGE: R.PLATFORM,
+        P.IBAN_CHANGE_APPROVE: R.PLATFORM,
         **_SELF,
     },
     Role.INSURED: {

@@ -11,6 +11,7 @@ from rempart.db.uow import UnitOfWork
 from rempart.kernel.errors import InvalidInput
 from rempart.payments.models import InsurerMandateRow
 from rempart.payments.sepa import Account
+from rempart.payouts.service import decide_payout
 from rempart.registry.generator import synthetic_bank_details
 from rempart.registry.models import StructureRow
 from rempart.settings import Settings
@@ -28,13 +29,15 @@ class Operator:
 PayoutAccountFor = Callable[[UnitOfWork, str], Account | None]
 
 
-def registered_account(uow: UnitOfWork, finess: str) -> Account | None:
-    """The account the structure registered with the platform."""
-    row = uow.session.scalars(select(StructureRow).where(StructureRow.finess == finess)).first()
-    if row is None:
+def structure_account(uow: UnitOfWork, finess: str) -> Account | None:
+    """The account the structure's payments may go to now, or None while they are held
+    (a bank account change pending approval or in its cooling-off period). Decided in the
+    caller's transaction, which keeps the structure locked until the payout is recorded."""
+    decision = decide_payout(uow, structure_finess=finess, at=uow.clock.now())
+    if not decision.payable or decision.iban is None or decision.bic is None:
         return None
-    iban = uow.vault.open(row.iban, table="structures", column="iban", row_id=row.id)
-    return Account(name=row.name, iban=iban, bic=row.bic)
+    name = uow.session.scalar(select(StructureRow.name).where(StructureRow.finess == finess))
+    return Account(name=name or finess, iban=decision.iban.value, bic=decision.bic)
 
 
 def mandate_of(uow: UnitOfWork, amc_number: str) -> tuple[Account, InsurerMandateRow] | None:

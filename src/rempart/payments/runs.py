@@ -22,17 +22,21 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, or_, select, update
 
+from rempart.audit.domain import Category
+from rempart.audit.trail import record_action
 from rempart.claims.models import InvoiceLineRow
 from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
+from rempart.identity.permissions import Channel
 from rempart.kernel.ids import new_id
 from rempart.payments import ledger
-from rempart.payments.accounts import Operator, PayoutAccountFor, mandate_of, registered_account
+from rempart.payments.accounts import Operator, PayoutAccountFor, mandate_of, structure_account
 from rempart.payments.files import write_run_files
 from rempart.payments.journal import post
 from rempart.payments.models import PaymentRunRow, PayoutRow, SettlementRow
 
 RUNNING, PAID, DONE = "running", "paid", "done"
+PAYOUT_MADE = "payments:payout:made"
 _ACCEPTED, _REJECTED = "accepted", "rejected"
 _INSERT_PAYOUT = insert(table_of(PayoutRow))
 
@@ -57,7 +61,7 @@ def run_payments(
     run_date: date,
     operator: Operator,
     out_dir: Path,
-    account_for: PayoutAccountFor = registered_account,
+    account_for: PayoutAccountFor = structure_account,
     batch_size: int = 200,
     batch_pause: float = 0.0,
 ) -> RunReport:
@@ -183,6 +187,11 @@ def _settle_structure(
         },
     )
     post(uow, ledger.payout(payout_id, finess, total))
+    # The operator's run, not a person: the record says which structure's account was
+    # used, never the account itself.
+    record_action(
+        uow, tag=PAYOUT_MADE, channel=Channel.CLI, structure=finess, categories={Category.BANK}
+    )
     return True
 
 

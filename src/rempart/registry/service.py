@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,6 +54,7 @@ __all__ = [
     "known_structures",
     "professional_memberships",
     "register_reference_data",
+    "registered_structure",
 ]
 
 
@@ -107,6 +108,31 @@ def insurer_registered(*, session: Session, amc_number: str) -> bool:
 def known_structures(*, session: Session, finess: Iterable[str]) -> frozenset[str]:
     """Those of `finess` that are registered structures (inside the caller's unit of work)."""
     return RegistryRepository.existing_finess(session, finess)
+
+
+@dataclass(frozen=True)
+class RegisteredStructure:
+    """A structure as registered at onboarding, with the bank account it gave then."""
+
+    id: uuid.UUID
+    finess: str
+    name: str
+    iban: str = field(repr=False)
+    bic: str
+
+
+def registered_structure(
+    *, uow: UnitOfWork, finess: str, lock: bool = False
+) -> RegisteredStructure | None:
+    """Inside the caller's unit of work. With `lock`, the structure's row stays locked
+    until the caller's transaction ends (PostgreSQL), which serialises the changes of
+    its bank account."""
+    query = select(StructureRow).where(StructureRow.finess == finess)
+    row = uow.session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        return None
+    iban = uow.vault.open(row.iban, table="structures", column="iban", row_id=row.id)
+    return RegisteredStructure(row.id, row.finess, row.name, iban, row.bic)
 
 
 def find_beneficiary(
