@@ -26,6 +26,7 @@ from rempart.payouts.service import (
 )
 from rempart.vault.cipher import Vault
 
+from ..conftest import NOW
 from ..vault.test_rotation import reseal, start_rotation
 from .support import BIC, COOLING_OFF, NEW_IBAN, NEWER_IBAN, Scene
 
@@ -168,3 +169,31 @@ def test_key_rotation_reseals_the_bank_accounts(scene: Scene) -> None:
         uow=scene.platform.uow(), structure_finess=scene.finess, at=scene.clock.now()
     )
     assert str(answer.iban) == NEW_IBAN
+
+
+def test_reloading_the_directory_does_not_change_where_a_structure_is_paid(
+    scene: Scene,
+) -> None:
+    """Only the payout flow changes a registered structure's account: a directory reload
+    stating another IBAN leaves the one in effect."""
+    from dataclasses import replace as changed
+
+    from rempart.payouts.service import payout_account
+    from rempart.registry.service import register_reference_data
+
+    from ..factories import france
+
+    before = payout_account(uow=scene.platform.uow(), structure_finess=scene.finess, at=NOW)
+    directory = france(60)
+    register_reference_data(
+        uow=scene.platform.uow(),
+        insurers=directory.insurers,
+        structures=[
+            changed(s, iban=NEW_IBAN, bic=BIC) if s.finess == scene.finess else s
+            for s in directory.structures
+        ],
+        professionals=directory.professionals,
+    )
+    after = payout_account(uow=scene.platform.uow(), structure_finess=scene.finess, at=NOW)
+    assert after.iban == before.iban
+    assert after.bic == before.bic

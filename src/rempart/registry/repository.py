@@ -132,18 +132,23 @@ class RegistryRepository:
         row = self.session.scalar(
             select(StructureRow).where(StructureRow.finess == structure.finess)
         )
+        # The bank account a structure registers with is its first one only: afterwards
+        # it changes through the payout flow (step-up, notice, cooling-off), never by a
+        # reload of the directory.
         if row is None:
             row = StructureRow(id=new_id(), finess=structure.finess)
             self.session.add(row)
+            iban, row.bic = structure.iban, structure.bic
+        else:
+            iban = self.vault.open(row.iban, table="structures", column="iban", row_id=row.id)
         row.siret = structure.siret
         row.kind = structure.kind.value
         row.name = structure.name
-        row.bic = structure.bic
         row.key_version = self.vault.active_version
         row.address = self.vault.seal(
             structure.address, table="structures", column="address", row_id=row.id
         )
-        row.iban = self.vault.seal(structure.iban, table="structures", column="iban", row_id=row.id)
+        row.iban = self.vault.seal(iban, table="structures", column="iban", row_id=row.id)
         self.session.flush()
         return row.id
 
