@@ -18,23 +18,13 @@ from rempart.claims.requests import CardData, InvoiceSubmission
 from rempart.deps import PlatformDep, ShieldDep, serving
 from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import InvalidInput
-from rempart.rights.api import CareLineIn
+from rempart.rights.api import CardIn, CareLineIn
 from rempart.rights.domain import CareLine
 from rempart.rights.reasons import Reason
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
 Submitter = Annotated[Actor, Depends(serving(Permission.INVOICE_SUBMIT))]
 Reader = Annotated[Actor, Depends(serving(Permission.INVOICE_READ))]
-
-
-class CardIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    insured_nir: str = Field(min_length=13, max_length=21, description="NIR with its key")
-    birth_date: str = Field(min_length=8, max_length=8, description="YYYYMMDD as on the card")
-    birth_rank: int = Field(ge=1, le=9)
-    amc_number: str = Field(min_length=9, max_length=9)
-    member_number: str = Field(min_length=1, max_length=20)
-    agreement_type: str = Field(min_length=1, max_length=8)
 
 
 class InvoiceLineIn(CareLineIn):

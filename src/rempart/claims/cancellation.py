@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from rempart.audit.domain import Category
-from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
 from rempart.claims.domain import ClaimsTag, InvoiceStatus, LineStatus, may_cancel
-from rempart.claims.models import InvoiceLineRow, InvoiceRow
+from rempart.claims.models import InvoiceLineRow
 from rempart.claims.quota import admit
-from rempart.claims.reading import receipt_of
+from rempart.claims.reading import invoice_target, own_invoice, receipt_of
 from rempart.claims.receipts import InvoiceReceipt
 from rempart.claims.repository import give_back_consumption, lock_beneficiary
 from rempart.db.uow import UnitOfWork
-from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, allows
-from rempart.kernel.errors import Conflict, Forbidden, NotFound
+from rempart.identity.permissions import Actor, Permission
+from rempart.kernel.errors import Conflict, Forbidden
 from rempart.payments import ledger
 from rempart.payments.journal import post
 from rempart.shield.port import Shield
@@ -32,29 +31,32 @@ def cancel_invoice(
 ) -> InvoiceReceipt:
     admit(shield, uow, actor, "claims.cancellation", None)
     with uow:
-        invoice = uow.session.get(InvoiceRow, invoice_id)
-        if invoice is None or not allows(
-            actor, Permission.INVOICE_SUBMIT, Target(ObjectKind.STRUCTURE, invoice.structure_finess)
-        ):
-            # Another structure's invoice does not exist for this caller.
-            raise NotFound("no invoice of your structure has this id")
+        invoice, lines = own_invoice(uow, actor, Permission.INVOICE_SUBMIT, invoice_id)
         if invoice.status == InvoiceStatus.CANCELLED:
             raise Conflict("the invoice is already cancelled")
         if invoice.beneficiary_id is not None:
             lock_beneficiary(uow.session, invoice.beneficiary_id)
-        lines = list(
-            uow.session.scalars(
-                select(InvoiceLineRow)
-                .where(InvoiceLineRow.invoice_id == invoice.id)
-                .order_by(InvoiceLineRow.line_no)
-            )
-        )
         paid = any(line.payout_id is not None for line in lines)
         if not may_cancel(received_at=invoice.received_at, now=uow.clock.now(), paid=paid):
             raise Forbidden(
                 "an invoice can be cancelled within 24 hours of receipt and before payment"
             )
         accepted = [line for line in lines if line.status == LineStatus.ACCEPTED]
+        if accepted:
+            # Guarded, and first: a payment run or a concurrent cancellation may have
+            # taken a line since it was read; then nothing below is done.
+            taken = uow.session.execute(
+                update(InvoiceLineRow)
+                .where(
+                    InvoiceLineRow.id.in_([line.id for line in accepted]),
+                    InvoiceLineRow.status == LineStatus.ACCEPTED.value,
+                    InvoiceLineRow.payout_id.is_(None),
+                )
+                .values(status=LineStatus.CANCELLED.value)
+                .execution_options(synchronize_session="fetch")
+            ).rowcount  # type: ignore[attr-defined]
+            if taken != len(accepted):
+                raise Conflict("the invoice was paid or cancelled meanwhile")
         if invoice.beneficiary_id is not None and accepted:
             give_back_consumption(
                 uow.session, invoice.beneficiary_id, invoice.date_of_care.year, accepted
@@ -68,19 +70,6 @@ def cancel_invoice(
         )
         if posting is not None:
             post(uow, posting)
-        if accepted:
-            # Guarded: a payment run may have taken a line since it was read.
-            taken = uow.session.execute(
-                update(InvoiceLineRow)
-                .where(
-                    InvoiceLineRow.id.in_([line.id for line in accepted]),
-                    InvoiceLineRow.payout_id.is_(None),
-                )
-                .values(status=LineStatus.CANCELLED.value)
-                .execution_options(synchronize_session="fetch")
-            ).rowcount  # type: ignore[attr-defined]
-            if taken != len(accepted):
-                raise Conflict("the invoice was paid meanwhile; it can no longer be cancelled")
         invoice.status = InvoiceStatus.CANCELLED
         invoice.cancelled_at = uow.clock.now()
         record_action(
@@ -88,11 +77,7 @@ def cancel_invoice(
             tag=ClaimsTag.INVOICE_CANCELLED,
             actor=actor,
             structure=invoice.structure_finess,
-            target_pseudonym=(
-                pseudonymise_target(uow.vault, BENEFICIARY, str(invoice.beneficiary_id))
-                if invoice.beneficiary_id
-                else None
-            ),
+            target_pseudonym=invoice_target(uow, invoice),
             target_amc=invoice.amc_number or None,
             categories={Category.INVOICES},
         )

@@ -100,33 +100,43 @@ def list_invoices(
     return summaries
 
 
+def own_invoice(
+    uow: UnitOfWork, actor: Actor, permission: Permission, invoice_id: uuid.UUID
+) -> tuple[InvoiceRow, list[InvoiceLineRow]]:
+    """The invoice and its lines, if the actor's structure sent it: another structure's
+    invoice does not exist for this caller (404, never 403)."""
+    invoice = uow.session.get(InvoiceRow, invoice_id)
+    if invoice is None or not allows(
+        actor, permission, Target(ObjectKind.STRUCTURE, invoice.structure_finess)
+    ):
+        raise NotFound("no invoice of your structure has this id")
+    lines = uow.session.scalars(
+        select(InvoiceLineRow)
+        .where(InvoiceLineRow.invoice_id == invoice.id)
+        .order_by(InvoiceLineRow.line_no)
+    )
+    return invoice, list(lines)
+
+
+def invoice_target(uow: UnitOfWork, invoice: InvoiceRow) -> str | None:
+    """The audit pseudonym of the invoice's beneficiary, when it named one."""
+    if invoice.beneficiary_id is None:
+        return None
+    return pseudonymise_target(uow.vault, BENEFICIARY, str(invoice.beneficiary_id))
+
+
 def read_invoice(
     *, uow: UnitOfWork, actor: Actor, shield: Shield, invoice_id: uuid.UUID
 ) -> InvoiceDetail:
     admit(shield, uow, actor, "claims.read", None)
     with uow:
-        invoice = uow.session.get(InvoiceRow, invoice_id)
-        if invoice is None or not allows(
-            actor, Permission.INVOICE_READ, Target(ObjectKind.STRUCTURE, invoice.structure_finess)
-        ):
-            raise NotFound("no invoice of your structure has this id")
-        lines = list(
-            uow.session.scalars(
-                select(InvoiceLineRow)
-                .where(InvoiceLineRow.invoice_id == invoice.id)
-                .order_by(InvoiceLineRow.line_no)
-            )
-        )
+        invoice, lines = own_invoice(uow, actor, Permission.INVOICE_READ, invoice_id)
         record_action(
             uow,
             tag=ClaimsTag.INVOICE_READ,
             actor=actor,
             structure=invoice.structure_finess,
-            target_pseudonym=(
-                pseudonymise_target(uow.vault, BENEFICIARY, str(invoice.beneficiary_id))
-                if invoice.beneficiary_id
-                else None
-            ),
+            target_pseudonym=invoice_target(uow, invoice),
             target_amc=invoice.amc_number or None,
             categories={Category.INVOICES},
         )

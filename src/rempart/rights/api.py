@@ -26,8 +26,8 @@ RevokedReader = Annotated[Actor, Depends(serving(Permission.RIGHTS_REVOKED_LIST)
 Calculator = Annotated[Actor, Depends(serving(Permission.RIGHTS_CALCULATION))]
 
 
-class RightsCheckIn(BaseModel):
-    """The card data as read at the counter, the date of care, the categories wanted."""
+class CardIn(BaseModel):
+    """The card data as read at the counter (Carte Vitale and the AMC's card)."""
 
     model_config = ConfigDict(extra="forbid")
     insured_nir: str = Field(min_length=13, max_length=21, description="NIR with its key")
@@ -36,6 +36,11 @@ class RightsCheckIn(BaseModel):
     amc_number: str = Field(min_length=9, max_length=9)
     member_number: str = Field(min_length=1, max_length=20)
     agreement_type: str = Field(min_length=1, max_length=8)
+
+
+class RightsCheckIn(CardIn):
+    """The card data, the date of care, the categories wanted."""
+
     date_of_care: date
     categories: list[CareCategory] = Field(min_length=1, max_length=len(CareCategory))
     structure: str | None = Field(
