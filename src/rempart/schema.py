@@ -10,6 +10,7 @@ from rempart.outbox import models as outbox_models
 from rempart.registry import models as registry_models
 from rempart.registry.sealing import SEALED_TABLES as REGISTRY_SEALED
 from rempart.rights import models as rights_models
+from rempart.shield import models as shield_models
 from rempart.vault import models as vault_models
 from rempart.vault.sealed import SealedTable
 
@@ -27,5 +28,6 @@ __all__ = [
     "outbox_models",
     "registry_models",
     "rights_models",
+    "shield_models",
     "vault_models",
 ]

@@ -54,6 +54,12 @@ class SecurityTag(StrEnum):
     CLIENT_REGISTERED = "identity:client:registered"
     CLIENT_APPROVED = "identity:client:approved"
     CLIENT_REVOKED = "identity:client:revoked"
+    # The shield's containment ladder, shown to the account it concerns.
+    SHIELD_THROTTLED = "shield:account:throttled"
+    SHIELD_STEP_UP_REQUIRED = "shield:account:step_up_required"
+    SHIELD_SUSPENDED = "shield:account:suspended"
+    SHIELD_LIFT_REQUESTED = "shield:account:lift_requested"
+    SHIELD_REINSTATED = "shield:account:reinstated"
 
 
 class ClientStatus(StrEnum):
@@ -62,6 +68,7 @@ class ClientStatus(StrEnum):
 
     PENDING_APPROVAL = "pending_approval"
     ACTIVE = "active"
+    SUSPENDED = "suspended"  # by the shield, until two security analysts lift it
     REVOKED = "revoked"
 
 
