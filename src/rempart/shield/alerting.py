@@ -4,6 +4,7 @@ the security analysts, in one transaction; and the use cases of the alert pages.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,16 +77,34 @@ def store_alert(
 
 class StoredAlertSink:
     """The app's alert sink for alerts raised outside a use case (the quota and feature
-    stores going down and coming back): logged, then stored with its outbox message in
-    a unit of work of its own. If the database cannot take it either, the log line is
+    stores going down and coming back): logged at once, then stored with its outbox
+    message in a unit of work of its own, on a thread of its own — the request that
+    noticed the outage may hold a write transaction (SQLite has one writer), and must
+    not wait on its own alert. If the database cannot take it either, the log line is
     what remains."""
 
     def __init__(self, uow: Callable[[], UnitOfWork], log: LoggingAlertSink | None = None):
         self._uow = uow
         self._log = log or LoggingAlertSink()
+        self._lock = threading.Lock()
+        self._writers: list[threading.Thread] = []
 
     def raise_alert(self, alert: Alert) -> None:
         self._log.raise_alert(alert)
+        writer = threading.Thread(target=self._store, args=(alert,), daemon=True)
+        with self._lock:
+            self._writers = [w for w in self._writers if w.is_alive()]
+            self._writers.append(writer)
+        writer.start()
+
+    def wait(self, timeout: float = 10.0) -> None:
+        """Until the alerts raised so far are stored (tests, shutdown)."""
+        with self._lock:
+            writers = list(self._writers)
+        for writer in writers:
+            writer.join(timeout)
+
+    def _store(self, alert: Alert) -> None:
         try:
             with self._uow() as uow:
                 store_alert(uow, alert)

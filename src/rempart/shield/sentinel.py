@@ -84,6 +84,9 @@ class Sentinel:
         return self.detection.policy
 
     def close(self) -> None:
+        wait = getattr(self._alerts, "wait", None)
+        if callable(wait):
+            wait()
         for part in (self.quotas, self.detection.store):
             close = getattr(part, "close", None)
             if callable(close):

@@ -97,9 +97,10 @@ class Hours:
 class HoursPolicy:
     min_history: int = 200  # four weeks of a small structure
     rare_share: float = 0.002  # this hour of the week held under 0.2 % of its work
-    # Never more than 50: a night-duty pharmacy (garde) is not throttled for its
-    # night; the hour only adds to other signals.
+    # Scores stay under the throttle (40): a night-duty pharmacy (garde) is never
+    # contained for its night; the hour only adds to other signals.
     steps: tuple[int, int] = (10, 30)
+    scores: tuple[int, int] = (20, 35)
 
 
 def unusual_hours(hours: Hours, policy: HoursPolicy) -> Signal:
@@ -110,7 +111,7 @@ def unusual_hours(hours: Hours, policy: HoursPolicy) -> Signal:
     ):
         return quiet(Detector.UNUSUAL_HOURS)
     low, high = policy.steps
-    score = 50 if hours.hour >= high else 30 if hours.hour >= low else 0
+    score = policy.scores[1] if hours.hour >= high else policy.scores[0] if hours.hour >= low else 0
     return Signal(
         Detector.UNUSUAL_HOURS,
         score,

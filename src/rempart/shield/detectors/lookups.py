@@ -9,6 +9,7 @@ with many birth dates. No identifier is stored, in clear or hashed whole."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -83,28 +84,33 @@ def unmatched(matching: Matching, policy: LookupPolicy) -> Signal:
     )
 
 
+def _near(sorted_values: list[int], value: int, gap: int) -> bool:
+    """Whether a value other than `value` lies within `gap` of it."""
+    low = bisect.bisect_left(sorted_values, value - gap)
+    high = bisect.bisect_right(sorted_values, value + gap)
+    return any(v != value for v in sorted_values[low:high])
+
+
 def sequential_count(traits: Sequence[Trait], policy: LookupPolicy) -> int:
-    """Lookups of the window that sit next to an earlier one of another person."""
+    """Lookups of the window that sit next to an earlier one of another person. Older
+    lookups are indexed by NIR prefix and member-number shape (sorted), so each lookup
+    costs a couple of binary searches, not a pass over the window."""
     count = 0
-    recent = list(traits[: policy.window])
-    for i, trait in enumerate(recent):
-        for earlier in recent[i + 1 :]:
-            near_nir = (
-                trait.prefix == earlier.prefix
-                and trait.nir != earlier.nir
-                and trait.order >= 0
-                and earlier.order >= 0
-                and abs(trait.order - earlier.order) <= policy.order_gap
-            )
-            near_member = (
-                trait.member == earlier.member
-                and trait.tail >= 0
-                and earlier.tail >= 0
-                and 0 < abs(trait.tail - earlier.tail) <= policy.tail_gap
-            )
-            if near_nir or near_member:
-                count += 1
-                break
+    orders: dict[str, list[int]] = {}
+    tails: dict[str, list[int]] = {}
+    for trait in reversed(traits[: policy.window]):  # oldest first
+        near_nir = trait.order >= 0 and _near(
+            orders.get(trait.prefix, []), trait.order, policy.order_gap
+        )
+        near_member = trait.tail >= 0 and _near(
+            tails.get(trait.member, []), trait.tail, policy.tail_gap
+        )
+        if near_nir or near_member:
+            count += 1
+        if trait.order >= 0:
+            bisect.insort(orders.setdefault(trait.prefix, []), trait.order)
+        if trait.tail >= 0:
+            bisect.insort(tails.setdefault(trait.member, []), trait.tail)
     return count
 
 
