@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rempart.audit.models import AuditRecordRow
@@ -55,14 +55,26 @@ OTHER_TAGS = {
 }
 
 
+# Built once, keys as an expanding parameter: every data-serving request runs it.
+_ACTIVE = select(ContainmentRow.active_key, ContainmentRow.rung).where(
+    ContainmentRow.active_key.in_(bindparam("keys", expanding=True))
+)
+
+
 def active_rungs(uow: UnitOfWork, subjects: Sequence[Subject]) -> dict[Subject, Rung]:
-    """The rung each subject is contained at (absent: not contained). One indexed read."""
+    """The rung each subject is contained at (absent: not contained). One indexed read,
+    in the caller's unit of work."""
     by_key = {s.key: s for s in subjects}
-    rows = uow.session.execute(
-        select(ContainmentRow.active_key, ContainmentRow.rung).where(
-            ContainmentRow.active_key.in_(list(by_key))
-        )
-    )
+    rows = uow.session.execute(_ACTIVE, {"keys": list(by_key)})
+    return {by_key[key]: Rung(rung) for key, rung in rows if key is not None}
+
+
+def standing(engine: Engine, subjects: Sequence[Subject]) -> dict[Subject, Rung]:
+    """`active_rungs` on a connection of its own, outside any unit of work: what every
+    data-serving request asks before anything else (no session, no keys needed)."""
+    by_key = {s.key: s for s in subjects}
+    with engine.connect() as connection:
+        rows = connection.execute(_ACTIVE, {"keys": list(by_key)}).all()
     return {by_key[key]: Rung(rung) for key, rung in rows if key is not None}
 
 

@@ -22,6 +22,7 @@ from rempart.shield.features import (
     hour_of,
     hour_of_week,
     minute_of,
+    subject_prefix,
     week_of,
 )
 from rempart.shield.observations import Assessment, DetectionPolicy, Sighting
@@ -62,37 +63,38 @@ class Detection:
             ops.append(op)
 
         for s in subjects:
-            key = feature_key
-            add(s, "n:m", Tally(key(s, "n:m"), minute, 1, minute - 60, 2 * HOUR_MS))
-            add(s, "n:h", Tally(key(s, "n:h"), hour, 1, hour - 48, 3 * DAY_MS))
-            add(s, "n:d", Tally(key(s, "n:d"), day, 1, day - 28, 30 * DAY_MS))
-            add(s, "u:m", Tally(key(s, "u:m"), minute, missed, minute - 60, 2 * HOUR_MS))
-            add(s, "u:h", Tally(key(s, "u:h"), hour, missed, hour - 24, 2 * DAY_MS))
+            p = subject_prefix(s)
+            add(s, "n:m", Tally(f"{p}:n:m", minute, 1, minute - 60, 2 * HOUR_MS))
+            add(s, "n:h", Tally(f"{p}:n:h", hour, 1, hour - 48, 3 * DAY_MS))
+            add(s, "n:d", Tally(f"{p}:n:d", day, 1, day - 28, 30 * DAY_MS))
+            add(s, "u:m", Tally(f"{p}:u:m", minute, missed, minute - 60, 2 * HOUR_MS))
+            add(s, "u:h", Tally(f"{p}:u:h", hour, missed, hour - 24, 2 * DAY_MS))
             accredited = 1 if sighting.accredited else 0
-            add(s, "acc:h", Tally(key(s, "acc:h"), hour, accredited, hour - 48, 3 * DAY_MS))
-            add(s, "sig", signals.read(s))
+            add(s, "acc:h", Tally(f"{p}:acc:h", hour, accredited, hour - 48, 3 * DAY_MS))
+            add(s, "sig", Fields(f"{p}:signals", ttl_ms=signals.TTL_MS))
             group = groups[s]
             if group is not None:
-                g = f"{s.type.value}-peers:{group}"
-                add(s, "g:n", Tally(key(g, "n:d"), day, 1, day - 8, 9 * DAY_MS))
-                add(s, "g:a", Tally(key(g, "a:d"), day, 0, day - 8, 9 * DAY_MS))
+                g = subject_prefix(f"{s.type.value}-peers:{group}")
+                add(s, "g:n", Tally(f"{g}:n:d", day, 1, day - 8, 9 * DAY_MS))
+                add(s, "g:a", Tally(f"{g}:a:d", day, 0, day - 8, 9 * DAY_MS))
         a, s_ = sighting.actor, sighting.structure
+        pa = subject_prefix(a)
         trait = sighting.trait.encode() if sighting.trait else None
         card = f"{now_ms}|{trait}" if trait else None
-        add(a, "cards", Recent(feature_key(a, "cards"), card, 50))
-        add(a, "arrivals", Recent(feature_key(a, "arrivals"), str(now_ms), 30))
+        add(a, "cards", Recent(f"{pa}:cards", card, 50))
+        add(a, "arrivals", Recent(f"{pa}:arrivals", str(now_ms), 30))
         for name, member in (("places", sighting.address), ("devices", sighting.device)):
             horizon = now_ms - 60 * DAY_MS
-            add(a, name, Mark(feature_key(a, name), member, now_ms, horizon, 61 * DAY_MS))
+            add(a, name, Mark(f"{pa}:{name}", member, now_ms, horizon, 61 * DAY_MS))
         if a.type is SubjectType.ACCOUNT:
             recent = now_ms - 10 * MINUTE_MS
-            sessions = Mark(feature_key(a, "sessions"), sighting.session, now_ms, recent, HOUR_MS)
+            sessions = Mark(f"{pa}:sessions", sighting.session, now_ms, recent, HOUR_MS)
             add(a, "sessions", sessions)
         if s_ is not None:
-            how = feature_key(s_, f"how:{week_of(now_ms)}")
+            ps = subject_prefix(s_)
+            how = f"{ps}:how:{week_of(now_ms)}"
             add(s_, "how", Add(how, str(hour_of_week(now_ms)), 1, 35 * DAY_MS))
-            invoices = Tally(feature_key(s_, "inv:h"), hour, 0, hour - 48, 3 * DAY_MS)
-            add(s_, "inv:h", invoices)
+            add(s_, "inv:h", Tally(f"{ps}:inv:h", hour, 0, hour - 48, 3 * DAY_MS))
         everyone = Tally(feature_key(PLATFORM, "inv:h"), hour, 0, hour - 48, 3 * DAY_MS)
         add(a, "platform-inv", everyone)
         answers = self.store.run(ops, now_ms)

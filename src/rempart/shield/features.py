@@ -57,9 +57,14 @@ def trait(card: Card, *, matched: bool, digest: Digest) -> Trait:
 
 def feature_key(subject: Subject | str, name: str) -> str:
     """`<kind>:<sha256 of the subject>:<feature>`: the identifier never appears."""
+    return f"{subject_prefix(subject)}:{name}"
+
+
+def subject_prefix(subject: Subject | str) -> str:
+    """`<kind>:<sha256 of the subject>`, the start of all its feature keys."""
     text = subject.key if isinstance(subject, Subject) else subject
     kind = text.split(":", 1)[0]
-    return f"{kind}:{hashlib.sha256(text.encode()).hexdigest()[:32]}:{name}"
+    return f"{kind}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
 
 def minute_of(now_ms: int) -> int:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from rempart.audit.context import current_request
 from rempart.db.uow import UnitOfWork
@@ -45,6 +45,9 @@ AUTO_BRAKE_AFTER = {Channel.PORTAL.value: 5}
 RECOMMEND_BRAKE_AFTER = 5
 PLATFORM_IBAN_CODE = "shield.platform.iban-burst"
 _GROUP_TTL_MS = 3_600_000
+_HONEYTOKEN = select(HoneytokenRow.beneficiary_id).where(
+    HoneytokenRow.beneficiary_id == bindparam("id")
+)
 
 
 def channel_of(actor: Actor) -> str:
@@ -112,8 +115,7 @@ class Sentinel:
         who = subject_of(actor)
         where = Subject.structure(structure) if structure else None
         channel = Subject.channel(channel_of(actor))
-        with self._uow() as uow:
-            rungs = containment.active_rungs(uow, [s for s in (who, where, channel) if s])
+        rungs = containment.standing(self._uow().engine, [s for s in (who, where, channel) if s])
         if channel in rungs:
             raise ChannelClosed(f"the {channel.ref} channel reads nothing for now")
         own = rungs.get(who, Rung.NONE)
@@ -168,7 +170,7 @@ class Sentinel:
         now_ms = epoch_ms(now)
         group = self._group(uow, structure, now_ms) if structure else None
         honeytoken = beneficiary_id is not None and (
-            uow.session.get(HoneytokenRow, beneficiary_id) is not None
+            uow.session.execute(_HONEYTOKEN, {"id": beneficiary_id}).first() is not None
         )
         who = subject_of(actor)
         sighting = Sighting(

@@ -168,13 +168,14 @@ class LocalFeatureStore:
         current = self._live(op.key, now_ms)
         match op:
             case Tally():
-                counts: dict[int, int] = dict(current) if isinstance(current, dict) else {}
+                counts: dict[int, int] = current if isinstance(current, dict) else {}
                 if op.amount:
                     counts[op.bucket] = counts.get(op.bucket, 0) + op.amount
-                counts = {b: n for b, n in counts.items() if b >= op.floor}
+                for stale in [b for b in counts if b < op.floor]:
+                    del counts[stale]
                 if op.amount or counts:
                     self._touch(op.key, counts, now_ms, op.ttl_ms)
-                return dict(counts)
+                return dict(counts)  # a copy: the answer outlives the lock
             case Add():
                 table: dict[str, int] = dict(current) if isinstance(current, dict) else {}
                 table[op.field] = table.get(op.field, 0) + op.amount
@@ -187,13 +188,12 @@ class LocalFeatureStore:
                     self._touch(op.key, items, now_ms, op.ttl_ms)
                 return list(items)
             case Mark():
-                seen: dict[str, tuple[int, int]] = (
-                    dict(current) if isinstance(current, dict) else {}
-                )
+                seen: dict[str, tuple[int, int]] = current if isinstance(current, dict) else {}
                 if op.member is not None:
                     first, last = seen.get(op.member, (op.at, op.at))
                     seen[op.member] = (first, max(last, op.at))
-                seen = {m: fl for m, fl in seen.items() if fl[1] >= op.floor}
+                for gone in [m for m, (_, last) in seen.items() if last < op.floor]:
+                    del seen[gone]
                 if op.member is not None or seen:
                     self._touch(op.key, seen, now_ms, op.ttl_ms)
                 return dict(seen)
