@@ -24,8 +24,8 @@ from .workload import MONDAY
 
 
 @pytest.fixture
-def scene(tmp_path: Path, sqlite_url: str) -> Scene:
-    return build_scene(tmp_path, sqlite_url, beneficiaries=10)
+def scene(tmp_path: Path, database_url: str) -> Scene:
+    return build_scene(tmp_path, database_url, beneficiaries=10)
 
 
 def problem(response: object) -> str:
@@ -188,3 +188,29 @@ def test_the_quota_stores_going_down_reach_the_analysts(tmp_path: Path, sqlite_u
     assert {"shield.quota-store-unreachable", "shield.feature-store-unreachable"} <= codes
     assert topics.count("shield.alert") >= 2
     assert Rung.NONE.level == 0
+
+
+def test_peers_are_the_same_profession_in_structures_of_the_same_size(scene: Scene) -> None:
+    from sqlalchemy import func, select
+
+    from rempart.registry.models import MembershipRow, ProfessionalRow, StructureRow
+    from rempart.shield.features import feature_key
+
+    assert scene.software_check(scene.lines[0]).status_code == 200
+    with scene.web.platform.uow() as uow:
+        profession = uow.session.scalar(
+            select(ProfessionalRow.profession).where(
+                ProfessionalRow.rpps == scene.world.member_rpps
+            )
+        )
+        kind, members = uow.session.execute(
+            select(StructureRow.kind, func.count(MembershipRow.professional_id))
+            .join(MembershipRow, MembershipRow.structure_id == StructureRow.id)
+            .where(StructureRow.finess == scene.world.finess)
+            .group_by(StructureRow.kind)
+        ).one()
+    size = "small" if members <= 2 else "medium" if members <= 6 else "large"
+    store = scene.web.app.state.shield.detection.store
+    kept = store.snapshot()
+    assert feature_key(f"client-peers:{profession}/{size}", "n:d") in kept
+    assert feature_key(f"structure-peers:{kind}/{size}", "n:d") in kept

@@ -25,9 +25,13 @@ from .ladder_scene import Scene, build_scene
 GAPS_MS = (1600, 2400, 1800, 2200, 2000)  # a loop with a little jitter
 
 
-@pytest.fixture(params=["in-process", "redis"])
+@pytest.fixture(params=["in-process", "redis", "postgres"])
 def scene(request: pytest.FixtureRequest, tmp_path: Path, sqlite_url: str) -> Iterator[Scene]:
-    built = build_scene(tmp_path, sqlite_url)
+    """Features in process or in Redis, on SQLite; and in process on PostgreSQL."""
+    database = sqlite_url
+    if request.param == "postgres":
+        database = request.getfixturevalue("postgres_url")
+    built = build_scene(tmp_path, database)
     if request.param == "redis":
         url: str = request.getfixturevalue("redis_url")
         namespace: str = request.getfixturevalue("namespace")

@@ -7,7 +7,7 @@ channel's brake), the quota script, and after the lookup one batch of feature-st
 operations; the database is written only when a rung is climbed. Shared state is in
 the database (containments, alerts) and the feature store (Redis when configured): a
 worker keeps nothing the others need, only a short-lived cache of directory facts (a
-structure's kind and size, for peer groups)."""
+structure's kind and size, a professional's profession: peer groups)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from rempart.db.uow import UnitOfWork
 from rempart.identity.factors import require_recent_strong_factor
 from rempart.identity.permissions import Actor, Channel, Role
 from rempart.kernel.errors import RateLimited, StepUpRequired
-from rempart.registry.models import MembershipRow, StructureRow
+from rempart.registry.models import MembershipRow, ProfessionalRow, StructureRow
 from rempart.shield import containment
 from rempart.shield.alerting import store_alert
 from rempart.shield.alerts import Alert, AlertSink, LoggingAlertSink, Severity
@@ -169,6 +169,11 @@ class Sentinel:
         request = current_request()
         now_ms = epoch_ms(now)
         group = self._group(uow, structure, now_ms) if structure else None
+        actor_group = group
+        if group is not None and actor.rpps:
+            # People are compared with their own profession in structures of the size.
+            profession = self._profession(uow, actor.rpps, now_ms)
+            actor_group = f"{profession}/{group.rsplit('/', 1)[-1]}" if profession else group
         honeytoken = beneficiary_id is not None and (
             uow.session.execute(_HONEYTOKEN, {"id": beneficiary_id}).first() is not None
         )
@@ -176,7 +181,7 @@ class Sentinel:
         sighting = Sighting(
             actor=who,
             structure=Subject.structure(structure) if structure else None,
-            actor_group=group,
+            actor_group=actor_group,
             structure_group=group,
             trait=trait(card, matched=matched, digest=digest) if card else None,
             matched=matched,
@@ -314,13 +319,34 @@ class Sentinel:
                 ),
             )
 
+    def _cached(self, key: str, now_ms: int) -> tuple[bool, str | None]:
+        with self._groups_lock:
+            cached = self._groups.get(key)
+        if cached is not None and cached[0] > now_ms:
+            return True, cached[1]
+        return False, None
+
+    def _remember(self, key: str, value: str | None, now_ms: int) -> None:
+        with self._groups_lock:
+            if len(self._groups) > 50_000:
+                self._groups.clear()
+            self._groups[key] = (now_ms + _GROUP_TTL_MS, value)
+
+    def _profession(self, uow: UnitOfWork, rpps: str, now_ms: int) -> str | None:
+        known, profession = self._cached(f"rpps:{rpps}", now_ms)
+        if not known:
+            profession = uow.session.scalar(
+                select(ProfessionalRow.profession).where(ProfessionalRow.rpps == rpps)
+            )
+            self._remember(f"rpps:{rpps}", profession, now_ms)
+        return profession
+
     def _group(self, uow: UnitOfWork, finess: str, now_ms: int) -> str | None:
         """The structure's peer group, "<kind>/<size>" (size by its number of
         professionals), from the directory; cached an hour in this process."""
-        with self._groups_lock:
-            cached = self._groups.get(finess)
-            if cached is not None and cached[0] > now_ms:
-                return cached[1]
+        known, cached = self._cached(f"finess:{finess}", now_ms)
+        if known:
+            return cached
         row = uow.session.execute(
             select(StructureRow.kind, func.count(MembershipRow.professional_id))
             .outerjoin(MembershipRow, MembershipRow.structure_id == StructureRow.id)
@@ -332,8 +358,5 @@ class Sentinel:
             kind, members = row
             size = "small" if members <= 2 else "medium" if members <= 6 else "large"
             group = f"{kind}/{size}"
-        with self._groups_lock:
-            if len(self._groups) > 50_000:
-                self._groups.clear()
-            self._groups[finess] = (now_ms + _GROUP_TTL_MS, group)
+        self._remember(f"finess:{finess}", group, now_ms)
         return group
