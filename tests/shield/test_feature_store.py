@@ -25,7 +25,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[FeatureStore]:
         return
     url: str = request.getfixturevalue("redis_url")
     namespace: str = request.getfixturevalue("namespace")
-    shared = RedisFeatureStore(url, namespace=namespace)
+    shared = RedisFeatureStore(url, namespace=namespace, timeout=5.0)
     yield shared
     assert not shared.degraded
     shared.close()

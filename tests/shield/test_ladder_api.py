@@ -38,8 +38,10 @@ def scene(request: pytest.FixtureRequest, tmp_path: Path, sqlite_url: str) -> It
         platform = built.web.platform
         alerts = StoredAlertSink(platform.uow)
         built.web.app.state.shield = Sentinel(
-            quotas=RedisShield(url, QuotaPolicy(), namespace=f"{namespace}:q", alerts=alerts),
-            store=RedisFeatureStore(url, namespace=f"{namespace}:f", alerts=alerts),
+            quotas=RedisShield(
+                url, QuotaPolicy(), namespace=f"{namespace}:q", alerts=alerts, timeout=5.0
+            ),
+            store=RedisFeatureStore(url, namespace=f"{namespace}:f", alerts=alerts, timeout=5.0),
             uow=platform.uow,
             alerts=alerts,
         )

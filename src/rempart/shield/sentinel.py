@@ -209,8 +209,8 @@ class Sentinel:
             self.detection.iban_change(subject_of(actor), now_ms),
         ]
         recent = self.detection.platform_iban_changes(now_ms)
-        platform_alert = recent == self.policy.bursts.platform_iban_per_hour
-        self._with(uow, lambda u: self._settle(u, found, actor, now, platform_alert and recent))
+        burst = recent if recent == self.policy.bursts.platform_iban_per_hour else 0
+        self._settle(uow, found, actor, now, platform_iban=burst)
 
     def observe_account_request(
         self, *, actor: Actor, now: datetime, uow: UnitOfWork | None = None
@@ -223,7 +223,7 @@ class Sentinel:
         found = [
             self.detection.account_request(subject_of(actor), factor=factor, now_ms=epoch_ms(now))
         ]
-        self._with(uow, lambda u: self._settle(u, found, actor, now))
+        self._settle(uow, found, actor, now)
 
     def observe_access_report(
         self,
@@ -241,7 +241,7 @@ class Sentinel:
             Subject.structure(structure) if structure else None,
         ]
         found = [self.detection.access_report(s, now_ms) for s in subjects if s is not None]
-        self._with(uow, lambda u: self._settle(u, found, None, now))
+        self._settle(uow, found, None, now)
 
     # --- the ladder ------------------------------------------------------------------------
 
@@ -253,30 +253,26 @@ class Sentinel:
         """After a lift: the subject's signals are forgotten and a grace period begins."""
         self.detection.lifted(subject, epoch_ms(now))
 
-    def _with(self, uow: UnitOfWork | None, work: Callable[[UnitOfWork], None]) -> None:
-        if uow is not None:
-            work(uow)
-            return
-        with self._uow() as own:
-            work(own)
-            own.commit()
-
     def _settle(
         self,
         uow: UnitOfWork | None,
         assessments: list[Assessment],
         actor: Actor | None,
         now: datetime,
-        platform_iban: int | bool = False,
+        platform_iban: int = 0,
     ) -> None:
-        """Climb the ladder where a risk calls for a rung above the known one."""
+        """Climb the ladder where a risk calls for a rung above the known one; without
+        the caller's unit of work, in one of its own (only when there is something to
+        write)."""
         ladder = self.policy.ladder
         due = [(a, a.rung(ladder)) for a in assessments]
         due = [(a, rung) for a, rung in due if rung.level > a.hint.level]
         if not due and not platform_iban:
             return
         if uow is None:
-            self._with(None, lambda own: self._settle(own, assessments, actor, now, platform_iban))
+            with self._uow() as own:
+                self._settle(own, assessments, actor, now, platform_iban)
+                own.commit()
             return
         now_ms = epoch_ms(now)
         if platform_iban:
