@@ -230,4 +230,25 @@ ROUTES |= {
         everywhere=frozenset({Role.SECURITY_ANALYST}),
     ),
 }
+ANALYST = frozenset({Role.SECURITY_ANALYST})
+# The security pages: platform-wide objects (no "other"); lifting and braking need a
+# fresh phishing-resistant factor; the objects are made by the matrix (a client's
+# throttle, a lift asked by another analyst, the insurer channel's brake).
+ROUTES |= {
+    ("GET", "/api/v1/security/alerts"): Guarded(ANALYST, audited="shield:alerts:read"),
+    ("POST", "/api/v1/security/alerts/{alert_id}/acknowledge"): Guarded(
+        ANALYST, audited="shield:alert:acknowledged"
+    ),
+    ("GET", "/api/v1/security/containments"): Guarded(ANALYST, audited="shield:containments:read"),
+    ("POST", "/api/v1/security/containments/{containment_id}/lift-requests"): Guarded(
+        ANALYST, step_up=True, audited="shield:lift:requested"
+    ),
+    ("POST", "/api/v1/security/lift-requests/{lift_request_id}/approval"): Guarded(
+        ANALYST, step_up=True, audited="shield:client:reinstated"
+    ),
+    ("PUT", "/api/v1/security/brakes/{channel}"): Guarded(
+        ANALYST, step_up=True, audited="shield:channel:braked"
+    ),
+    ("DELETE", "/api/v1/security/brakes/{channel}"): Guarded(ANALYST, step_up=True),
+}
 MOUNTS = {"/static": "stylesheets, no data"}

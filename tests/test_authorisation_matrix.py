@@ -30,6 +30,11 @@ from rempart.kernel.ids import new_id
 from rempart.registry import service as registry
 from rempart.registry.models import BeneficiaryRow
 from rempart.rights.models import AccreditationRow
+from rempart.shield.alerting import store_alert
+from rempart.shield.alerts import Alert, Severity
+from rempart.shield.containment import escalate
+from rempart.shield.domain import Rung, Subject
+from rempart.shield.models import LiftRequestRow
 
 from .access_matrix import ROUTES, Guarded
 from .conftest import NOW
@@ -154,6 +159,43 @@ def _access_record_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
     return record_id
 
 
+def _alert_id(scene: Scene) -> uuid.UUID:
+    with scene.web.platform.uow() as uow:
+        alert_id = store_alert(uow, Alert("shield.matrix", Severity.INFO, "for the matrix"))
+        uow.commit()
+    return alert_id
+
+
+def _containment_id(scene: Scene) -> uuid.UUID:
+    """A software client's throttle (a client of its own, so each call opens one)."""
+    with scene.web.platform.uow() as uow:
+        row = escalate(uow, subject=Subject.client(new_id()), rung=Rung.THROTTLE, evidence="matrix")
+        assert row is not None
+        uow.commit()
+        return row.id
+
+
+def _lift_request_id(scene: Scene) -> uuid.UUID:
+    """A lift asked by another analyst, waiting for a second one."""
+    containment_id = _containment_id(scene)
+    request_id = new_id()
+    with scene.web.platform.uow() as uow:
+        uow.session.add(
+            LiftRequestRow(
+                id=request_id,
+                containment_id=containment_id,
+                status="pending",
+                pending_key=containment_id,
+                requested_by=new_id(),
+                requested_at=NOW,
+                approved_by=None,
+                approved_at=None,
+            )
+        )
+        uow.commit()
+    return request_id
+
+
 def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str:
     """The path with its object: the caller's own, or someone else's."""
     holder = account_id if own else scene.stranger
@@ -170,6 +212,10 @@ def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str
         "invoice_id": lambda: _invoice_id(scene, own=own),
         "amc_number": lambda: AMC if own else "987654321",
         "run_id": new_id,
+        "alert_id": lambda: _alert_id(scene),
+        "containment_id": lambda: _containment_id(scene),
+        "lift_request_id": lambda: _lift_request_id(scene),
+        "channel": lambda: "insurer",
     }
     for name, value in values.items():
         if "{" + name + "}" in path:

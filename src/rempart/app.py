@@ -14,7 +14,7 @@ from rempart import __version__, problems
 from rempart.audit import api as audit_api
 from rempart.audit import history_api
 from rempart.audit.context import REQUEST_ID_SHAPE, RequestContext, serving
-from rempart.bootstrap import open_platform
+from rempart.bootstrap import Platform, open_platform
 from rempart.claims import api as claims_api
 from rempart.identity import (
     accounts_api,
@@ -37,8 +37,14 @@ from rempart.payouts import api as payouts_api
 from rempart.portal import pages
 from rempart.rights import api as rights_api
 from rempart.settings import Settings
-from rempart.shield.port import FixedBudgetShield, Shield
-from rempart.shield.quotas import LoggingAlertSink, QuotaPolicy, RedisShield
+from rempart.shield import api as shield_api
+from rempart.shield.alerting import StoredAlertSink
+from rempart.shield.port import FixedBudgetShield
+from rempart.shield.quotas import QuotaPolicy
+from rempart.shield.redis_quotas import RedisShield
+from rempart.shield.redis_store import RedisFeatureStore
+from rempart.shield.sentinel import Sentinel
+from rempart.shield.store import LocalFeatureStore
 from rempart.system import api as system_api
 
 _SECURITY_HEADERS = {
@@ -64,8 +70,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         finally:
             if app.state.pro_sante_connect is not None:
                 app.state.pro_sante_connect.close()
-            if isinstance(app.state.shield, RedisShield):
-                app.state.shield.close()
+            app.state.shield.close()
             platform.close()
 
     # The interactive reference pages load their scripts from a CDN: a health-data
@@ -83,7 +88,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.platform = platform
     app.state.password_hasher = PasswordHasher()
     app.state.breached_passwords = _breached_passwords(settings)
-    app.state.shield = _shield(settings)
+    app.state.shield = _shield(settings, platform)
     problems.install(app)
     app.include_router(pages.router)
     app.include_router(system_api.router)
@@ -102,6 +107,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         claims_api,
         payments_api,
         payouts_api,
+        shield_api,
     )
     for router in (module.router for module in routers):
         app.include_router(router)
@@ -146,14 +152,22 @@ def _breached_passwords(settings: Settings) -> BreachedPasswords:
     return KAnonymityListBreachedPasswords(settings.breached_passwords_dir)
 
 
-def _shield(settings: Settings) -> Shield:
-    """Shared quotas when Redis is configured; otherwise a conservative budget kept in
-    this process (never unlimited, but each worker grants its own)."""
+def _shield(settings: Settings, platform: Platform) -> Sentinel:
+    """Containment, quotas and detectors. With Redis, quotas and detector features are
+    shared by every worker (each falls back to a conservative local share, never
+    unlimited, when Redis does not answer); without, they are kept in this process.
+    Alerts are logged, stored and sent to the analysts through the outbox."""
+    alerts = StoredAlertSink(platform.uow)
     if settings.redis_url is None:
-        return FixedBudgetShield()
-    return RedisShield(
-        settings.redis_url.get_secret_value(),
-        QuotaPolicy(),
-        fallback_share=1 / settings.shield_workers,
-        alerts=LoggingAlertSink(),
+        return Sentinel(
+            quotas=FixedBudgetShield(), store=LocalFeatureStore(), uow=platform.uow, alerts=alerts
+        )
+    url = settings.redis_url.get_secret_value()
+    return Sentinel(
+        quotas=RedisShield(
+            url, QuotaPolicy(), fallback_share=1 / settings.shield_workers, alerts=alerts
+        ),
+        store=RedisFeatureStore(url, alerts=alerts),
+        uow=platform.uow,
+        alerts=alerts,
     )

@@ -12,6 +12,7 @@ from rempart.identity.cli import app as identity_app
 from rempart.outbox.cli import app as outbox_app
 from rempart.payments.cli import ledger_app, payments_app
 from rempart.registry.cli import demo_app, import_app, registry_app, stats
+from rempart.shield.cli import app as shield_app
 from rempart.vault.cli import app as keys_app
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ app.add_typer(identity_app, name="identity")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(payments_app, name="payments")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(shield_app, name="shield")
 app.command("stats")(stats)
 
 

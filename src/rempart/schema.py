@@ -15,6 +15,7 @@ from rempart.payouts.sealing import SEALED_TABLES as PAYOUTS_SEALED
 from rempart.registry import models as registry_models
 from rempart.registry.sealing import SEALED_TABLES as REGISTRY_SEALED
 from rempart.rights import models as rights_models
+from rempart.shield import models as shield_models
 from rempart.vault import models as vault_models
 from rempart.vault.sealed import SealedTable
 
@@ -40,5 +41,6 @@ __all__ = [
     "payouts_models",
     "registry_models",
     "rights_models",
+    "shield_models",
     "vault_models",
 ]

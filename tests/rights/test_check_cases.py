@@ -38,6 +38,7 @@ from rempart.registry.domain import (
 from rempart.registry.repository import RegistryRepository
 from rempart.registry.service import find_beneficiary
 from rempart.rights.service import revoke_after_import
+from rempart.shield.port import FixedBudgetShield
 
 from ..conftest import TODAY
 from ..factories import france, statements, write_file
@@ -282,6 +283,9 @@ class Scene:
 def scene(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scene]:
     tmp = tmp_path_factory.mktemp("check-cases")
     web = make_web(tmp, f"sqlite:///{tmp / 'rempart.sqlite3'}")
+    # These cases test the rights rules, dozens of checks to the instant from one
+    # structure: quotas only here; the detectors have their own tests (tests/shield).
+    web.app.state.shield = FixedBudgetShield()
     world = build_world(web.platform)
     directory = france(60)
     contracts = {(i.amc_number, c.code): c for i in directory.insurers for c in i.contracts}

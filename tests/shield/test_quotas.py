@@ -20,15 +20,10 @@ import redis
 
 from rempart.identity.permissions import Actor, Channel, Role
 from rempart.kernel.errors import RateLimited
+from rempart.shield.alerts import QUOTA_STORE_BACK, QUOTA_STORE_DOWN, Alert
 from rempart.shield.port import FixedBudgetShield, Shield
-from rempart.shield.quotas import (
-    QUOTA_STORE_BACK,
-    QUOTA_STORE_DOWN,
-    Alert,
-    Limits,
-    QuotaPolicy,
-    RedisShield,
-)
+from rempart.shield.quotas import Limits, QuotaPolicy
+from rempart.shield.redis_quotas import RedisShield
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # a Monday morning, on a whole second
 BIG = Limits(1_000_000, 1_000_000, 1_000_000)

@@ -25,6 +25,7 @@ from rempart.identity.permissions import Actor, ObjectKind, Permission, Role, Ta
 from rempart.kernel.errors import Conflict, NotFound
 from rempart.kernel.ids import new_id
 from rempart.registry.service import directory_names
+from rempart.shield.port import Shield
 
 HISTORY_LIMIT = 500
 INSURER_ROLES = {Role.INSURER_STAFF.value, Role.INSURER_DPO.value}
@@ -113,8 +114,11 @@ def _describe(uow: UnitOfWork, rows: list[AuditRecordRow]) -> dict[uuid.UUID, Ac
     return described
 
 
-def report_access(*, uow: UnitOfWork, actor: Actor, record_id: uuid.UUID) -> uuid.UUID:
-    """'This wasn't me' about one access to one's own record; once per access."""
+def report_access(
+    *, uow: UnitOfWork, actor: Actor, record_id: uuid.UUID, shield: Shield | None = None
+) -> uuid.UUID:
+    """'This wasn't me' about one access to one's own record; once per access. The
+    shield weighs it against whoever made the access."""
     with uow:
         pseudonym = _own_pseudonym(uow, actor, Permission.ACCESS_REPORT)
         record = uow.session.get(AuditRecordRow, record_id)
@@ -137,6 +141,14 @@ def report_access(*, uow: UnitOfWork, actor: Actor, record_id: uuid.UUID) -> uui
         record_action(
             uow, tag=AuditTag.AUDIT_HISTORY_REPORTED, actor=actor, target_pseudonym=pseudonym
         )
+        if shield is not None:
+            shield.observe_access_report(
+                accessor_account=record.actor_account_id,
+                accessor_client=record.client_id,
+                structure=record.structure_finess,
+                now=uow.clock.now(),
+                uow=uow,
+            )
         uow.commit()
         return report_id
 

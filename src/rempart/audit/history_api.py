@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from rempart.audit import history
 from rempart.audit.domain import Category
-from rempart.deps import PlatformDep, permitted
+from rempart.deps import PlatformDep, ShieldDep, permitted
 from rempart.identity.permissions import Actor, Permission
 
 router = APIRouter(prefix="/api/v1", tags=["access history"])
@@ -75,10 +75,14 @@ def access_history(actor: Reader, platform: PlatformDep) -> list[AccessRead]:
 
 
 @router.post("/me/access-history/{record_id}/report", status_code=status.HTTP_201_CREATED)
-def report(record_id: uuid.UUID, actor: Reporter, platform: PlatformDep) -> ReportCreated:
+def report(
+    record_id: uuid.UUID, actor: Reporter, platform: PlatformDep, shield: ShieldDep
+) -> ReportCreated:
     """'This wasn't me': the security analysts and the shield are told."""
     return ReportCreated(
-        id=history.report_access(uow=platform.uow(), actor=actor, record_id=record_id)
+        id=history.report_access(
+            uow=platform.uow(), actor=actor, record_id=record_id, shield=shield
+        )
     )
 
 

@@ -81,10 +81,18 @@ def submit_invoice(
     # our commit; the second attempt then sees it and answers accordingly.
     for attempt in (1, 2):
         try:
-            return _submit_once(uow, actor, structure, submission, idempotency_key)
+            receipt, created = _submit_once(uow, actor, structure, submission, idempotency_key)
         except IntegrityError:
             if attempt == 2:
                 raise Conflict("a concurrent invoice changed the same records; resend") from None
+            continue
+        if created:  # the checks-without-invoice detector counts invoices, not resends
+            shield.observe_invoice(
+                structure=structure,
+                now=uow.clock.now(),
+                accreditation_id=submission.accreditation_id,
+            )
+        return receipt
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -94,7 +102,8 @@ def _submit_once(
     structure: str,
     submission: InvoiceSubmission,
     idempotency_key: str,
-) -> InvoiceReceipt:
+) -> tuple[InvoiceReceipt, bool]:
+    """The receipt, and whether this call created the invoice (False: a resend)."""
     scope = idempotency_scope(actor)
     with uow:
         digest = uow.vault.blind_index("idempotency", submission.fingerprint())
@@ -102,7 +111,7 @@ def _submit_once(
         if earlier is not None:
             if earlier.request_digest != digest:
                 raise Conflict("this Idempotency-Key was used for a different invoice")
-            return InvoiceReceipt.from_json(earlier.answer)
+            return InvoiceReceipt.from_json(earlier.answer), False
 
         found = identify(uow, structure=structure, submission=submission)
         beneficiary_id = found.beneficiary_id
@@ -161,7 +170,7 @@ def _submit_once(
             categories={Category.INVOICES} if beneficiary_id is not None else set(),
         )
         uow.commit()
-    return receipt
+    return receipt, True
 
 
 def _adjudicate(

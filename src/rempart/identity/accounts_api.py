@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from rempart.deps import PlatformDep, permitted
+from rempart.deps import PlatformDep, ShieldDep, permitted
 from rempart.identity import factors, service
 from rempart.identity.domain import AccountRequest, AccountStatus, InsuredCard
 from rempart.identity.permissions import Actor, Permission
@@ -24,10 +24,13 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def request_account(body: AccountCreate, actor: Requester, platform: PlatformDep) -> AccountCreated:
+def request_account(
+    body: AccountCreate, actor: Requester, platform: PlatformDep, shield: ShieldDep
+) -> AccountCreated:
     account_id = service.request_account(
         uow=platform.uow(),
         actor=actor,
+        shield=shield,
         request=AccountRequest(
             role=body.role,
             login_name=body.login_name,

@@ -58,6 +58,12 @@ class SecurityTag(StrEnum):
     IBAN_CHANGE_REQUESTED = "identity:iban_change:requested"
     IBAN_CHANGE_APPROVED = "identity:iban_change:approved"
     IBAN_CHANGE_CANCELLED = "identity:iban_change:cancelled"
+    # The shield's containment ladder, shown to the account it concerns.
+    SHIELD_THROTTLED = "shield:account:throttled"
+    SHIELD_STEP_UP_REQUIRED = "shield:account:step_up_required"
+    SHIELD_SUSPENDED = "shield:account:suspended"
+    SHIELD_LIFT_REQUESTED = "shield:account:lift_requested"
+    SHIELD_REINSTATED = "shield:account:reinstated"
 
 
 class ClientStatus(StrEnum):
@@ -66,6 +72,7 @@ class ClientStatus(StrEnum):
 
     PENDING_APPROVAL = "pending_approval"
     ACTIVE = "active"
+    SUSPENDED = "suspended"  # by the shield, until two security analysts lift it
     REVOKED = "revoked"
 
 

@@ -57,6 +57,7 @@ class Permission(StrEnum):
     EXPOSURE_SCOPE = "audit:exposure:scope"
     ALERT_READ = "shield:alert:read"
     CONTAINMENT_LIFT = "shield:containment:lift"
+    BRAKE_APPLY = "shield:brake:apply"
     INCIDENT_MANAGE = "incidents:incident:manage"
     INCIDENT_NOTICE_READ = "incidents:notice:read"
 
@@ -143,6 +144,7 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
         P.ACCOUNT_SUSPEND: R.PLATFORM,
         P.ALERT_READ: R.PLATFORM,
         P.CONTAINMENT_LIFT: R.PLATFORM,
+        P.BRAKE_APPLY: R.PLATFORM,
         P.EXPOSURE_SCOPE: R.PLATFORM,
         P.INCIDENT_MANAGE: R.PLATFORM,
         P.BANK_ACCOUNT_READ: R.PLATFORM,

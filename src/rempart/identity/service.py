@@ -40,11 +40,15 @@ from rempart.registry.service import (
     known_structures,
     professional_memberships,
 )
+from rempart.shield.port import Shield
 
 
-def request_account(*, uow: UnitOfWork, actor: Actor, request: AccountRequest) -> uuid.UUID:
+def request_account(
+    *, uow: UnitOfWork, actor: Actor, request: AccountRequest, shield: Shield | None = None
+) -> uuid.UUID:
     """A new account, pending until a platform administrator other than the requester
-    approves it; flagged new (reduced quotas) once active."""
+    approves it; flagged new (reduced quotas) once active. The shield watches for bursts
+    of requests by one person."""
     if not may_ever(actor, Permission.ACCOUNT_CREATE):  # before any validation message
         raise Forbidden(f"{Permission.ACCOUNT_CREATE} is not allowed here")
     request = request.validated()
@@ -86,6 +90,8 @@ def request_account(*, uow: UnitOfWork, actor: Actor, request: AccountRequest) -
         for finess in request.finess:
             uow.session.add(AccountStructureRow(account_id=account_id, finess=finess))
         record_event(uow, account_id, actor.account_id, SecurityTag.ACCOUNT_REQUESTED)
+        if shield is not None:
+            shield.observe_account_request(actor=actor, now=uow.clock.now(), uow=uow)
         try:
             uow.commit()
         except IntegrityError:  # the same request racing this one

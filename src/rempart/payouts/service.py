@@ -200,6 +200,9 @@ def request_bank_account_change(
                 _named(registered), change, replaces=replaces, cooling_off=cooling_off
             ),
         )
+        # Bursts of changes are a sign of account takeover: the shield may contain the
+        # requester in this same transaction.
+        shield.observe_iban_change(actor=actor, structure=finess, now=now, uow=uow)
         view = _view(registered, accounts_of(uow, registered), now)
         uow.commit()
     return view

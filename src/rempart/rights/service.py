@@ -46,7 +46,7 @@ from rempart.rights.eligibility import NO_MATCH, CheckStatus, Eligibility, eligi
 from rempart.rights.models import AccreditationRow
 from rempart.rights.reasons import Reason
 from rempart.rights.requests import RightsCheckRequest
-from rempart.shield.port import Shield
+from rempart.shield.port import Card, Shield
 
 # An invoice is due within 8 working days of care: 15 calendar days covers weekends and
 # public holidays; after that the guarantee no longer holds.
@@ -129,6 +129,23 @@ def check_rights(
             ),
             target_amc=request.amc_number,
             categories=disclosed,
+        )
+        shield.observe(
+            uow=uow,
+            actor=actor,
+            action="rights.check",
+            structure=structure,
+            now=uow.clock.now(),
+            matched=decision.status is not CheckStatus.NO_MATCHING_RIGHTS,
+            beneficiary_id=beneficiary_id,
+            accredited=accreditation is not None,
+            card=Card(
+                request.insured_nir,
+                request.birth_date,
+                request.birth_rank,
+                request.amc_number,
+                request.member_number,
+            ),
         )
         uow.commit()
     return RightsAnswer(

@@ -1,0 +1,138 @@
+"""Lookups that match nobody, and identifiers tried in a pattern (enumeration).
+
+What is kept of a card is a `Trait`: keyed digests (truncated HMACs under the vault's
+pseudonym key) and small numbers — the NIR's order number (3 digits: nothing without the
+birth and place it follows) and the last digits of the member number. Nearness is
+measured on those: two different NIRs born in the same month and commune whose order
+numbers are a few apart, two member numbers of one insurer a few apart, or one NIR tried
+with many birth dates. No identifier is stored, in clear or hashed whole."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rempart.shield.domain import Detector, Signal, quiet, stepped
+
+
+@dataclass(frozen=True, slots=True)
+class Trait:
+    matched: bool
+    nir: str  # digest of the insured NIR
+    prefix: str  # digest of the NIR's first ten characters (sex, birth, place)
+    order: int  # the NIR's order number (-1 when not numeric)
+    variant: str  # digest of the whole card (NIR, birth date, rank, insurer, member)
+    member: str  # digest of the member number's shape (insurer, letters, length)
+    tail: int  # the member number's last six digits (-1 when it has none)
+
+    def encode(self) -> str:
+        flag = "1" if self.matched else "0"
+        fields = (flag, self.nir, self.prefix, str(self.order), self.variant, self.member)
+        return "|".join((*fields, str(self.tail)))
+
+    @classmethod
+    def decode(cls, text: str) -> Trait | None:
+        parts = text.split("|")
+        if len(parts) != 7:
+            return None
+        flag, nir, prefix, order, variant, member, tail = parts
+        try:
+            return cls(flag == "1", nir, prefix, int(order), variant, member, int(tail))
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Matching:
+    """Lookups in the last hour and 24 hours, and those that matched nobody."""
+
+    hour: int
+    hour_unmatched: int
+    day: int
+    day_unmatched: int
+
+
+@dataclass(frozen=True)
+class LookupPolicy:
+    min_hour: int = 20  # lookups in an hour before its share means anything
+    min_day: int = 60
+    # Shares of lookups matching nobody: a counter reads cards, so typos and lapsed
+    # cover stay a few percent; a list of guesses mostly misses.
+    unmatched_steps: tuple[float, float, float] = (0.35, 0.5, 0.7)
+    window: int = 50  # recent lookups compared for patterns
+    order_gap: int = 10  # NIR order numbers this close are "sequential"
+    tail_gap: int = 10  # member numbers this close are "sequential"
+    sequential_steps: tuple[float, float, float] = (3, 6, 10)
+    variant_steps: tuple[float, float, float] = (3, 5, 8)  # unmatched variants of one NIR
+
+
+def unmatched(matching: Matching, policy: LookupPolicy) -> Signal:
+    shares = []
+    if matching.hour >= policy.min_hour:
+        shares.append(matching.hour_unmatched / matching.hour)
+    if matching.day >= policy.min_day:
+        shares.append(matching.day_unmatched / matching.day)
+    if not shares:
+        return quiet(Detector.UNMATCHED)
+    share = max(shares)
+    return Signal(
+        Detector.UNMATCHED,
+        stepped(share, policy.unmatched_steps),
+        f"{matching.hour_unmatched}/{matching.hour} unmatched in the hour, "
+        f"{matching.day_unmatched}/{matching.day} in 24 h",
+    )
+
+
+def _near(sorted_values: list[int], value: int, gap: int) -> bool:
+    """Whether a value other than `value` lies within `gap` of it."""
+    low = bisect.bisect_left(sorted_values, value - gap)
+    high = bisect.bisect_right(sorted_values, value + gap)
+    return any(v != value for v in sorted_values[low:high])
+
+
+def sequential_count(traits: Sequence[Trait], policy: LookupPolicy) -> int:
+    """Lookups of the window that sit next to an earlier one of another person. Older
+    lookups are indexed by NIR prefix and member-number shape (sorted), so each lookup
+    costs a couple of binary searches, not a pass over the window."""
+    count = 0
+    orders: dict[str, list[int]] = {}
+    tails: dict[str, list[int]] = {}
+    for trait in reversed(traits[: policy.window]):  # oldest first
+        near_nir = trait.order >= 0 and _near(
+            orders.get(trait.prefix, []), trait.order, policy.order_gap
+        )
+        near_member = trait.tail >= 0 and _near(
+            tails.get(trait.member, []), trait.tail, policy.tail_gap
+        )
+        if near_nir or near_member:
+            count += 1
+        if trait.order >= 0:
+            bisect.insort(orders.setdefault(trait.prefix, []), trait.order)
+        if trait.tail >= 0:
+            bisect.insort(tails.setdefault(trait.member, []), trait.tail)
+    return count
+
+
+def guessed_variants(traits: Sequence[Trait], policy: LookupPolicy) -> int:
+    """The most unmatched variants (birth date, rank, member number) tried for one NIR.
+    A family shares the insured's NIR, but their cards match."""
+    variants: dict[str, set[str]] = {}
+    for trait in traits[: policy.window]:
+        if not trait.matched:
+            variants.setdefault(trait.nir, set()).add(trait.variant)
+    return max((len(v) for v in variants.values()), default=0)
+
+
+def enumeration(traits: Sequence[Trait], policy: LookupPolicy) -> Signal:
+    sequential = sequential_count(traits, policy)
+    variants = guessed_variants(traits, policy)
+    score = max(
+        stepped(sequential, policy.sequential_steps), stepped(variants, policy.variant_steps)
+    )
+    return Signal(
+        Detector.ENUMERATION,
+        score,
+        f"{sequential} sequential identifiers and at most {variants} unmatched variants of "
+        f"one NIR in the last {min(len(traits), policy.window)} lookups",
+    )

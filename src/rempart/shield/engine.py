@@ -1,0 +1,366 @@
+"""Detection on the service path: an observation becomes one batch of feature-store
+operations (one Redis round trip), the answers become features, the pure detectors turn
+features into signals, and the signals and the subject's memory into a risk.
+
+Nothing here touches the database or knows HTTP: the sentinel passes what the service
+knew (digests, flags, peer groups) and decides what a risk calls for. Given the same
+observations and instants, the engine gives the same risks (the attack range relies on
+it)."""
+
+from __future__ import annotations
+
+from rempart.shield import signals
+from rempart.shield.detectors import behaviour, events, lookups, volume
+from rempart.shield.detectors.lookups import Trait
+from rempart.shield.domain import Rung, Signal, Subject, SubjectType
+from rempart.shield.features import (
+    DAY_MS,
+    HOUR_MS,
+    MINUTE_MS,
+    day_of,
+    feature_key,
+    hour_of,
+    hour_of_week,
+    minute_of,
+    subject_prefix,
+    week_of,
+)
+from rempart.shield.observations import Assessment, DetectionPolicy, Sighting
+from rempart.shield.store import (
+    Add,
+    Answers,
+    FeatureStore,
+    Fields,
+    Mark,
+    Op,
+    Recent,
+    Tally,
+    window_sum,
+)
+
+PLATFORM = "platform:all"
+
+
+class Detection:
+    def __init__(self, store: FeatureStore, policy: DetectionPolicy | None = None) -> None:
+        self.store = store
+        self.policy = policy or DetectionPolicy()
+
+    # --- rights checks ----------------------------------------------------------------
+
+    def lookup(self, sighting: Sighting, now_ms: int) -> list[Assessment]:
+        minute, hour, day = minute_of(now_ms), hour_of(now_ms), day_of(now_ms)
+        subjects = [sighting.actor] + ([sighting.structure] if sighting.structure else [])
+        groups = {sighting.actor: sighting.actor_group}
+        if sighting.structure is not None:
+            groups[sighting.structure] = sighting.structure_group
+        missed = 0 if sighting.matched else 1
+        ops: list[Op] = []
+        at: dict[tuple[Subject, str], int] = {}
+
+        def add(subject: Subject, name: str, op: Op) -> None:
+            at[(subject, name)] = len(ops)
+            ops.append(op)
+
+        for s in subjects:
+            p = subject_prefix(s)
+            add(s, "n:m", Tally(f"{p}:n:m", minute, 1, minute - 60, 2 * HOUR_MS))
+            add(s, "n:h", Tally(f"{p}:n:h", hour, 1, hour - 48, 3 * DAY_MS))
+            add(s, "n:d", Tally(f"{p}:n:d", day, 1, day - 28, 30 * DAY_MS))
+            add(s, "u:m", Tally(f"{p}:u:m", minute, missed, minute - 60, 2 * HOUR_MS))
+            add(s, "u:h", Tally(f"{p}:u:h", hour, missed, hour - 24, 2 * DAY_MS))
+            accredited = 1 if sighting.accredited else 0
+            add(s, "acc:h", Tally(f"{p}:acc:h", hour, accredited, hour - 48, 3 * DAY_MS))
+            add(s, "sig", Fields(f"{p}:signals", ttl_ms=signals.TTL_MS))
+            group = groups[s]
+            if group is not None:
+                g = subject_prefix(f"{s.type.value}-peers:{group}")
+                add(s, "g:n", Tally(f"{g}:n:d", day, 1, day - 8, 9 * DAY_MS))
+                add(s, "g:a", Tally(f"{g}:a:d", day, 0, day - 8, 9 * DAY_MS))
+        a, s_ = sighting.actor, sighting.structure
+        pa = subject_prefix(a)
+        trait = sighting.trait.encode() if sighting.trait else None
+        card = f"{now_ms}|{trait}" if trait else None
+        add(a, "cards", Recent(f"{pa}:cards", card, 50))
+        add(a, "arrivals", Recent(f"{pa}:arrivals", str(now_ms), 30))
+        for name, member in (("places", sighting.address), ("devices", sighting.device)):
+            horizon = now_ms - 60 * DAY_MS
+            add(a, name, Mark(f"{pa}:{name}", member, now_ms, horizon, 61 * DAY_MS))
+        if a.type is SubjectType.ACCOUNT:
+            recent = now_ms - 10 * MINUTE_MS
+            sessions = Mark(f"{pa}:sessions", sighting.session, now_ms, recent, HOUR_MS)
+            add(a, "sessions", sessions)
+        if s_ is not None:
+            ps = subject_prefix(s_)
+            how = f"{ps}:how:{week_of(now_ms)}"
+            add(s_, "how", Add(how, str(hour_of_week(now_ms)), 1, 35 * DAY_MS))
+            add(s_, "inv:h", Tally(f"{ps}:inv:h", hour, 0, hour - 48, 3 * DAY_MS))
+        everyone = Tally(feature_key(PLATFORM, "inv:h"), hour, 0, hour - 48, 3 * DAY_MS)
+        add(a, "platform-inv", everyone)
+        answers = self.store.run(ops, now_ms)
+
+        def counts(s: Subject, name: str) -> dict[int, int]:
+            return answers.counts(at[(s, name)])
+
+        follow: list[Op] = []
+        memories = {s: signals.Memory.decode(answers.fields(at[(s, "sig")])) for s in subjects}
+        for s in subjects:
+            group = groups[s]
+            if group is not None and counts(s, "n:d").get(day) == 1:  # first lookup today
+                g = f"{s.type.value}-peers:{group}"
+                follow.append(Tally(feature_key(g, "a:d"), day, 1, day - 8, 9 * DAY_MS))
+        hours = self._usual_hours(sighting.structure, memories, answers, at, now_ms, follow)
+        invoices_active = sum(counts(a, "platform-inv").values()) > 0
+        assessments = []
+        for s in subjects:
+            fresh = self._lookup_signals(s, sighting, answers, at, hours, invoices_active, now_ms)
+            memory = memories[s]
+            changes = memory.changes(fresh, now_ms)
+            if changes:
+                follow.append(signals.write(s, changes))
+            assessments.append(
+                Assessment(
+                    memory.risk(s, fresh, now_ms), memory.hint(now_ms), memory.in_grace(now_ms)
+                )
+            )
+        if follow:
+            self.store.run(follow, now_ms)
+        return assessments
+
+    def _usual_hours(
+        self,
+        structure: Subject | None,
+        memories: dict[Subject, signals.Memory],
+        answers: Answers,
+        at: dict[tuple[Subject, str], int],
+        now_ms: int,
+        follow: list[Op],
+    ) -> tuple[int, float] | None:
+        """The structure's lookups over the previous four weeks and the share made in
+        this hour of the week: computed once an hour per structure, then remembered."""
+        if structure is None:
+            return None
+        hour = hour_of(now_ms)
+        cached = memories[structure].hours
+        if cached is not None:
+            when, _, rest = cached.partition("|")
+            known, _, part = rest.partition("|")
+            if when == str(hour):
+                return int(known), float(part)
+        week, how = week_of(now_ms), str(hour_of_week(now_ms))
+        reads: list[Op] = [Fields(feature_key(structure, f"how:{week - k}")) for k in (1, 2, 3, 4)]
+        weeks = self.store.run(reads, now_ms)
+        tables = [weeks.fields(i) for i in range(len(reads))]
+        history = sum(int(v) for table in tables for v in table.values())
+        usual = sum(int(table.get(how, "0")) for table in tables)
+        share = usual / history if history else 0.0
+        follow.append(
+            signals.write(structure, ((signals.HOURS_FIELD, f"{hour}|{history}|{share}"),))
+        )
+        return history, share
+
+    def _lookup_signals(
+        self,
+        s: Subject,
+        sighting: Sighting,
+        answers: Answers,
+        at: dict[tuple[Subject, str], int],
+        hours: tuple[int, float] | None,
+        invoices_active: bool,
+        now_ms: int,
+    ) -> list[Signal]:
+        p = self.policy
+        minute, hour, day = minute_of(now_ms), hour_of(now_ms), day_of(now_ms)
+
+        def counts(name: str, subject: Subject = s) -> dict[int, int]:
+            return answers.counts(at[(subject, name)])
+
+        by_minute, by_hour = counts("n:m"), counts("n:h")
+        hour_count = window_sum(by_minute, minute - 59, minute)
+        ten = window_sum(by_minute, minute - 9, minute)
+        day_count = window_sum(by_hour, hour - 23, hour)
+        past = tuple(n for d, n in sorted(counts("n:d").items()) if d < day and n > 0)
+        peer_mean, peer_days = None, 0
+        if (s, "g:n") in at:
+            lookups_7d = window_sum(counts("g:n"), day - 7, day - 1)
+            peer_days = window_sum(counts("g:a"), day - 7, day - 1)
+            peer_mean = lookups_7d / peer_days if peer_days else None
+        person = s.type is SubjectType.ACCOUNT
+        policy = p.person_volume if person else p.shared_volume
+        seen = volume.Volume(hour_count, day_count, past, peer_mean, peer_days)
+        found = [volume.own_baseline(seen, policy), volume.peers(seen, policy)]
+        found.append(
+            lookups.unmatched(
+                lookups.Matching(
+                    hour_count,
+                    window_sum(counts("u:m"), minute - 59, minute),
+                    day_count,
+                    window_sum(counts("u:h"), hour - 23, hour),
+                ),
+                p.lookups,
+            )
+        )
+        if sighting.structure is not None:
+            checks = window_sum(counts("acc:h"), hour - 47, hour - 24)
+            invoices = window_sum(counts("inv:h", sighting.structure), hour - 47, hour)
+            found.append(
+                volume.checks_without_invoice(
+                    volume.Conversion(checks, invoices, invoices_active), p.conversion
+                )
+            )
+        if hours is not None:
+            history, share = hours
+            found.append(
+                behaviour.unusual_hours(behaviour.Hours(hour_count, history, share), p.hours)
+            )
+        if s == sighting.actor:
+            found += self._actor_signals(s, sighting, answers, at, seen, ten, now_ms)
+        return found
+
+    def _actor_signals(
+        self,
+        s: Subject,
+        sighting: Sighting,
+        answers: Answers,
+        at: dict[tuple[Subject, str], int],
+        seen: volume.Volume,
+        ten: int,
+        now_ms: int,
+    ) -> list[Signal]:
+        p = self.policy
+        person = s.type is SubjectType.ACCOUNT
+        traits = []
+        for item in answers.values(at[(s, "cards")]):
+            when, _, text = item.partition("|")
+            trait = Trait.decode(text)
+            if trait is not None and when.isdigit() and now_ms - int(when) <= DAY_MS:
+                traits.append(trait)
+        arrivals = [int(x) for x in answers.values(at[(s, "arrivals")]) if x.isdigit()]
+        places = answers.seen(at[(s, "places")])
+        devices = answers.seen(at[(s, "devices")])
+        old = now_ms - DAY_MS
+
+        def is_new(table: dict[str, tuple[int, int]], member: str | None) -> bool:
+            return member is not None and member in table and table[member][0] >= old
+
+        established = any(first < old for first, _ in (*places.values(), *devices.values()))
+        policy = p.person_volume if person else p.shared_volume
+        found = [
+            lookups.enumeration(traits, p.lookups),
+            behaviour.cadence(arrivals, ten, p.cadence if person else p.software_cadence),
+            behaviour.new_place(
+                behaviour.Place(
+                    is_new(places, sighting.address),
+                    is_new(devices, sighting.device),
+                    established,
+                    seen.hour,
+                    volume.baseline(seen.past_days, policy),
+                ),
+                p.place,
+            ),
+            events.honeytoken(sighting.honeytoken),
+        ]
+        if person and (s, "sessions") in at:
+            recent = now_ms - 10 * MINUTE_MS
+            sessions = answers.seen(at[(s, "sessions")])
+            addresses = sum(1 for _, last in places.values() if last >= recent)
+            found.append(behaviour.concurrent_sessions(len(sessions), addresses))
+        return found
+
+    # --- refusals and events ------------------------------------------------------------
+
+    def _assess(self, subject: Subject, op: Op, score: object, now_ms: int) -> Assessment:
+        """Run `op` with the subject's memory, turn its answer into a signal (`score`
+        takes the answers) and remember it."""
+        answers = self.store.run([op, signals.read(subject)], now_ms)
+        signal = score(answers)  # type: ignore[operator]
+        assert isinstance(signal, Signal)
+        memory = signals.Memory.decode(answers.fields(1))
+        changes = memory.changes([signal], now_ms)
+        if changes:
+            self.store.run([signals.write(subject, changes)], now_ms)
+        return Assessment(
+            memory.risk(subject, [signal], now_ms), memory.hint(now_ms), memory.in_grace(now_ms)
+        )
+
+    def refusal(self, subject: Subject, now_ms: int) -> Assessment:
+        minute = minute_of(now_ms)
+        op = Tally(feature_key(subject, "r:m"), minute, 1, minute - 10, HOUR_MS)
+        return self._assess(
+            subject,
+            op,
+            lambda a: behaviour.quota_pressure(window_sum(a.counts(0), minute - 9, minute)),
+            now_ms,
+        )
+
+    def account_request(self, requester: Subject, *, factor: float, now_ms: int) -> Assessment:
+        hour = hour_of(now_ms)
+        op = Tally(feature_key(requester, "acct:h"), hour, 1, hour - 24, 2 * DAY_MS)
+        policy = self.policy.bursts
+        return self._assess(
+            requester,
+            op,
+            lambda a: events.account_burst(
+                window_sum(a.counts(0), hour - 23, hour), factor=factor, policy=policy
+            ),
+            now_ms,
+        )
+
+    def iban_change(self, subject: Subject, now_ms: int) -> Assessment:
+        day = day_of(now_ms)
+        op = Tally(feature_key(subject, "iban:d"), day, 1, day - 30, 31 * DAY_MS)
+        policy = self.policy.bursts
+        return self._assess(
+            subject,
+            op,
+            lambda a: events.iban_burst(window_sum(a.counts(0), day - 29, day), policy),
+            now_ms,
+        )
+
+    def platform_iban_changes(self, now_ms: int) -> int:
+        """Counts one more IBAN change platform-wide; answers those of the last hour."""
+        minute = minute_of(now_ms)
+        op = Tally(feature_key(PLATFORM, "iban:m"), minute, 1, minute - 60, 2 * HOUR_MS)
+        return window_sum(self.store.run([op], now_ms).counts(0), minute - 59, minute)
+
+    def access_report(self, subject: Subject, now_ms: int) -> Assessment:
+        day = day_of(now_ms)
+        op = Tally(feature_key(subject, "rep:d"), day, 1, day - 30, 31 * DAY_MS)
+        return self._assess(
+            subject, op, lambda a: events.not_me(window_sum(a.counts(0), day - 29, day)), now_ms
+        )
+
+    def invoice(self, structure: Subject, now_ms: int) -> None:
+        hour = hour_of(now_ms)
+        self.store.run(
+            [
+                Tally(feature_key(structure, "inv:h"), hour, 1, hour - 48, 3 * DAY_MS),
+                Tally(feature_key(PLATFORM, "inv:h"), hour, 1, hour - 48, 3 * DAY_MS),
+            ],
+            now_ms,
+        )
+
+    def suspensions(self, channel: str, now_ms: int) -> int:
+        """Counts one more suspension on the channel; answers those of the last hour."""
+        minute = minute_of(now_ms)
+        key = feature_key(f"channel:{channel}", "suspended:m")
+        answers = self.store.run([Tally(key, minute, 1, minute - 60, 2 * HOUR_MS)], now_ms)
+        return window_sum(answers.counts(0), minute - 59, minute)
+
+    # --- the ladder's memory ------------------------------------------------------------
+
+    def state(self, subject: Subject, now_ms: int) -> Assessment:
+        """The subject's remembered signals and rung hint (tests, the security pages)."""
+        memory = signals.Memory.decode(self.store.run([signals.read(subject)], now_ms).fields(0))
+        return Assessment(
+            memory.risk(subject, [], now_ms), memory.hint(now_ms), memory.in_grace(now_ms)
+        )
+
+    def contained(self, subject: Subject, rung: Rung, now_ms: int) -> None:
+        self.store.run([signals.rung_hint(subject, rung, now_ms)], now_ms)
+
+    def lifted(self, subject: Subject, now_ms: int) -> None:
+        self.store.run([signals.forget(subject, grace_until=now_ms + self.policy.grace_ms)], now_ms)
+
+
+__all__ = ["Assessment", "Detection", "DetectionPolicy", "Sighting"]

@@ -1,0 +1,163 @@
+"""The detection engine over a stream of lookups: a pharmacist's month, then a winter
+Monday, raises nothing; a phished account scraping as fast as it is let, or walking
+identifiers, is called out within a few dozen lookups. Same stream, same risks — in
+process or in Redis."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from rempart.shield.domain import Detector, Ladder, Rung
+from rempart.shield.engine import Detection
+from rempart.shield.features import Card
+from rempart.shield.observations import Assessment
+from rempart.shield.quotas import epoch_ms
+from rempart.shield.redis_store import RedisFeatureStore
+from rempart.shield.store import FeatureStore, LocalFeatureStore
+
+from .workload import MONDAY, Counter, leaked
+
+LADDER = Ladder()
+
+
+def highest(assessments: list[Assessment]) -> Rung:
+    rungs = [a.rung(LADDER) for a in assessments]
+    return max(rungs, key=lambda r: r.level)
+
+
+def replay(detection: Detection, stream: Iterator[tuple[object, object]]) -> list[Rung]:
+    rungs = []
+    for at, sighting in stream:
+        rungs.append(highest(detection.lookup(sighting, epoch_ms(at))))  # type: ignore[arg-type]
+    return rungs
+
+
+@pytest.fixture
+def honest() -> tuple[Detection, Counter]:
+    """A month of one pharmacist, kept in process."""
+    detection = Detection(LocalFeatureStore())
+    counter = Counter.make(seed=7)
+    rungs = replay(detection, counter.weeks(MONDAY))
+    assert set(rungs) == {Rung.NONE}
+    return detection, counter
+
+
+def test_a_busy_winter_monday_raises_nothing(honest: tuple[Detection, Counter]) -> None:
+    detection, counter = honest
+    rungs = replay(detection, counter.day(MONDAY, 300))  # nearly twice a usual Monday
+    assert set(rungs) == {Rung.NONE}
+    state = detection.state(counter.account, epoch_ms(MONDAY + timedelta(hours=18)))
+    assert state.risk.score < LADDER.throttle_at
+
+
+def test_a_new_computer_and_a_night_on_duty_raise_nothing(
+    honest: tuple[Detection, Counter],
+) -> None:
+    detection, counter = honest
+    counter.device = "a-new-pc"
+    night = MONDAY.replace(hour=1)
+    stream = [
+        (
+            night + timedelta(minutes=4 * i + (i % 3)),
+            counter.sighting(counter.rng.choice(counter.patients)),
+        )
+        for i in range(14)
+    ]
+    assert set(replay(detection, iter(stream))) == {Rung.NONE}
+
+
+def test_the_2024_replay_is_called_out_within_a_few_dozen_lookups(
+    honest: tuple[Detection, Counter],
+) -> None:
+    """The account is phished on Monday afternoon: the attacker reads leaked cards about
+    one a second, a little jitter."""
+    detection, counter = honest
+    replay(detection, counter.day(MONDAY, 60))  # the morning's honest work
+    rng = random.Random(3)
+    start = MONDAY.replace(hour=14)
+    counter.address, counter.device = "elsewhere", "a-script"
+    stream = [
+        (start + timedelta(milliseconds=i * 1000 + rng.randint(-150, 150)), counter.sighting(card))
+        for i, card in enumerate(leaked(rng, 120))
+    ]
+    rungs = replay(detection, iter(stream))
+    first = {rung: rungs.index(rung) + 1 for rung in reversed(rungs)}
+    assert first[Rung.THROTTLE] <= 25 or first.get(Rung.STEP_UP, 999) <= 25
+    assert first[Rung.SUSPEND] <= 60
+    fired = {
+        s.detector for s in detection.state(counter.account, epoch_ms(start) + 120_000).risk.fired
+    }
+    assert Detector.CADENCE in fired
+
+
+def test_walking_identifiers_is_called_out_as_enumeration() -> None:
+    detection = Detection(LocalFeatureStore())
+    counter = Counter.make(seed=11)
+    start = MONDAY.replace(hour=10)
+    stream = []
+    for i in range(30):
+        card = Card(f"1800175123{400 + i:03d}00", "19800101", 1, "123456789", f"M{5000 + i:07d}")
+        stream.append(
+            (
+                start + timedelta(seconds=37 * i + (i * i) % 23),
+                counter.sighting(card, matched=False),
+            )
+        )
+    rungs = replay(detection, iter(stream))
+    assert rungs[-1] is Rung.SUSPEND
+    fired = {
+        s.detector for s in detection.state(counter.account, epoch_ms(start) + 3_600_000).risk.fired
+    }
+    assert {Detector.ENUMERATION, Detector.UNMATCHED} <= fired
+
+
+def test_a_honeytoken_lookup_suspends_at_once() -> None:
+    detection = Detection(LocalFeatureStore())
+    counter = Counter.make(seed=5)
+    sighting = counter.sighting(counter.patients[0])
+    from dataclasses import replace
+
+    (actor, _structure) = detection.lookup(replace(sighting, honeytoken=True), epoch_ms(MONDAY))
+    assert actor.rung(LADDER) is Rung.SUSPEND
+    assert actor.risk.critical
+
+
+def _stream(seed: int) -> list[tuple[object, object]]:
+    counter = Counter.make(seed=seed, patients=200)
+    days = list(counter.weeks(MONDAY, days=8))
+    rng = random.Random(seed)
+    start = MONDAY.replace(hour=15)
+    scrape = [
+        (start + timedelta(seconds=2 * i), counter.sighting(c))
+        for i, c in enumerate(leaked(rng, 40))
+    ]
+    return [*days, *scrape]
+
+
+def _risks(store: FeatureStore, stream: list[tuple[object, object]]) -> list[tuple[int, ...]]:
+    detection = Detection(store)
+    return [
+        tuple(a.risk.score for a in detection.lookup(s, epoch_ms(at)))  # type: ignore[arg-type]
+        for at, s in stream
+    ]
+
+
+def test_the_same_stream_gives_the_same_risks() -> None:
+    stream = _stream(21)
+    assert _risks(LocalFeatureStore(), stream) == _risks(LocalFeatureStore(), stream)
+
+
+def test_redis_and_the_process_give_the_same_risks(redis_url: str, namespace: str) -> None:
+    stream = _stream(22)
+    # A generous timeout: on a loaded machine a slow answer would send a batch to the
+    # local fallback, and the comparison is about the scripts, not the failover.
+    shared = RedisFeatureStore(redis_url, namespace=namespace, timeout=5.0)
+    try:
+        assert _risks(shared, stream) == _risks(LocalFeatureStore(), stream)
+        assert not shared.degraded
+    finally:
+        shared.close()
