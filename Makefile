@@ -23,13 +23,15 @@ $(OIDC_STAMP): $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
 
 install: $(STAMP) $(OIDC_STAMP)
 
-## make demo: install, seed a synthetic France into the embedded SQLite file (once), serve.
+## make demo: install, seed a synthetic France into the embedded SQLite file (once), create
+## the demo personas (development only), serve. Open http://localhost:8000 (passkeys need it).
 demo: $(STAMP)
 	REMPART_ENV=development $(BIN)/rempart keys init --if-missing
 	REMPART_ENV=development $(BIN)/rempart db upgrade
 	@if [ "$$(REMPART_ENV=development $(BIN)/rempart stats --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["beneficiaries"])')" = "0" ]; then \
 		REMPART_ENV=development $(BIN)/rempart demo seed --beneficiaries $(DEMO_BENEFICIARIES) --seed 1; \
 	fi
+	REMPART_ENV=development $(BIN)/rempart demo personas
 	REMPART_ENV=development $(BIN)/rempart serve --host 127.0.0.1 --port 8000
 
 ## make test: install, lint, type-check, check import contracts, run the whole suite.
