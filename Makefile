@@ -21,7 +21,15 @@ $(OIDC_STAMP): $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
 	npm ci --no-audit --no-fund --prefix $(OIDC_DIR)
 	touch $(OIDC_STAMP)
 
-install: $(STAMP) $(OIDC_STAMP)
+# axe-core for the portal's accessibility checks (injected into pages by the browser tests).
+AXE_DIR   := tests/portal/axe
+AXE_STAMP := $(AXE_DIR)/node_modules/.installed
+
+$(AXE_STAMP): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	npm ci --no-audit --no-fund --prefix $(AXE_DIR)
+	touch $(AXE_STAMP)
+
+install: $(STAMP) $(OIDC_STAMP) $(AXE_STAMP)
 
 ## make demo: install, seed a synthetic France into the embedded SQLite file (once), create
 ## the demo personas (development only), serve. Open http://localhost:8000 (passkeys need it).
@@ -47,7 +55,9 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP) $(OIDC_STAMP)
+# The browser tests drive the system Chromium (/usr/bin/chromium, installed by .ci/run from
+# Debian's packages; never a downloaded browser build, never `playwright install`).
+unit: $(STAMP) $(OIDC_STAMP) $(AXE_STAMP)
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)
@@ -56,4 +66,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/audit_log.py --quick
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules \
+		$(AXE_DIR)/node_modules test-artifacts

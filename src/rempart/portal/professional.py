@@ -26,6 +26,7 @@ from rempart.portal.forms import CARE_CATEGORIES, FormDep, TypedLine
 from rempart.portal.rendering import PageRoute, render
 from rempart.registry.domain import CareCategory
 from rempart.rights import service as rights
+from rempart.rights.domain import PHARMACY_AMO_RATE_BP
 from rempart.rights.requests import RightsCheckRequest
 
 router = APIRouter(prefix="/pro", route_class=PageRoute, include_in_schema=False)
@@ -87,7 +88,18 @@ def rights_check(
             structure=forms.structure(form),
         ),
     )
-    first = answer.guarantees[0].category.value if answer.guarantees else SAMPLE_LINE.category
+    covered = [g.category for g in answer.guarantees]
+    first = (
+        CareCategory.PHARMACY_65
+        if CareCategory.PHARMACY_65 in covered
+        else next(iter(covered), CareCategory.PHARMACY_65)
+    )
+    rate = PHARMACY_AMO_RATE_BP.get(first)
+    sample = replace(
+        SAMPLE_LINE,
+        category=first.value,
+        amo_rate="" if rate is None else str(rate // 100),
+    )
     return render(
         request,
         "pro/partials/rights_answer.html",
@@ -95,7 +107,7 @@ def rights_check(
         answer=answer,
         date_of_care=date_of_care,
         structure=forms.structure(form) or "",
-        lines=[replace(SAMPLE_LINE, category=first), BLANK_LINE],
+        lines=[sample, BLANK_LINE],
         **_common(actor),
     )
 
