@@ -44,7 +44,11 @@ def adopt_csrf(browser: TestClient, html: str) -> None:
 
 
 def demo_world(tmp_path: Path, database_url: str, **overrides: object) -> DemoWorld:
-    web = make_web(tmp_path, database_url, **overrides)
+    return seed_demo(make_web(tmp_path, database_url, **overrides))
+
+
+def seed_demo(web: Web) -> DemoWorld:
+    """A synthetic France registered and the demo personas seeded over it."""
     register(web.platform, france(60))
     seeded = seed_personas(uow=web.platform.uow())
     card = seeded_card(uow=web.platform.uow())

@@ -384,6 +384,7 @@ _M: dict[str, tuple[str, str]] = {
     "pro.line.legend": ("Ligne {n}", "Line {n}"),
     "pro.simulation.heading": ("Simulation", "Simulation"),
     "pro.simulation.caption": ("Répartition par ligne", "Split by line"),
+    "amounts.code": ("Code", "Code"),
     "amounts.price": ("Prix", "Price"),
     "amounts.amo": ("AMO", "AMO"),
     "amounts.amc": ("Complémentaire", "Insurer"),
