@@ -11,13 +11,24 @@ from pathlib import Path
 
 import pytest
 
+from rempart.audit.domain import Category
+from rempart.claims.domain import InvoiceStatus, LineStatus
+from rempart.demo.personas import PERSONAS
+from rempart.identity.permissions import Channel, Role
 from rempart.kernel.errors import InvalidInput
 from rempart.portal import forms
 from rempart.portal.formats import Formats
 from rempart.portal.messages import LANGUAGES, Translator, catalogue
 from rempart.portal.pages import local_path
 from rempart.portal.rendering import negotiate
-from rempart.registry.domain import CareCategory
+from rempart.registry.domain import (
+    CareCategory,
+    Profession,
+    RightsStatus,
+    RuleKind,
+    StructureKind,
+)
+from rempart.rights.eligibility import CheckStatus
 from rempart.rights.reasons import Reason
 
 PORTAL = Path(__file__).parents[2] / "src" / "rempart" / "portal"
@@ -64,9 +75,28 @@ def test_every_key_a_template_names_is_in_the_catalogue() -> None:
 
 
 def test_dynamic_keys_cover_their_domain() -> None:
+    """Keys templates build from a domain value (`"role." ~ actor.role`): each value of
+    each enumeration has its words."""
     messages = catalogue()
-    for category in CareCategory:
-        assert f"category.{category.value}" in messages
+    families = {
+        "category": CareCategory,
+        "role": Role,
+        "check": CheckStatus,
+        "kind": RuleKind,
+        "invoice.status": InvoiceStatus,
+        "line.status": LineStatus,
+        "period": RightsStatus,
+        "structure": StructureKind,
+        "profession": Profession,
+        "channel": Channel,
+        "data": Category,
+    }
+    for prefix, values in families.items():
+        for value in values:
+            assert f"{prefix}.{value.value}" in messages, (prefix, value)
+    for persona in PERSONAS:
+        assert f"persona.{persona.key}.name" in messages
+        assert f"persona.{persona.key}.what" in messages
     t = Translator("en")
     assert t.reason(Reason.RIGHTS_CLOSED) == Reason.RIGHTS_CLOSED.label_en
     assert t.rule("COV-PERCENT-BR").startswith("Percentage")

@@ -295,3 +295,15 @@ def test_english_on_request(world: DemoWorld) -> None:
     back = browser.post("/language", data={"lang": "fr", "next": "//evil.example/"})
     assert back.url.path == "/"
     assert 'lang="fr"' in back.text
+
+
+def test_an_oversized_form_is_refused_before_anything_is_read(world: DemoWorld) -> None:
+    pro = world.persona("pharmacist")
+    answer = pro.post("/pro/rights-check", data={"attestation": "x" * 70_000}, headers=HTMX)
+    assert answer.status_code == 422
+    assert 'data-problem="invalid-input"' in answer.text
+
+
+def test_a_returning_person_finds_the_way_in_from_the_landing_page(world: DemoWorld) -> None:
+    assert 'href="/home"' not in world.web.browser().get("/").text
+    assert 'href="/home"' in world.persona("insured").get("/").text

@@ -55,9 +55,11 @@ async def read_form(request: Request) -> FormData:
     declared = request.headers.get("content-length", "0")
     if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
         raise InvalidInput("the form is too large")
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise InvalidInput("the form is too large")
+    body = b""
+    async for chunk in request.stream():  # bounded even when no length was declared
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise InvalidInput("the form is too large")
     if not body:
         return FormData({})
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -69,6 +69,7 @@ _M: dict[str, tuple[str, str]] = {
         "Professionals with Pro Santé Connect or a passkey; insured people with a passkey.",
     ),
     "landing.sign_in.button": ("Se connecter", "Sign in"),
+    "landing.my_space": ("Mon espace", "My space"),
     "landing.integrators": ("Pour les éditeurs de logiciels", "For software integrators"),
     "landing.openapi": ("Description de l'API (OpenAPI)", "API description (OpenAPI)"),
     "landing.reference": ("référence interactive", "interactive reference"),

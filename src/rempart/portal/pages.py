@@ -43,6 +43,8 @@ def landing(request: Request, platform: PlatformDep) -> HTMLResponse:
         "landing.html",
         personas=demo.PERSONAS if development else (),
         card=demo.card(platform) if development else None,
+        # A session cookie (Pro Santé Connect's callback lands here): offer the way in.
+        returning=cookies.SESSION in request.cookies,
     )
 
 
