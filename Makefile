@@ -21,15 +21,25 @@ $(OIDC_STAMP): $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
 	npm ci --no-audit --no-fund --prefix $(OIDC_DIR)
 	touch $(OIDC_STAMP)
 
-install: $(STAMP) $(OIDC_STAMP)
+# axe-core for the portal's accessibility checks (injected into pages by the browser tests).
+AXE_DIR   := tests/portal/axe
+AXE_STAMP := $(AXE_DIR)/node_modules/.installed
 
-## make demo: install, seed a synthetic France into the embedded SQLite file (once), serve.
+$(AXE_STAMP): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	npm ci --no-audit --no-fund --prefix $(AXE_DIR)
+	touch $(AXE_STAMP)
+
+install: $(STAMP) $(OIDC_STAMP) $(AXE_STAMP)
+
+## make demo: install, seed a synthetic France into the embedded SQLite file (once), create
+## the demo personas (development only), serve. Open http://localhost:8000 (passkeys need it).
 demo: $(STAMP)
 	REMPART_ENV=development $(BIN)/rempart keys init --if-missing
 	REMPART_ENV=development $(BIN)/rempart db upgrade
 	@if [ "$$(REMPART_ENV=development $(BIN)/rempart stats --json | $(BIN)/python -c 'import json,sys; print(json.load(sys.stdin)["beneficiaries"])')" = "0" ]; then \
 		REMPART_ENV=development $(BIN)/rempart demo seed --beneficiaries $(DEMO_BENEFICIARIES) --seed 1; \
 	fi
+	REMPART_ENV=development $(BIN)/rempart demo personas
 	REMPART_ENV=development $(BIN)/rempart serve --host 127.0.0.1 --port 8000
 
 ## make test: install, lint, type-check, check import contracts, run the whole suite.
@@ -45,7 +55,9 @@ typecheck: $(STAMP)
 contracts: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP) $(OIDC_STAMP)
+# The browser tests drive the system Chromium (/usr/bin/chromium, installed by .ci/run from
+# Debian's packages; never a downloaded browser build, never `playwright install`).
+unit: $(STAMP) $(OIDC_STAMP) $(AXE_STAMP)
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)
@@ -54,4 +66,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/audit_log.py --quick
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules \
+		$(AXE_DIR)/node_modules test-artifacts

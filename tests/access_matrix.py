@@ -26,7 +26,8 @@ class Guarded:
     Santé Connect was presented in the last minutes. `body`: a well-formed body, so that
     the object check is reached (routes that take none get `{}`). `audited`: the tag of
     the audit record the route writes when it serves personal data (or a report).
-    `headers`: headers the route requires (an Idempotency-Key). `everywhere`: roles
+    `headers`: headers the route requires (an Idempotency-Key). `form`: for a portal
+    page's POST, its url-encoded form (sent instead of `body`). `everywhere`: roles
     whose grant reaches every object (platform duties): no object is "other" to them, so
     the `other` check skips them."""
 
@@ -39,6 +40,7 @@ class Guarded:
     audited: str | None = None
     headers: dict[str, str] | None = None
     everywhere: frozenset[Role] = frozenset({Role.PLATFORM_ADMIN})
+    form: dict[str, object] | None = None
 
 
 EVERYONE = frozenset(Role)
@@ -251,4 +253,63 @@ ROUTES |= {
     ),
     ("DELETE", "/api/v1/security/brakes/{channel}"): Guarded(ANALYST, step_up=True),
 }
-MOUNTS = {"/static": "stylesheets, no data"}
+# The portal's pages: the same rules as the API they stand beside (a page is a route like
+# any other: 401 for nobody, 403 for a role outside its row, "not found" for another's
+# object), and the same audit records where they show personal data.
+PAGE_CARD: dict[str, object] = {
+    k: str(v) for k, v in NOBODYS_CARD.items() if k not in ("date_of_care", "categories")
+}
+PAGE_LINE: dict[str, object] = {
+    "line_category": "pharmacy_65",
+    "line_code": "3400930000001",
+    "line_quantity": "1",
+    "line_unit_price": "10,00",
+    "line_unit_br": "10,00",
+    "line_amo_rate": "65",
+}
+INSURED = frozenset({Role.INSURED})
+ROUTES |= {
+    ("POST", "/language"): Public("a language preference (a cookie), no data"),
+    ("GET", "/sign-in"): Public("the sign-in page; the ceremonies go through the sign-in API"),
+    ("POST", "/demo/personas/{key}"): Public(
+        "DEVELOPMENT ONLY, absent in production (tested): one-click demo personas, on record"
+    ),
+    ("GET", "/home"): Guarded(EVERYONE),
+    ("POST", "/sign-out"): Guarded(EVERYONE),
+    ("GET", "/account/security"): Guarded(EVERYONE),
+    ("GET", "/pro"): Guarded(COUNTER),
+    ("POST", "/pro/rights-check"): Guarded(
+        COUNTER,
+        form={**PAGE_CARD, "date_of_care": "2026-11-28", "categories": "pharmacy_65"},
+        audited="rights:check:refused",
+    ),
+    ("POST", "/pro/simulation"): Guarded(
+        COUNTER, other=404, form={"accreditation_id": "{accreditation_id}", **PAGE_LINE}
+    ),
+    ("GET", "/pro/invoices"): Guarded(COUNTER, audited="claims:invoice:read"),
+    ("POST", "/pro/invoices"): Guarded(
+        COUNTER,
+        form={
+            **PAGE_CARD,
+            **PAGE_LINE,
+            "invoice_number": "F0002",
+            "date_of_care": "2026-11-28",
+            "idempotency_key": "matrix-page-invoice-0001",
+        },
+        audited="claims:invoice:rejected",
+    ),
+    ("GET", "/pro/invoices/{invoice_id}"): Guarded(
+        COUNTER, other=404, audited="claims:invoice:read"
+    ),
+    ("POST", "/pro/invoices/{invoice_id}/cancellation"): Guarded(
+        COUNTER, other=404, audited="claims:invoice:cancelled"
+    ),
+    ("GET", "/pro/payments"): Guarded(COUNTER, audited="payments:remittance:read"),
+    ("GET", "/insured"): Guarded(INSURED, audited="rights:own_rights:read"),
+    ("GET", "/insured/invoices"): Guarded(INSURED, audited="claims:own_invoice:read"),
+    ("GET", "/insured/access-history"): Guarded(INSURED, audited="audit:access_history:read"),
+    ("POST", "/insured/access-history/{record_id}/report"): Guarded(
+        INSURED, other=404, audited="audit:access_history:reported"
+    ),
+}
+MOUNTS = {"/static": "stylesheets, scripts (htmx vendored), no data"}

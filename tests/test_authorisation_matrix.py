@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -271,9 +272,9 @@ def _invoice_id(scene: Scene, *, own: bool) -> uuid.UUID:
 
 
 def body_for(scene: Scene, rule: Guarded, *, own: bool = True) -> dict[str, object]:
-    """The rule's sample body, its placeholders filled with the caller's own objects (or
-    someone else's)."""
-    text = json.dumps(rule.body or {})
+    """The rule's sample body (or page form), its placeholders filled with the caller's
+    own objects (or someone else's)."""
+    text = json.dumps(rule.form if rule.form is not None else rule.body or {})
     if "{accreditation_id}" in text:
         text = text.replace("{accreditation_id}", str(_accreditation_id(scene, own=own)))
     body: dict[str, object] = json.loads(text)
@@ -288,9 +289,12 @@ def call(
     body: dict[str, object] | None = None,
     **kw: object,
 ) -> tuple[int, str]:
-    """The status, and the problem type's last segment for a refusal."""
-    sent = body if body is not None else rule.body or {}
-    payload = {"json": sent} if method in ("POST", "PUT") else {}
+    """The status, and the problem type's last segment for a refusal (a page's refusal
+    names it in its `data-problem` attribute)."""
+    sent = body if body is not None else rule.form or rule.body or {}
+    payload = (
+        {"data" if rule.form is not None else "json": sent} if method in ("POST", "PUT") else {}
+    )
     headers = {**(rule.headers or {}), **kw.pop("headers", {})}  # type: ignore[dict-item]
     response = browser.request(  # type: ignore[arg-type]
         method, url, params=rule.params, headers=headers, **payload, **kw
@@ -298,6 +302,10 @@ def call(
     assert response.status_code != 500, (method, url, response.text)
     if response.status_code < 400:
         return response.status_code, ""
+    if response.headers.get("content-type", "").startswith("text/html"):
+        found = re.search(r'data-problem="([^"]+)"', response.text)
+        assert found, (method, url, response.text)
+        return response.status_code, found.group(1)
     return response.status_code, str(response.json().get("type", "")).rsplit("/", 1)[-1]
 
 

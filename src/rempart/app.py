@@ -34,7 +34,9 @@ from rempart.identity.prosante import ProSanteConnect
 from rempart.kernel.clock import Clock
 from rempart.payments import api as payments_api
 from rempart.payouts import api as payouts_api
+from rempart.portal import demo as demo_pages
 from rempart.portal import pages
+from rempart.portal.rendering import render_problem
 from rempart.rights import api as rights_api
 from rempart.settings import Settings
 from rempart.shield import api as shield_api
@@ -89,8 +91,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.password_hasher = PasswordHasher()
     app.state.breached_passwords = _breached_passwords(settings)
     app.state.shield = _shield(settings, platform)
-    problems.install(app)
+    problems.install(app, pages=render_problem)
     app.include_router(pages.router)
+    if settings.is_development:
+        # Demo personas: one-click sign-in, never mounted outside development.
+        app.include_router(demo_pages.router)
     app.include_router(system_api.router)
     psc = settings.pro_sante_connect()
     app.state.pro_sante_connect = None if psc is None else ProSanteConnect(psc)
@@ -140,7 +145,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         response = await call_next(request)
         if not request.url.path.startswith("/docs"):
             response.headers.update(_SECURITY_HEADERS)
-        response.headers.setdefault("Cache-Control", "no-store")
+        # Pages may hold personal data: never stored. Static assets (no data) are
+        # revalidated with their ETag rather than downloaded again.
+        static = request.url.path.startswith("/static/")
+        response.headers.setdefault("Cache-Control", "no-cache" if static else "no-store")
         return response
 
     return app

@@ -8,6 +8,7 @@ from rich.console import Console
 from rempart.audit.cli import app as audit_app
 from rempart.cli_support import load_settings, operator_errors
 from rempart.db.database import Database
+from rempart.demo.cli import personas
 from rempart.identity.cli import app as identity_app
 from rempart.outbox.cli import app as outbox_app
 from rempart.payments.cli import ledger_app, payments_app
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(registry_app, name="registry")
 app.add_typer(import_app, name="import")
+demo_app.command("personas")(personas)
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(identity_app, name="identity")

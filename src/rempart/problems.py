@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from rempart.identity.client_errors import ClientAuthRefused, TokenRequestRefused
@@ -131,7 +133,35 @@ def oauth_error(error: TokenRequestRefused) -> JSONResponse:
     )
 
 
-def install(app: FastAPI) -> None:
+@dataclass(frozen=True)
+class ProblemDetails:
+    """One refusal, mapped once: what the JSON problem says, and what a page shows."""
+
+    status: int
+    code: str
+    title: str
+    detail: str
+    extra: dict[str, object] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# The portal renders the same details as an HTML page or fragment for its own routes;
+# it answers None for any other route, which then gets the JSON problem.
+PageRenderer = Callable[[Request, ProblemDetails], Response | None]
+
+
+def _respond(request: Request, details: ProblemDetails, pages: PageRenderer | None) -> Response:
+    if pages is not None:
+        page = pages(request, details)
+        if page is not None:
+            page.headers.update(details.headers)
+            return page
+    response = problem(details.status, details.code, details.title, details.detail, **details.extra)
+    response.headers.update(details.headers)
+    return response
+
+
+def install(app: FastAPI, *, pages: PageRenderer | None = None) -> None:
     @app.exception_handler(TokenRequestRefused)
     async def _token_request(_: Request, error: TokenRequestRefused) -> JSONResponse:
         return oauth_error(error)
@@ -143,30 +173,36 @@ def install(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, error: DomainError) -> JSONResponse:
-        response = problem(
-            status_for(error), error.code, error.title, error.message, **extra_for(error)
+    async def _domain(request: Request, error: DomainError) -> Response:
+        details = ProblemDetails(
+            status_for(error),
+            error.code,
+            error.title,
+            error.message,
+            extra_for(error),
+            headers_for(error),
         )
-        response.headers.update(headers_for(error))
-        return response
+        return _respond(request, details, pages)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, error: RequestValidationError) -> Response:
         # Name the fields, never echo the input (it may be a NIR).
         fields = [".".join(str(p) for p in e["loc"] if p != "body") for e in error.errors()]
-        return problem(
+        details = ProblemDetails(
             422,
             "invalid-input",
             "A value is malformed",
             "invalid fields: " + ", ".join(fields),
-            fields=fields,
+            {"fields": fields},
         )
+        return _respond(request, details, pages)
 
     @app.exception_handler(InfrastructureError)
-    async def _infrastructure(_: Request, error: InfrastructureError) -> JSONResponse:
+    async def _infrastructure(request: Request, error: InfrastructureError) -> Response:
         # Fail safe: the operator reads the cause in the server log, the caller does not.
         # Infrastructure messages are written by us and carry no personal data.
         logger.error("unavailable: %s: %s", type(error).__name__, error)
-        return problem(
+        details = ProblemDetails(
             503, "unavailable", "Service unavailable", "the service cannot answer safely right now"
         )
+        return _respond(request, details, pages)

@@ -37,6 +37,7 @@ class AuditTag(StrEnum):
     RIGHTS_CHECK_ANSWERED = "rights:check:answered"
     RIGHTS_CHECK_REFUSED = "rights:check:refused"
     RIGHTS_CALCULATION_ANSWERED = "rights:calculation:answered"
+    RIGHTS_OWN_READ = "rights:own_rights:read"  # an insured person read their own rights
     REGISTRY_MEMBER_LOOKED_UP = "registry:member:looked_up"
     REGISTRY_RIGHTS_FILE_IMPORTED = "registry:rights_file:imported"
     IDENTITY_SESSION_OPENED = "identity:session:opened"

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from rempart.audit.context import current_request
 from rempart.audit.domain import AuditTag, Category, Outcome, categories_of
 from rempart.audit.models import AccessReportRow, AuditRecordRow
 from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
@@ -58,8 +59,24 @@ def _own_pseudonym(uow: UnitOfWork, actor: Actor, permission: Permission) -> str
     return pseudonymise_target(uow.vault, BENEFICIARY, actor.beneficiary_id)
 
 
-def access_history(*, uow: UnitOfWork, actor: Actor) -> list[AccessView]:
-    """Newest first, at most HISTORY_LIMIT entries."""
+def access_history(
+    *, uow: UnitOfWork, actor: Actor, shield: Shield | None = None
+) -> list[AccessView]:
+    """Newest first, at most HISTORY_LIMIT entries. Counted by the shield when given (the
+    API and the portal give it)."""
+    authorize(
+        actor,
+        Permission.ACCESS_HISTORY_READ,
+        Target(ObjectKind.BENEFICIARY, actor.beneficiary_id or ""),
+    )
+    if shield is not None:
+        shield.admit(
+            actor=actor,
+            action="audit.history",
+            structure=None,
+            address=current_request().address,
+            now=uow.clock.now(),
+        )
     with uow:
         pseudonym = _own_pseudonym(uow, actor, Permission.ACCESS_HISTORY_READ)
         rows = uow.session.scalars(

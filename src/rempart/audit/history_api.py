@@ -53,7 +53,7 @@ class AccessReportRead(BaseModel):
 
 
 @router.get("/me/access-history")
-def access_history(actor: Reader, platform: PlatformDep) -> list[AccessRead]:
+def access_history(actor: Reader, platform: PlatformDep, shield: ShieldDep) -> list[AccessRead]:
     """Who accessed my record — structure and profession, or my insurer — when, and which
     categories of my data were disclosed. Newest first."""
     return [
@@ -70,7 +70,7 @@ def access_history(actor: Reader, platform: PlatformDep) -> list[AccessRead]:
             channel=a.channel,
             categories=sorted(a.categories),
         )
-        for a in history.access_history(uow=platform.uow(), actor=actor)
+        for a in history.access_history(uow=platform.uow(), actor=actor, shield=shield)
     ]
 
 

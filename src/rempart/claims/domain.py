@@ -34,6 +34,7 @@ class ClaimsTag(StrEnum):
     INVOICE_REJECTED = "claims:invoice:rejected"
     INVOICE_CANCELLED = "claims:invoice:cancelled"
     INVOICE_READ = "claims:invoice:read"
+    OWN_INVOICES_READ = "claims:own_invoice:read"  # an insured person read their own invoices
 
 
 class LineStatus(StrEnum):

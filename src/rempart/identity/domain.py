@@ -43,6 +43,7 @@ class SecurityTag(StrEnum):
     SIGN_IN_CONFIRMED = "identity:sign_in:confirmed"
     SIGN_IN_DENIED = "identity:sign_in:denied"
     SIGN_IN_PRO_SANTE_CONNECT = "identity:sign_in:pro_sante_connect"
+    DEMO_SESSION_OPENED = "identity:demo_session:opened"  # development only
     RECOVERY_CODE_USED = "identity:recovery_code:used"
     RECOVERY_CODES_ISSUED = "identity:recovery_codes:issued"
     PASSWORD_SET = "identity:password:set"  # noqa: S105 (an event tag, not a secret)

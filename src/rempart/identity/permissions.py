@@ -53,6 +53,8 @@ class Permission(StrEnum):
     SECURITY_HISTORY_READ = "identity:security_history:read"
     FACTOR_MANAGE = "identity:factor:manage"
     ACCESS_HISTORY_READ = "audit:access_history:read"
+    OWN_RIGHTS_READ = "rights:own_rights:read"  # an insured person's own rights and guarantees
+    OWN_INVOICES_READ = "claims:own_invoice:read"  # what the AMC paid for their own care
     ACCESS_REPORT = "audit:access_history:report"
     EXPOSURE_SCOPE = "audit:exposure:scope"
     ALERT_READ = "shield:alert:read"
@@ -171,6 +173,8 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
     Role.INSURED: {
         P.ACCESS_HISTORY_READ: R.OWN_RECORD,
         P.ACCESS_REPORT: R.OWN_RECORD,
+        P.OWN_RIGHTS_READ: R.OWN_RECORD,
+        P.OWN_INVOICES_READ: R.OWN_RECORD,
         **_SELF,
     },
 }

@@ -38,6 +38,10 @@ class Factor(StrEnum):
     PASSKEY = "passkey"
     PRO_SANTE_CONNECT = "psc"
     TOTP = "totp"  # the phishable fallback, from a known or confirmed device only
+    # A demo persona's session (REMPART_ENV=development only, never in production): it
+    # stands in for the passkey a real person would present, so that a visitor can walk
+    # every journey, step-up included. The session list and history say "demo".
+    DEMO = "demo"
 
     @property
     def phishing_resistant(self) -> bool:

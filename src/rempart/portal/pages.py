@@ -1,22 +1,99 @@
-"""Public pages: the landing page. Nothing here reads personal data."""
+"""The portal's common pages: the landing page, the language switch, sign-in and sign-out,
+each person's home and own security history. The audiences' pages live beside this
+module (`professional`, `insured`); `router` gathers them all.
+
+Nothing here reads personal data; sign-in itself goes through the JSON endpoints of
+`identity.auth_api` (the WebAuthn ceremony runs in `static/passkeys.js`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rempart import __version__
-from rempart.deps import SettingsDep
+from rempart.deps import PersonDep, PlatformDep, permitted
+from rempart.identity import cookies, service
+from rempart.identity.permissions import Actor, Permission
+from rempart.identity.sessions import revoke_session
+from rempart.portal import demo, insured, professional
+from rempart.portal.forms import FormDep
+from rempart.portal.messages import LANGUAGES
+from rempart.portal.navigation import home_of
+from rempart.portal.rendering import LANG_COOKIE, PageRoute, render
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-router = APIRouter()
+SEE_OTHER = 303
+HistoryReader = Annotated[Actor, Depends(permitted(Permission.SECURITY_HISTORY_READ))]
+
+public = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def landing(request: Request, settings: SettingsDep) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, "landing.html", {"version": __version__, "environment": settings.env.value}
+def local_path(value: str) -> str:
+    """Where to go back to: a path of this site only (never `//elsewhere` or a URL)."""
+    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 200:
+        return "/"
+    return value
+
+
+@public.get("/", response_class=HTMLResponse)
+def landing(request: Request, platform: PlatformDep) -> HTMLResponse:
+    development = platform.settings.is_development
+    return render(
+        request,
+        "landing.html",
+        personas=demo.PERSONAS if development else (),
+        card=demo.card(platform) if development else None,
+        # A session cookie (Pro Santé Connect's callback lands here): offer the way in.
+        returning=cookies.SESSION in request.cookies,
     )
+
+
+@public.post("/language")
+def choose_language(form: FormDep) -> Response:
+    """A preference, not a secret: kept a year, sent to this site only."""
+    response = RedirectResponse(local_path(form.get("next")), status_code=SEE_OTHER)
+    lang = form.get("lang")
+    if lang in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            path="/",
+            secure=True,
+            httponly=True,
+            samesite="lax",
+        )
+    return response
+
+
+@public.get("/sign-in", response_class=HTMLResponse)
+def sign_in(request: Request) -> HTMLResponse:
+    return render(request, "sign_in.html", psc=request.app.state.pro_sante_connect is not None)
+
+
+@public.get("/home")
+def home(actor: PersonDep) -> Response:
+    """Each person's landing page after sign-in, by role."""
+    return RedirectResponse(home_of(actor), status_code=SEE_OTHER)
+
+
+@public.post("/sign-out")
+def sign_out(actor: PersonDep, platform: PlatformDep) -> Response:
+    """Ends this session (CSRF-checked like any unsafe request) and goes back home."""
+    if actor.session_id is not None:
+        revoke_session(uow=platform.uow(), actor=actor, session_id=actor.session_id)
+    response = Response(status_code=200, headers={"HX-Redirect": "/"})
+    cookies.clear(response, cookies.SESSION)
+    return response
+
+
+@public.get("/account/security", response_class=HTMLResponse)
+def security_history(request: Request, actor: HistoryReader, platform: PlatformDep) -> HTMLResponse:
+    events = service.security_history(uow=platform.uow(), actor=actor)
+    return render(request, "account/security.html", actor=actor, events=events[:200])
+
+
+router = APIRouter()
+router.include_router(public)
+router.include_router(professional.router)
+router.include_router(insured.router)

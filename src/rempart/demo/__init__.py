@@ -1,0 +1,1 @@
+"""Demo conveniences (development only): personas for the portal."""

@@ -1,0 +1,653 @@
+"""The portal's words, French first and English: a small catalogue of (fr, en) pairs by
+key, and a translator each page gets as `t`. Reason codes and coverage rules keep their
+labels where they are defined (`rights.reasons`, `rights.domain`), so that the remittance
+advice, the API and the pages say the same thing.
+
+A key missing from the catalogue fails the portal's tests (every key a template uses is
+checked), never a person's page at run time: an unknown dynamic key shows the key."""
+
+from __future__ import annotations
+
+from rempart.rights.domain import COVERAGE_RULE_LABELS, CoverageRule
+from rempart.rights.reasons import Reason
+
+LANGUAGES = ("fr", "en")
+
+_M: dict[str, tuple[str, str]] = {
+    # --- layout ---
+    "layout.skip": ("Aller au contenu", "Skip to content"),
+    "layout.tagline": (
+        "Tiers payant des complémentaires santé",
+        "Third-party payment for complementary health insurers",
+    ),
+    "layout.language": ("Langue", "Language"),
+    "layout.nav": ("Menu principal", "Main menu"),
+    "layout.sign_out": ("Se déconnecter", "Sign out"),
+    "layout.development": (
+        "environnement de développement",
+        "development environment",
+    ),
+    "layout.offline": (
+        "Le serveur ne répond pas : vérifiez la connexion et réessayez.",
+        "The server does not answer: check the connection and try again.",
+    ),
+    "nav.security": ("Sécurité de mon compte", "My account's security"),
+    "nav.pro.rights": ("Droits", "Rights"),
+    "nav.pro.invoices": ("Factures", "Invoices"),
+    "nav.pro.payments": ("Paiements", "Payments"),
+    "nav.insured.rights": ("Mes droits", "My rights"),
+    "nav.insured.invoices": ("Mes remboursements", "My reimbursements"),
+    "nav.insured.history": ("Qui a consulté mes droits", "Who looked at my rights"),
+    # --- roles ---
+    "role.professional": ("Professionnel de santé", "Health professional"),
+    "role.structure_admin": ("Administrateur de structure", "Structure administrator"),
+    "role.insurer_staff": ("Gestionnaire complémentaire", "Insurer staff"),
+    "role.insurer_dpo": ("DPO complémentaire", "Insurer DPO"),
+    "role.security_analyst": ("Analyste sécurité", "Security analyst"),
+    "role.platform_dpo": ("DPO de la plateforme", "Platform DPO"),
+    "role.platform_admin": ("Administrateur de la plateforme", "Platform administrator"),
+    "role.insured": ("Assuré", "Insured person"),
+    # --- landing ---
+    "landing.title": ("Accueil", "Home"),
+    "landing.heading": (
+        "Rempart, le tiers payant qui protège",
+        "Rempart, third-party payment that protects",
+    ),
+    "landing.intro": (
+        "Rempart tient les droits des bénéficiaires des complémentaires santé, répond aux "
+        "professionnels de santé avec le strict nécessaire, reçoit leurs factures, les paie "
+        "et règle avec les complémentaires. Les données personnelles sont chiffrées ; un "
+        "bénéficiaire ne se retrouve qu'avec les données exactes lues sur ses cartes.",
+        "Rempart holds the insurers' beneficiary rights, answers health professionals with "
+        "the minimum they need, takes their invoices, pays them and settles with the "
+        "insurers. Personal data is encrypted; a beneficiary can only be found with the "
+        "exact data read from their cards.",
+    ),
+    "landing.sign_in.heading": ("Se connecter", "Sign in"),
+    "landing.sign_in.text": (
+        "Professionnels avec Pro Santé Connect ou une clé d'accès ; assurés avec une clé d'accès.",
+        "Professionals with Pro Santé Connect or a passkey; insured people with a passkey.",
+    ),
+    "landing.sign_in.button": ("Se connecter", "Sign in"),
+    "landing.my_space": ("Mon espace", "My space"),
+    "landing.integrators": ("Pour les éditeurs de logiciels", "For software integrators"),
+    "landing.openapi": ("Description de l'API (OpenAPI)", "API description (OpenAPI)"),
+    "landing.reference": ("référence interactive", "interactive reference"),
+    "landing.health": ("État du service", "Service health"),
+    # --- demo (development only) ---
+    "demo.badge": ("Démonstration uniquement", "Demo only"),
+    "demo.heading": ("Entrer comme un personnage de démonstration", "Sign in as a demo persona"),
+    "demo.text": (
+        "Cette section n'existe qu'en environnement de développement : elle ouvre une "
+        "session sans facteur d'authentification, marquée « démo » et enregistrée. Elle est "
+        "absente en production.",
+        "This section exists in the development environment only: it opens a session "
+        'without any authentication factor, marked "demo" and on record. It is absent in '
+        "production.",
+    ),
+    "demo.card.heading": ("Carte de démonstration", "Demo card"),
+    "demo.card.text": (
+        "Les cartes (fictives) de l'assurée de démonstration : vérifiez ses droits comme "
+        "pharmacien, puis voyez cette consultation depuis son espace.",
+        "The demo insured person's (synthetic) cards: check her rights as the pharmacist, "
+        "then see that access from her own space.",
+    ),
+    "demo.not_seeded": (
+        "Les personnages ne sont pas encore créés : lancez « rempart demo personas ».",
+        'The personas are not created yet: run "rempart demo personas".',
+    ),
+    "persona.pharmacist.name": ("Pharmacien", "Pharmacist"),
+    "persona.pharmacist.what": (
+        "Vérifie les droits au comptoir, simule, facture, suit ses paiements.",
+        "Checks rights at the counter, simulates, invoices, follows payments.",
+    ),
+    "persona.structure-admin.name": ("Titulaire de la pharmacie", "Pharmacy owner"),
+    "persona.structure-admin.what": (
+        "Tout ce que fait le pharmacien, et administre la structure.",
+        "Everything the pharmacist does, and administers the structure.",
+    ),
+    "persona.insurer-staff.name": ("Gestionnaire d'une complémentaire", "Insurer staff member"),
+    "persona.insurer-staff.what": (
+        "Contrats, fichiers de droits, relevés de règlement (pages à venir).",
+        "Contracts, rights files, settlement statements (pages to come).",
+    ),
+    "persona.insurer-dpo.name": ("DPO d'une complémentaire", "Insurer DPO"),
+    "persona.insurer-dpo.what": (
+        "Périmètre d'exposition et notifications d'incident (pages à venir).",
+        "Exposure scoping and incident notices (pages to come).",
+    ),
+    "persona.security-analyst.name": ("Analyste sécurité", "Security analyst"),
+    "persona.security-analyst.what": (
+        "Alertes, confinement, signalements « ce n'était pas moi » (pages à venir).",
+        'Alerts, containment, "this wasn\'t me" reports (pages to come).',
+    ),
+    "persona.platform-admin.name": ("Administrateur de la plateforme", "Platform administrator"),
+    "persona.platform-admin.what": (
+        "Comptes et clients logiciels, sans accès aux données des bénéficiaires.",
+        "Accounts and software clients, no access to beneficiaries' data.",
+    ),
+    "persona.insured.name": ("Assurée", "Insured person"),
+    "persona.insured.what": (
+        "Ses droits et garanties, ses remboursements, qui a consulté ses droits.",
+        "Her rights and guarantees, her reimbursements, who looked at her rights.",
+    ),
+    # --- sign-in ---
+    "signin.title": ("Connexion", "Sign in"),
+    "signin.heading": ("Connexion", "Sign in"),
+    "signin.working": ("Connexion en cours…", "Signing in…"),
+    "signin.refused": (
+        "La connexion a été refusée. Vérifiez votre identifiant et réessayez.",
+        "The sign-in was refused. Check your login name and try again.",
+    ),
+    "signin.unsupported": (
+        "Ce navigateur ne sait pas utiliser les clés d'accès.",
+        "This browser cannot use passkeys.",
+    ),
+    "signin.cancelled": (
+        "La clé d'accès n'a pas été présentée. Réessayez quand vous êtes prêt.",
+        "The passkey was not presented. Try again when you are ready.",
+    ),
+    "signin.throttled": (
+        "Trop de tentatives : patientez quelques minutes avant de réessayer.",
+        "Too many attempts: wait a few minutes before trying again.",
+    ),
+    "signin.pending": (
+        "Connexion en attente de confirmation.",
+        "Sign-in waiting for confirmation.",
+    ),
+    "signin.still_pending": (
+        "Pas encore confirmée : confirmez depuis une session ouverte avec votre clé d'accès.",
+        "Not confirmed yet: confirm from a session opened with your passkey.",
+    ),
+    "signin.passkey.heading": ("Avec ma clé d'accès", "With my passkey"),
+    "signin.passkey.text": (
+        "Votre clé d'accès (empreinte, visage, code de l'appareil ou clé de sécurité) ne "
+        "fonctionne que sur ce site : elle ne peut pas être hameçonnée.",
+        "Your passkey (fingerprint, face, device PIN or security key) only works on this "
+        "site: it cannot be phished.",
+    ),
+    "signin.passkey.button": ("Se connecter avec ma clé d'accès", "Sign in with my passkey"),
+    "signin.psc.heading": ("Avec Pro Santé Connect", "With Pro Santé Connect"),
+    "signin.psc.text": (
+        "Pour les professionnels de santé : e-CPS ou carte CPS.",
+        "For health professionals: e-CPS or CPS card.",
+    ),
+    "signin.psc.button": ("Se connecter avec Pro Santé Connect", "Sign in with Pro Santé Connect"),
+    "signin.enrol.heading": ("Première connexion", "First sign-in"),
+    "signin.enrol.text": (
+        "Saisissez le code d'activation reçu après la validation de votre compte, puis "
+        "créez votre clé d'accès.",
+        "Type the activation code you received once your account was approved, then "
+        "create your passkey.",
+    ),
+    "signin.enrol.button": ("Créer ma clé d'accès", "Create my passkey"),
+    "signin.fallback.heading": (
+        "Je n'ai pas ma clé d'accès : mot de passe et code à usage unique",
+        "I don't have my passkey: password and one-time code",
+    ),
+    "signin.fallback.text": (
+        "Moins sûr : depuis un appareil inconnu, la connexion devra être confirmée avec "
+        "votre clé d'accès.",
+        "Less safe: from an unknown device, the sign-in must be confirmed with your passkey.",
+    ),
+    "signin.fallback.button": ("Se connecter", "Sign in"),
+    "signin.pending.text": (
+        "Confirmez cette connexion depuis une session ouverte avec votre clé d'accès, en "
+        "saisissant ce code :",
+        "Confirm this sign-in from a session opened with your passkey, typing this code:",
+    ),
+    "signin.pending.continue": ("J'ai confirmé, continuer", "I have confirmed, continue"),
+    # --- fields ---
+    "field.login_name": ("Identifiant", "Login name"),
+    "field.password": ("Mot de passe", "Password"),
+    "field.totp": ("Code à usage unique", "One-time code"),
+    "field.totp.hint": (
+        "Les 6 chiffres de votre application, ou un code de secours.",
+        "The 6 digits from your app, or a recovery code.",
+    ),
+    "field.enrolment_code": ("Code d'activation", "Activation code"),
+    "field.attestation": ("Code de l'attestation (scan)", "Attestation code (scan)"),
+    "field.attestation.hint": (
+        "Scannez le code 2D de l'attestation de tiers payant : les champs ci-dessous sont "
+        "alors inutiles.",
+        "Scan the 2D code of the tiers-payant attestation: the fields below are then not needed.",
+    ),
+    "field.insured_nir": ("NIR de l'assuré (avec la clé)", "Insured person's NIR (with its key)"),
+    "field.insured_nir.hint": (
+        "15 caractères, tel qu'inscrit sur la carte Vitale.",
+        "15 characters, as printed on the Carte Vitale.",
+    ),
+    "field.birth_date": ("Date de naissance", "Birth date"),
+    "field.birth_date.hint": (
+        "AAAAMMJJ, telle qu'inscrite sur la carte (00 si inconnue).",
+        "YYYYMMDD, as printed on the card (00 when unknown).",
+    ),
+    "field.birth_rank": ("Rang de naissance", "Birth rank"),
+    "field.amc_number": ("Numéro AMC", "AMC number"),
+    "field.member_number": ("Numéro d'adhérent", "Member number"),
+    "field.agreement_type": ("Type de convention", "Agreement type"),
+    "field.date_of_care": ("Date des soins", "Date of care"),
+    "field.categories": ("Catégories de soins", "Care categories"),
+    "field.structure": ("Structure (FINESS)", "Structure (FINESS)"),
+    "field.invoice_number": ("Numéro de facture", "Invoice number"),
+    "field.accreditation_id": ("Accréditation (facultatif)", "Accreditation (optional)"),
+    "field.accreditation_id.hint": (
+        "La référence donnée par la vérification des droits ; sinon, la carte ci-dessous.",
+        "The reference the rights check gave; otherwise, the card below.",
+    ),
+    "field.line_category": ("Catégorie", "Category"),
+    "field.line_code": ("Code (CIP13, CCAM, LPP, NGAP)", "Code (CIP13, CCAM, LPP, NGAP)"),
+    "field.line_quantity": ("Quantité", "Quantity"),
+    "field.line_unit_price": ("Prix unitaire (€)", "Unit price (€)"),
+    "field.line_unit_br": ("Base de remboursement unitaire (€)", "Unit base rate (€)"),
+    "field.line_amo_rate": ("Taux AMO (%)", "AMO rate (%)"),
+    "field.line_amo": ("Part AMO (€)", "AMO share (€)"),
+    "field.line_amo.hint": (
+        "Laissez vide : base x taux AMO.",
+        "Leave blank: base rate x AMO rate.",
+    ),
+    "field.line_franchise": ("Franchise (€)", "Franchise (€)"),
+    "field.idempotency_key": ("Formulaire", "Form"),
+    "field.Idempotency-Key": ("Formulaire", "Form"),
+    "field.code": ("Code", "Code"),
+    "field.quantity": ("Quantité", "Quantity"),
+    "field.unit_price_cents": ("Prix unitaire", "Unit price"),
+    "field.unit_br_cents": ("Base de remboursement", "Base rate"),
+    "field.amo_rate_bp": ("Taux AMO", "AMO rate"),
+    "field.amo_cents": ("Part AMO", "AMO share"),
+    "field.franchise_cents": ("Franchise", "Franchise"),
+    "field.category": ("Catégorie", "Category"),
+    "field.card": ("Carte ou accréditation", "Card or accreditation"),
+    "field.lines": ("Lignes", "Lines"),
+    # --- refusals ---
+    "problem.back_home": ("Retour à l'accueil", "Back to the home page"),
+    "problem.sign_in": ("Se connecter", "Sign in"),
+    "problem.technical": ("Détail technique", "Technical detail"),
+    "problem.status.4xx": ("La demande n'a pas abouti", "The request did not go through"),
+    "problem.status.5xx": ("Service momentanément indisponible", "Service unavailable for now"),
+    "problem.hint.4xx": (
+        "Vérifiez votre saisie et réessayez.",
+        "Check what you typed and try again.",
+    ),
+    "problem.hint.5xx": (
+        "Réessayez dans quelques minutes ; rien n'a été enregistré à moitié.",
+        "Try again in a few minutes; nothing was half-recorded.",
+    ),
+    "problem.invalid-input.title": ("Une valeur est à corriger", "A value needs correcting"),
+    "problem.invalid-input.hint": (
+        "Corrigez le champ indiqué et réessayez. Aucune donnée n'a été enregistrée.",
+        "Correct the field named and try again. Nothing was recorded.",
+    ),
+    "problem.invalid-identifier.title": (
+        "Un identifiant est invalide",
+        "An identifier is invalid",
+    ),
+    "problem.invalid-identifier.hint": (
+        "Vérifiez-le sur la carte (format, clé de contrôle) et réessayez.",
+        "Check it on the card (format, check digits) and try again.",
+    ),
+    "problem.unauthenticated.title": ("Connectez-vous pour continuer", "Sign in to continue"),
+    "problem.unauthenticated.hint": (
+        "Votre session a pris fin ou vous n'êtes pas connecté.",
+        "Your session has ended or you are not signed in.",
+    ),
+    "problem.step-up-required.title": (
+        "Confirmez avec votre clé d'accès",
+        "Confirm with your passkey",
+    ),
+    "problem.step-up-required.hint": (
+        "Cette opération demande d'avoir présenté votre clé d'accès il y a peu.",
+        "This operation needs your passkey presented a moment ago.",
+    ),
+    "problem.forbidden.title": ("Accès non autorisé", "Not allowed"),
+    "problem.forbidden.hint": (
+        "Votre compte ne permet pas cette opération ici.",
+        "Your account does not allow this operation here.",
+    ),
+    "problem.not-found.title": ("Introuvable", "Not found"),
+    "problem.not-found.hint": (
+        "Rien de tel n'existe pour votre compte.",
+        "Nothing of the kind exists for your account.",
+    ),
+    "problem.conflict.title": (
+        "Déjà fait ou modifié entre-temps",
+        "Already done or changed meanwhile",
+    ),
+    "problem.conflict.hint": (
+        "Rechargez la page pour voir l'état actuel.",
+        "Reload the page to see the current state.",
+    ),
+    "problem.rate-limited.title": ("Trop de demandes", "Too many requests"),
+    "problem.rate-limited.hint": (
+        "Le volume de votre compte dépasse la pratique habituelle : patientez avant de réessayer.",
+        "Your account's volume exceeds usual practice: wait before trying again.",
+    ),
+    "problem.unavailable.title": (
+        "Service momentanément indisponible",
+        "Service unavailable for now",
+    ),
+    "problem.unavailable.hint": (
+        "Réessayez dans quelques minutes ; rien n'a été enregistré à moitié.",
+        "Try again in a few minutes; nothing was half-recorded.",
+    ),
+    # --- professional: rights ---
+    "pro.rights.title": ("Vérifier les droits", "Check rights"),
+    "pro.rights.heading": ("Vérifier les droits d'un patient", "Check a patient's rights"),
+    "pro.rights.intro": (
+        "Les données de la carte présentée, et rien d'autre : la réponse ne nomme personne.",
+        "The data of the card presented, nothing else: the answer names nobody.",
+    ),
+    "pro.rights.form": ("Carte du patient", "Patient's card"),
+    "pro.rights.submit": ("Vérifier les droits", "Check rights"),
+    "pro.card.legend": ("Carte de tiers payant", "Tiers-payant card"),
+    "pro.card.or": ("ou saisissez :", "or type:"),
+    "pro.answer.heading": ("Réponse", "Answer"),
+    "pro.answer.placeholder": (
+        "La réponse s'affichera ici.",
+        "The answer will show here.",
+    ),
+    "pro.answer.valid": ("Droits", "Rights"),
+    "pro.answer.from": ("du {day}", "from {day}"),
+    "pro.answer.until": ("au {day}", "to {day}"),
+    "pro.answer.open_ended": ("sans date de fin", "open-ended"),
+    "pro.answer.accreditation": ("Accréditation", "Accreditation"),
+    "pro.answer.expires": ("valable jusqu'au {day}", "valid until {day}"),
+    "pro.answer.no_guarantee": (
+        "Le contrat ne prévoit aucune des catégories demandées.",
+        "The contract provides for none of the categories asked.",
+    ),
+    "check.open": ("Droits ouverts", "Rights open"),
+    "check.closed": ("Droits fermés", "Rights closed"),
+    "check.no_matching_rights": ("Aucun droit trouvé", "No rights found"),
+    "period.open": ("ouverts", "open"),
+    "period.suspended": ("suspendus", "suspended"),
+    "period.closed": ("fermés", "closed"),
+    "guarantees.caption": ("Garanties", "Guarantees"),
+    "guarantees.category": ("Catégorie", "Category"),
+    "guarantees.rule": ("Règle", "Rule"),
+    "guarantees.value": ("Taux ou montant", "Rate or amount"),
+    "guarantees.ceiling": ("Plafond annuel", "Yearly ceiling"),
+    "guarantees.renewal": ("Renouvellement", "Renewal"),
+    "guarantees.months": ("{n} mois", "{n} months"),
+    "kind.percent_of_br": ("% de la base de remboursement", "% of the base rate"),
+    "kind.percent_of_tm": ("% du ticket modérateur", "% of the ticket modérateur"),
+    "kind.fixed_per_act": ("Forfait par acte", "Fixed amount per act"),
+    "kind.yearly_forfait": ("Forfait annuel", "Yearly forfait"),
+    "kind.excluded": ("Exclu", "Excluded"),
+    # --- professional: simulation and invoices ---
+    "pro.simulate.heading": ("Simuler la prise en charge", "Simulate the coverage"),
+    "pro.simulate.text": (
+        "Ce que la complémentaire paierait sur ces lignes, sous cette accréditation. Rien "
+        "n'est consommé.",
+        "What the insurer would pay on these lines, under this accreditation. Nothing is consumed.",
+    ),
+    "pro.simulate.submit": ("Simuler", "Simulate"),
+    "pro.line.legend": ("Ligne {n}", "Line {n}"),
+    "pro.simulation.heading": ("Simulation", "Simulation"),
+    "pro.simulation.caption": ("Répartition par ligne", "Split by line"),
+    "amounts.code": ("Code", "Code"),
+    "amounts.price": ("Prix", "Price"),
+    "amounts.amo": ("AMO", "AMO"),
+    "amounts.amc": ("Complémentaire", "Insurer"),
+    "amounts.patient": ("Reste à charge", "Patient pays"),
+    "amounts.rule": ("Règle appliquée", "Rule applied"),
+    "amounts.total": ("Total", "Total"),
+    "amounts.franchise_included": ("dont franchise {amount}", "of which franchise {amount}"),
+    "pro.invoice.these": ("Facturer ces lignes", "Invoice these lines"),
+    "pro.invoice.submit": ("Transmettre la facture", "Send the invoice"),
+    "pro.invoice.paid_lines": ("Lignes payées", "Lines paid"),
+    "pro.receipt.heading": ("Facture {number}", "Invoice {number}"),
+    "pro.receipt.amc": (
+        "Part complémentaire acceptée : {amount}",
+        "Insurer share accepted: {amount}",
+    ),
+    "pro.receipt.detail": ("Voir la facture", "See the invoice"),
+    "pro.receipt.list": ("Toutes mes factures", "All my invoices"),
+    "pro.decisions.caption": ("Décision par ligne", "Decision by line"),
+    "pro.decisions.line": ("Ligne", "Line"),
+    "pro.decisions.status": ("État", "Status"),
+    "pro.decisions.reason": ("Motif ou règle", "Reason or rule"),
+    "pro.decisions.near_duplicate": ("doublon possible", "possible duplicate"),
+    "invoice.status.accepted": ("Acceptée", "Accepted"),
+    "invoice.status.partially_accepted": ("Partiellement acceptée", "Partially accepted"),
+    "invoice.status.rejected": ("Rejetée", "Rejected"),
+    "invoice.status.cancelled": ("Annulée", "Cancelled"),
+    "line.status.accepted": ("Acceptée", "Accepted"),
+    "line.status.rejected": ("Rejetée", "Rejected"),
+    "line.status.cancelled": ("Annulée", "Cancelled"),
+    "pro.invoices.title": ("Factures", "Invoices"),
+    "pro.invoices.heading": ("Factures de la structure", "The structure's invoices"),
+    "pro.invoices.new": ("Nouvelle facture", "New invoice"),
+    "pro.invoices.new.text": (
+        "Avec l'accréditation de la vérification des droits, ou avec la carte du patient.",
+        "With the accreditation from the rights check, or with the patient's card.",
+    ),
+    "pro.invoices.list": ("Factures transmises", "Invoices sent"),
+    "pro.invoices.caption": ("Les plus récentes d'abord", "Newest first"),
+    "pro.invoices.received": ("Reçue le", "Received"),
+    "pro.invoices.none": ("Aucune facture pour l'instant.", "No invoice yet."),
+    "pro.cancel.heading": ("Annuler la facture", "Cancel the invoice"),
+    "pro.cancel.text": (
+        "Possible dans les 24 heures suivant la réception, avant tout paiement.",
+        "Possible within 24 hours of receipt, before any payment.",
+    ),
+    "pro.cancel.button": ("Annuler cette facture", "Cancel this invoice"),
+    "pro.cancelled": ("Facture {number} annulée.", "Invoice {number} cancelled."),
+    # --- professional: payments ---
+    "pro.payments.title": ("Paiements", "Payments"),
+    "pro.payments.heading": ("Paiements reçus", "Payments received"),
+    "pro.payments.text": (
+        "Virements à la structure {finess}, avec leurs avis de paiement.",
+        "Transfers to structure {finess}, with their remittance advices.",
+    ),
+    "pro.payments.caption": ("Les plus récents d'abord", "Newest first"),
+    "pro.payments.date": ("Date", "Date"),
+    "pro.payments.amount": ("Montant", "Amount"),
+    "pro.payments.lines": ("Lignes", "Lines"),
+    "pro.payments.reference": ("Référence", "Reference"),
+    "pro.payments.account": ("Compte", "Account"),
+    "pro.payments.advice": ("Avis de paiement", "Remittance advice"),
+    "pro.payments.pdf": ("PDF", "PDF"),
+    "pro.payments.csv": ("CSV", "CSV"),
+    "pro.payments.none": ("Aucun paiement pour l'instant.", "No payment yet."),
+    # --- own account ---
+    "account.security.title": ("Sécurité de mon compte", "My account's security"),
+    "account.security.heading": ("Sécurité de mon compte", "My account's security"),
+    "account.security.text": (
+        "Connexions, clés d'accès et changements de votre compte. Quelque chose que vous "
+        "ne reconnaissez pas ? Prévenez votre administrateur.",
+        "Sign-ins, passkeys and changes of your account. Something you don't recognise? "
+        "Tell your administrator.",
+    ),
+    "account.security.caption": ("Les plus récents d'abord", "Newest first"),
+    "account.security.when": ("Quand", "When"),
+    "account.security.what": ("Quoi", "What"),
+    "account.security.by": ("Par", "By"),
+    "account.security.by_self": ("vous", "you"),
+    "account.security.by_other": ("un administrateur", "an administrator"),
+    "account.security.none": ("Aucun événement.", "No event."),
+    # --- insured ---
+    "insured.rights.title": ("Mes droits", "My rights"),
+    "insured.rights.heading": ("Mes droits et garanties", "My rights and guarantees"),
+    "insured.rights.today": ("Aujourd'hui", "Today"),
+    "insured.rights.insurer": ("Complémentaire", "Insurer"),
+    "insured.rights.contract": ("Contrat", "Contract"),
+    "insured.rights.responsible": ("contrat responsable", "contrat responsable"),
+    "insured.rights.periods": ("Périodes de droits", "Rights periods"),
+    "insured.rights.guarantees": ("Mes garanties", "My guarantees"),
+    "insured.invoices.title": ("Mes remboursements", "My reimbursements"),
+    "insured.invoices.heading": (
+        "Ce que ma complémentaire a payé pour mes soins",
+        "What my insurer paid for my care",
+    ),
+    "insured.invoices.text": (
+        "Les factures de tiers payant reçues pour vous, et la part de chacun.",
+        "The tiers-payant invoices received for you, and each party's share.",
+    ),
+    "insured.invoices.caption": ("Les soins les plus récents d'abord", "Most recent care first"),
+    "insured.invoices.where": ("Où", "Where"),
+    "insured.invoices.payment": ("Paiement au professionnel", "Payment to the professional"),
+    "insured.invoices.paid": ("payé le {day}", "paid on {day}"),
+    "insured.invoices.to_pay": ("à venir", "to come"),
+    "insured.invoices.none": ("Aucune facture pour l'instant.", "No invoice yet."),
+    "insured.history.title": ("Qui a consulté mes droits", "Who looked at my rights"),
+    "insured.history.heading": ("Qui a consulté mes droits", "Who looked at my rights"),
+    "insured.history.text": (
+        "Chaque consultation de vos droits est enregistrée. Si vous ne reconnaissez pas "
+        "l'une d'elles, signalez-la : les analystes sécurité sont prévenus.",
+        "Every access to your rights is recorded. If you do not recognise one, report it: "
+        "the security analysts are told.",
+    ),
+    "insured.history.caption": ("Les plus récentes d'abord", "Newest first"),
+    "insured.history.when": ("Quand", "When"),
+    "insured.history.who": ("Qui", "Who"),
+    "insured.history.what": ("Données consultées", "Data seen"),
+    "insured.history.not_me": ("Ce n'était pas moi ?", "Wasn't it me?"),
+    "insured.history.report": ("Signaler", "Report"),
+    "insured.history.reported": (
+        "Signalé. Merci : les analystes sécurité vont examiner cette consultation.",
+        "Reported. Thank you: the security analysts will look into this access.",
+    ),
+    "insured.history.a_structure": ("Une structure de santé", "A health structure"),
+    "insured.history.your_insurer": ("Votre complémentaire", "Your insurer"),
+    "insured.history.platform": ("La plateforme Rempart", "The Rempart platform"),
+    "insured.history.none": (
+        "Personne n'a consulté vos droits.",
+        "Nobody has looked at your rights.",
+    ),
+    "channel.portal": ("depuis le portail", "from the portal"),
+    "channel.api": ("depuis son logiciel", "from their software"),
+    "channel.cli": ("par un opérateur", "by an operator"),
+    "channel.insurer": ("depuis le portail complémentaire", "from the insurer portal"),
+    "data.identity": ("identité", "identity"),
+    "data.rights": ("droits", "rights"),
+    "data.guarantees": ("garanties", "guarantees"),
+    "data.invoices": ("factures", "invoices"),
+    "data.bank": ("coordonnées bancaires", "bank details"),
+    "profession.pharmacist": ("Pharmacien", "Pharmacist"),
+    "profession.general_practitioner": ("Médecin généraliste", "General practitioner"),
+    "profession.specialist": ("Médecin spécialiste", "Specialist"),
+    "profession.optician": ("Opticien", "Optician"),
+    "profession.audiologist": ("Audioprothésiste", "Audiologist"),
+    "profession.dentist": ("Chirurgien-dentiste", "Dentist"),
+    "profession.nurse": ("Infirmier", "Nurse"),
+    "profession.laboratory": ("Laboratoire", "Laboratory"),
+    "structure.pharmacy": ("pharmacie", "pharmacy"),
+    "structure.medical_practice": ("cabinet médical", "medical practice"),
+    "structure.optical_shop": ("opticien", "optician"),
+    "structure.hearing_centre": ("centre d'audioprothèse", "hearing centre"),
+    "structure.dental_practice": ("cabinet dentaire", "dental practice"),
+    "structure.laboratory": ("laboratoire", "laboratory"),
+    "structure.hospital": ("établissement de santé", "hospital"),
+    # --- care categories ---
+    "category.pharmacy_100": ("Pharmacie remboursée à 100 %", "Pharmacy reimbursed at 100%"),
+    "category.pharmacy_65": ("Pharmacie remboursée à 65 %", "Pharmacy reimbursed at 65%"),
+    "category.pharmacy_30": ("Pharmacie remboursée à 30 %", "Pharmacy reimbursed at 30%"),
+    "category.pharmacy_15": ("Pharmacie remboursée à 15 %", "Pharmacy reimbursed at 15%"),
+    "category.general_practitioner": ("Médecin généraliste", "General practitioner"),
+    "category.specialist": ("Médecin spécialiste", "Specialist"),
+    "category.excess_fees": ("Dépassements d'honoraires", "Excess fees"),
+    "category.laboratory": ("Analyses de laboratoire", "Laboratory tests"),
+    "category.radiology": ("Radiologie", "Radiology"),
+    "category.hospital_stay": ("Hospitalisation", "Hospital stay"),
+    "category.hospital_daily_charge": ("Forfait journalier hospitalier", "Hospital daily charge"),
+    "category.optical_100_sante": ("Optique 100 % Santé", "Optical, 100% Santé"),
+    "category.optical_free_price": ("Optique à tarifs libres", "Optical, free prices"),
+    "category.dental_100_sante": ("Dentaire 100 % Santé", "Dental, 100% Santé"),
+    "category.dental_prosthesis": ("Prothèses dentaires", "Dental prostheses"),
+    "category.hearing_100_sante": ("Audiologie 100 % Santé", "Hearing aids, 100% Santé"),
+    "category.hearing_free_price": ("Audiologie à tarifs libres", "Hearing aids, free prices"),
+    "category.other": ("Autres soins", "Other care"),
+    "category.franchise": ("Franchises médicales", "Medical franchises"),
+    "category.participation_forfaitaire": (
+        "Participation forfaitaire",
+        "Participation forfaitaire",
+    ),
+    "category.out_of_pathway_penalty": (
+        "Majoration hors parcours de soins",
+        "Out-of-pathway increase",
+    ),
+    # --- security events (own history) ---
+    "event.identity:account:requested": ("Compte demandé", "Account requested"),
+    "event.identity:account:approved": ("Compte validé", "Account approved"),
+    "event.identity:passkey:added": ("Clé d'accès ajoutée", "Passkey added"),
+    "event.identity:session:opened": ("Session ouverte", "Session opened"),
+    "event.identity:session:revoked": ("Session fermée", "Session closed"),
+    "event.identity:sessions:ended": ("Toutes les sessions fermées", "Every session ended"),
+    "event.identity:device:added": ("Appareil reconnu", "Device trusted"),
+    "event.identity:device:forgotten": ("Appareil oublié", "Device forgotten"),
+    "event.identity:sign_in:totp": (
+        "Connexion par mot de passe et code",
+        "Sign-in with password and code",
+    ),
+    "event.identity:sign_in:pending": ("Connexion en attente", "Sign-in waiting"),
+    "event.identity:sign_in:confirmed": ("Connexion confirmée", "Sign-in confirmed"),
+    "event.identity:sign_in:denied": ("Connexion refusée par vous", "Sign-in denied by you"),
+    "event.identity:sign_in:pro_sante_connect": (
+        "Connexion Pro Santé Connect",
+        "Pro Santé Connect sign-in",
+    ),
+    "event.identity:demo_session:opened": (
+        "Session de démonstration ouverte",
+        "Demo session opened",
+    ),
+    "event.identity:step_up:passed": ("Clé d'accès présentée à nouveau", "Passkey presented again"),
+    "event.identity:enrolment:issued": ("Code d'activation émis", "Activation code issued"),
+    "event.identity:account:suspended": ("Compte suspendu", "Account suspended"),
+    "event.identity:password:set": ("Mot de passe défini", "Password set"),
+    "event.identity:totp:enrolled": ("Code à usage unique activé", "One-time code enabled"),
+}
+
+
+class Translator:
+    """`t("key", name=value)` in templates, and labels of the domain's codes."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else LANGUAGES[0]
+        self._at = LANGUAGES.index(self.lang)
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = _M[key][self._at]
+        return text.format(**values) if values else text
+
+    def _maybe(self, key: str, fallback: str) -> str:
+        found = _M.get(key)
+        return found[self._at] if found else fallback
+
+    def category(self, value: str) -> str:
+        return self._maybe(f"category.{value}", value)
+
+    def field(self, name: str) -> str:
+        return self._maybe(f"field.{name}", name)
+
+    def event(self, tag: str) -> str:
+        return self._maybe(f"event.{tag}", tag)
+
+    def reason(self, code: str) -> str:
+        try:
+            reason = Reason(code)
+        except ValueError:
+            return code
+        return reason.label_fr if self.lang == "fr" else reason.label_en
+
+    def rule(self, code: str) -> str:
+        try:
+            labels = COVERAGE_RULE_LABELS[CoverageRule(code)]
+        except ValueError:
+            return code
+        return labels[self._at]
+
+    def problem_title(self, code: str, status: int) -> str:
+        return self._maybe(f"problem.{code}.title", self(_bucket("problem.status", status)))
+
+    def problem_hint(self, code: str, status: int) -> str:
+        return self._maybe(f"problem.{code}.hint", self(_bucket("problem.hint", status)))
+
+
+def _bucket(prefix: str, status: int) -> str:
+    return f"{prefix}.{'5xx' if status >= 500 else '4xx'}"
+
+
+def catalogue() -> dict[str, tuple[str, str]]:
+    """A copy of the whole catalogue (for the tests that check it is complete)."""
+    return dict(_M)

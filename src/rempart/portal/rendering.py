@@ -1,0 +1,135 @@
+"""How the portal renders: the Jinja2 environment, each request's language, the context
+every page gets (CSRF token, navigation, formats), and refusals as pages or fragments.
+
+The one mapping of business errors to HTTP lives in `rempart.problems`; this module only
+draws what it decided: a full page for a navigation, a fragment for an HTMX request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from rempart import __version__
+from rempart.identity.permissions import Actor
+from rempart.identity.sessions import COOKIE_NAME, csrf_token
+from rempart.portal.formats import Formats
+from rempart.portal.messages import LANGUAGES, Translator
+from rempart.portal.navigation import navigation
+from rempart.problems import ProblemDetails
+
+HERE = Path(__file__).parent
+LANG_COOKIE = "__Host-rempart-lang"
+DEFAULT_LANGUAGE = "fr"
+
+_environment = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,  # a missing variable fails the tests, not a person's page
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_environment)
+
+
+class PageRoute(APIRoute):
+    """A portal route: its refusals are drawn as HTML rather than JSON problems."""
+
+
+def negotiate(accept_language: str) -> str:
+    """The best of our languages in an Accept-Language header (French when none fits)."""
+    best, best_q = DEFAULT_LANGUAGE, 0.0
+    for part in accept_language.split(",")[:20]:
+        tag, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        primary = tag.split("-")[0].lower()
+        if primary in LANGUAGES and quality > best_q:
+            best, best_q = primary, quality
+    return best
+
+
+def request_language(request: Request) -> str:
+    """The language chosen with the switch (a cookie), else the browser's preference."""
+    chosen = request.cookies.get(LANG_COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    return negotiate(request.headers.get("accept-language", ""))
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What the layout needs besides the page's own content."""
+
+    lang: str
+    csrf: str | None
+    actor: Actor | None
+    development: bool
+
+
+def page_context(request: Request, actor: Actor | None) -> dict[str, Any]:
+    lang = request_language(request)
+    token = request.cookies.get(COOKIE_NAME)
+    development: bool = request.app.state.platform.settings.is_development
+    return {
+        "lang": lang,
+        "t": Translator(lang),
+        "fmt": Formats(lang),
+        "csrf": csrf_token(token) if token and actor is not None else None,
+        "actor": actor,
+        "nav": navigation(actor),
+        "path": request.url.path,
+        "development": development,
+        "version": __version__,
+        "htmx": is_htmx(request),
+    }
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    actor: Actor | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    values = page_context(request, actor) | context
+    return templates.TemplateResponse(
+        request, template, values, status_code=status, headers=headers
+    )
+
+
+def render_problem(request: Request, details: ProblemDetails) -> Response | None:
+    """A refusal on a portal route, drawn: a fragment for HTMX (swapped where the answer
+    would have gone), a full page otherwise. None for any other route."""
+    if not isinstance(request.scope.get("route"), PageRoute):
+        return None
+    fields = details.extra.get("fields")
+    field = details.extra.get("field")
+    named = [str(f) for f in fields] if isinstance(fields, list) else []
+    if isinstance(field, str):
+        named.append(field)
+    template = "partials/problem.html" if is_htmx(request) else "problem.html"
+    return render(
+        request,
+        template,
+        status=details.status,
+        problem=details,
+        fields=named,
+    )
