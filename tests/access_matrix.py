@@ -94,7 +94,9 @@ ROUTES: dict[tuple[str, str], Public | Guarded] = {
     ),
     ("POST", "/api/v1/clients/{client_id}/approval"): Guarded(PLATFORM_ADMIN, step_up=True),
     ("DELETE", "/api/v1/clients/{client_id}"): Guarded(
-        frozenset({Role.STRUCTURE_ADMIN, Role.PLATFORM_ADMIN}), other=404
+        frozenset({Role.STRUCTURE_ADMIN, Role.PLATFORM_ADMIN, Role.SECURITY_ANALYST}),
+        other=404,
+        everywhere=frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ANALYST}),
     ),
 }
 ROUTES |= {
