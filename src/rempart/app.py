@@ -31,6 +31,8 @@ from rempart.identity.passwords import (
     PasswordHasher,
 )
 from rempart.identity.prosante import ProSanteConnect
+from rempart.incidents import api as incidents_api
+from rempart.incidents.ports import ChannelBrakes
 from rempart.kernel.clock import Clock
 from rempart.payments import api as payments_api
 from rempart.payouts import api as payouts_api
@@ -84,6 +86,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.password_hasher = PasswordHasher()
     app.state.breached_passwords = _breached_passwords(settings)
     app.state.shield = _shield(settings)
+    # Closing one channel from an incident needs the shield's channel brakes; none in
+    # this build, so it is refused (501) rather than pretended.
+    app.state.channel_brakes = _channel_brakes(settings)
     problems.install(app)
     app.include_router(pages.router)
     app.include_router(system_api.router)
@@ -102,6 +107,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         claims_api,
         payments_api,
         payouts_api,
+        incidents_api,
     )
     for router in (module.router for module in routers):
         app.include_router(router)
@@ -144,6 +150,10 @@ def _breached_passwords(settings: Settings) -> BreachedPasswords:
     if settings.breached_passwords_dir is None:
         return NullBreachedPasswords()
     return KAnonymityListBreachedPasswords(settings.breached_passwords_dir)
+
+
+def _channel_brakes(_settings: Settings) -> ChannelBrakes | None:
+    return None
 
 
 def _shield(settings: Settings) -> Shield:
