@@ -100,6 +100,7 @@ def open_incident(
             next_seq=1,
         )
         uow.session.add(row)
+        uow.session.flush()  # the incident before its first log entry (no ORM relationship)
         append(
             uow,
             row,
