@@ -43,9 +43,8 @@ def _refuse_delete(_mapper: Mapper[Any], _connection: Any, _target: IncidentLogR
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk(state: ORMExecuteState) -> None:
-    if (state.is_update or state.is_delete) and getattr(state.statement, "table", None) is (
-        _LOG_TABLE
-    ):
+    table = getattr(state.statement, "table", None) if state.is_update or state.is_delete else None
+    if getattr(table, "name", None) == _LOG_TABLE.name:
         raise AppendOnly("decision log entries are never changed or removed")
 
 
