@@ -24,12 +24,14 @@ from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
 from rempart.claims.models import InvoiceRow
 from rempart.identity.models import DeviceRow, PendingSignInRow, SessionRow
-from rempart.identity.permissions import Role
+from rempart.identity.permissions import Actor, Role
 from rempart.identity.sessions import Factor, SessionPolicy, open_session
+from rempart.incidents.service import open_incident
 from rempart.kernel.ids import new_id
 from rempart.registry import service as registry
 from rempart.registry.models import BeneficiaryRow
 from rempart.rights.models import AccreditationRow
+from rempart.shield.port import FixedBudgetShield
 
 from .access_matrix import ROUTES, Guarded
 from .conftest import NOW
@@ -170,11 +172,25 @@ def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str
         "invoice_id": lambda: _invoice_id(scene, own=own),
         "amc_number": lambda: AMC if own else "987654321",
         "run_id": new_id,
+        "incident_id": lambda: _incident_id(scene),
     }
     for name, value in values.items():
         if "{" + name + "}" in path:
             path = path.replace("{" + name + "}", str(value()))
     return path
+
+
+def _incident_id(scene: Scene) -> uuid.UUID:
+    """A fresh incident of the register (platform-wide: nobody's own or other)."""
+    return open_incident(
+        uow=scene.web.platform.uow(),
+        actor=Actor(account_id=uuid.uuid4(), role=Role.SECURITY_ANALYST),
+        shield=FixedBudgetShield(),
+        kinds=["confidentiality"],
+        description="Matrix walk",
+        detected_at=NOW - timedelta(hours=1),
+        controller_target=timedelta(hours=24),
+    )
 
 
 def _accreditation_id(scene: Scene, *, own: bool) -> uuid.UUID:
