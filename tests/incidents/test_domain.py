@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rempart.audit.domain import Category
-from rempart.incidents import domain, notices
+from rempart.incidents import domain, letters, notices
 from rempart.incidents.domain import (
     AmcFigures,
     Closure,
@@ -312,14 +312,14 @@ def test_the_notice_and_the_draft_say_the_figures() -> None:
 
 def test_a_letter_is_plain_and_names_nobody() -> None:
     insurer = notices.Insurer("111111111", "Mutuelle Exemple", None)
-    person = notices.Person(
+    person = letters.Person(
         letter_ref="INC-20261128-ABCDEF-111111111-000001",
         categories=frozenset({Category.RIGHTS, Category.BANK}),
         first_at=AWARE - DAY,
         last_at=AWARE - timedelta(hours=20),
         records=2,
     )
-    letter = notices.plain_text(notices.person_letter(_facts(), insurer, person))
+    letter = notices.plain_text(letters.person_letter(_facts(), insurer, person))
     assert letter.startswith("Information sur un accès frauduleux")
     assert "Madame, Monsieur," in letter
     assert "vous êtes couvert(e) par Mutuelle Exemple" in letter
@@ -329,6 +329,6 @@ def test_a_letter_is_plain_and_names_nobody() -> None:
     assert "Référence à rappeler : INC-20261128-ABCDEF-111111111-000001" in letter
     assert "le 27/11/2026" in letter  # both accesses on one day, Paris time
     unintelligible = notices.plain_text(
-        notices.person_letter(_facts(unintelligible=True), insurer, person)
+        letters.person_letter(_facts(unintelligible=True), insurer, person)
     )
     assert "illisibles" in unintelligible

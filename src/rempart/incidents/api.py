@@ -250,7 +250,7 @@ def notify_insurers(
         contact=settings.incident_contact,
         pdf_limit=settings.incident_letters_pdf_limit,
     )
-    return [NotifiedOut.of(n) for n in done]
+    return [NotifiedOut.model_validate(n) for n in done]
 
 
 @router.post(INCIDENT + "/mail-merge")
@@ -266,7 +266,7 @@ def mail_merge(
     done = notify.prepare_mail_merge(
         uow=platform.uow(), actor=actor, shield=shield, incident_id=incident_id, sink=sink
     )
-    return [MailMergeOut.of(m) for m in done]
+    return [MailMergeOut.model_validate(m) for m in done]
 
 
 @router.post(INCIDENT + "/closure")

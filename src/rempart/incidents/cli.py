@@ -18,7 +18,7 @@ from rich.console import Console
 
 from rempart.audit.exposure import ExposureSelector
 from rempart.bootstrap import Platform
-from rempart.cli_support import fail, load_settings, operator_errors, platform
+from rempart.cli_support import fail, platform
 from rempart.identity.actors import actor_for_operator
 from rempart.identity.permissions import Actor
 from rempart.incidents import containment, notify, scoping, service
@@ -274,10 +274,8 @@ def contain_command(
 def _rotate(opened: Platform) -> containment.KeyRotation:
     from rempart.schema import SEALED_TABLES
 
-    with operator_errors():
-        source = local_key_file(load_settings())
     outcome = rotate_keys(
-        source=source,
+        source=local_key_file(opened.settings),
         vaults=opened.vaults,
         uow_factory=opened.uow,
         tables=SEALED_TABLES,

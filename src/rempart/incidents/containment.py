@@ -10,6 +10,7 @@ own permission; the platform DPO assesses and re-identifies but does not contain
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from rempart.incidents.repository import append, incident_row
 from rempart.incidents.views import admitted
 from rempart.kernel.errors import Conflict, NotFound
 from rempart.shield.port import Shield
+
+logger = logging.getLogger("rempart.incidents")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,7 @@ def contain(
         )
         record_action(uow, tag=IncidentTag.CONTAINED, actor=actor)
         uow.commit()
+    logger.warning("incident %s: containment %s %s", row.reference, step.kind.value, effect)
     return ContainmentOutcome(seq, step.kind, step.target, effect, detail)
 
 

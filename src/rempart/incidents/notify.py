@@ -10,6 +10,7 @@ controller, holds both, addresses the letters and decides whether to send them."
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor, Permission
-from rempart.incidents import domain, notices, rendering
+from rempart.incidents import domain, letters, notices, rendering
 from rempart.incidents.domain import Containment, Entry, IncidentTag, Status
 from rempart.incidents.models import IncidentControllerRow, IncidentExposureRow, IncidentRow
 from rempart.incidents.ports import DocumentSink
@@ -33,6 +34,7 @@ from rempart.registry.disclosure import beneficiaries_of, card_keys, insurer_con
 from rempart.shield.port import Shield
 
 LETTERS_PER_FILE = 5_000
+logger = logging.getLogger("rempart.incidents")
 NOTICE_TOPIC = "insurer:incident:notice"
 DPO = "insurer_dpo"  # outbox recipient kind; the reference is the AMC number
 
@@ -167,6 +169,14 @@ def notify_controllers(
             details={d.amc: {"version": d.version, "people": d.people} for d in done},
         )
         uow.commit()
+    for d in done:
+        logger.info(
+            "incident %s: AMC %s notified (v%d, %d letters)",
+            row.reference,
+            d.amc,
+            d.version,
+            d.people,
+        )
     return done
 
 
@@ -186,11 +196,11 @@ def letter_ref(reference: str, amc: str, number: int) -> str:
 
 def _people(
     uow: UnitOfWork, scoping_id: uuid.UUID, reference: str, amc: str
-) -> Iterator[tuple[IncidentExposureRow, notices.Person]]:
+) -> Iterator[tuple[IncidentExposureRow, letters.Person]]:
     for number, exposure in enumerate(exposures(uow, scoping_id, amc), start=1):
         yield (
             exposure,
-            notices.Person(
+            letters.Person(
                 letter_ref=letter_ref(reference, amc, number),
                 categories=categories_of(exposure.categories),
                 first_at=exposure.first_at,
@@ -229,7 +239,7 @@ def _letters(
         chunk.clear()
 
     for _, person in _people(uow, scoping_id, told.reference, insurer.amc):
-        chunk.append(notices.person_letter(told, insurer, person))
+        chunk.append(letters.person_letter(told, insurer, person))
         people += 1
         if len(chunk) >= LETTERS_PER_FILE:
             flush()
@@ -304,4 +314,12 @@ def prepare_mail_merge(
         )
         record_action(uow, tag=IncidentTag.LETTERS, actor=actor)
         uow.commit()
+    for d in done:
+        logger.info(
+            "incident %s: AMC %s mail merge, %d people re-identified, %d unmatched",
+            row.reference,
+            d.amc,
+            d.people,
+            d.unmatched,
+        )
     return done

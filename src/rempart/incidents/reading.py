@@ -16,7 +16,7 @@ from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
-from rempart.incidents import notices
+from rempart.incidents import letters, notices
 from rempart.incidents.domain import AUTHORITY_DELAY, AmcFigures, IncidentTag, Kind, Status
 from rempart.incidents.models import IncidentControllerRow, IncidentExposureRow, IncidentRow
 from rempart.incidents.notify import facts, letter_ref
@@ -167,7 +167,7 @@ def incidents_concerning_me(
                 or 0
             )
             insurer = notices.Insurer(amc, names.get(amc, f"AMC {amc}"), None)
-            person = notices.Person(
+            person = letters.Person(
                 letter_ref=letter_ref(incident.reference, amc, number),
                 categories=categories_of(exposure.categories),
                 first_at=exposure.first_at,
@@ -184,7 +184,7 @@ def incidents_concerning_me(
                     first_at=person.first_at,
                     last_at=person.last_at,
                     unintelligible=incident.unintelligible,
-                    letter=notices.plain_text(notices.person_letter(told, insurer, person)),
+                    letter=notices.plain_text(letters.person_letter(told, insurer, person)),
                 )
             )
         record_action(uow, tag=IncidentTag.PERSON_READ, actor=actor, target_pseudonym=pseudonym)

@@ -13,18 +13,16 @@ from rempart.audit.domain import Category, Outcome
 from rempart.audit.exposure import MAX_NAMED, ExposureSelector
 from rempart.incidents.containment import ContainmentOutcome
 from rempart.incidents.domain import (
-    AmcFigures,
     Closure,
-    ControllerDeadlines,
-    Deadlines,
     Kind,
     Milestone,
     Status,
 )
-from rempart.incidents.notify import InsurerNotified, MailMerge
 from rempart.incidents.reading import NoticeView, PersonIncident
 from rempart.incidents.repository import LogEntry
 from rempart.incidents.views import ControllerView, IncidentView, ScopingView
+
+_FROM_OBJECTS = ConfigDict(from_attributes=True)
 
 
 class SourceIn(BaseModel):
@@ -121,6 +119,7 @@ class EntryOut(BaseModel):
 
 
 class FiguresOut(BaseModel):
+    model_config = _FROM_OBJECTS
     amc: str | None
     people: int
     records: int
@@ -129,19 +128,6 @@ class FiguresOut(BaseModel):
     first_at: AwareDatetime | None
     last_at: AwareDatetime | None
     expired_records: int
-
-    @classmethod
-    def of(cls, f: AmcFigures) -> FiguresOut:
-        return cls(
-            amc=f.amc,
-            people=f.people,
-            records=f.records,
-            people_by_category=f.people_by_category,
-            records_by_category=f.records_by_category,
-            first_at=f.first_at,
-            last_at=f.last_at,
-            expired_records=f.expired_records,
-        )
 
 
 class ScopingOut(BaseModel):
@@ -174,24 +160,16 @@ class ScopingOut(BaseModel):
             people=s.people,
             records=s.records,
             expired_records=s.expired_records,
-            by_amc=[FiguresOut.of(f) for f in s.by_amc],
+            by_amc=[FiguresOut.model_validate(f) for f in s.by_amc],
         )
 
 
 class ControllerDeadlinesOut(BaseModel):
+    model_config = _FROM_OBJECTS
     inform_due_at: AwareDatetime
     inform_overdue: bool
     authority_due_at: AwareDatetime | None
     authority_overdue: bool
-
-    @classmethod
-    def of(cls, d: ControllerDeadlines) -> ControllerDeadlinesOut:
-        return cls(
-            inform_due_at=d.inform_due_at,
-            inform_overdue=d.inform_overdue,
-            authority_due_at=d.authority_due_at,
-            authority_overdue=d.authority_overdue,
-        )
 
 
 class ControllerOut(BaseModel):
@@ -218,24 +196,18 @@ class ControllerOut(BaseModel):
             notice_version=c.notice_version,
             notice_at=c.notice_at,
             mail_merge_at=c.letters_at,
-            deadlines=None if c.deadlines is None else ControllerDeadlinesOut.of(c.deadlines),
+            deadlines=None
+            if c.deadlines is None
+            else ControllerDeadlinesOut.model_validate(c.deadlines),
         )
 
 
 class DeadlinesOut(BaseModel):
+    model_config = _FROM_OBJECTS
     controllers_due_at: AwareDatetime = Field(description="Awareness + the contractual target")
     controllers_overdue: bool
     authority_due_at: AwareDatetime = Field(description="Awareness + 72 h (strict reading)")
     authority_overdue: bool
-
-    @classmethod
-    def of(cls, d: Deadlines) -> DeadlinesOut:
-        return cls(
-            controllers_due_at=d.controllers_due_at,
-            controllers_overdue=d.controllers_overdue,
-            authority_due_at=d.authority_due_at,
-            authority_overdue=d.authority_overdue,
-        )
 
 
 class LogEntryOut(BaseModel):
@@ -301,7 +273,7 @@ class IncidentOut(BaseModel):
             unintelligible=v.unintelligible,
             source=None if v.source_kind is None else f"{v.source_kind}:{v.source_ref or ''}",
             controller_target_hours=v.controller_target_hours,
-            deadlines=DeadlinesOut.of(v.deadlines),
+            deadlines=DeadlinesOut.model_validate(v.deadlines),
             scoping=None if v.scoping is None else ScopingOut.of(v.scoping),
             controllers=[ControllerOut.of(c) for c in v.controllers],
             log=[LogEntryOut.of(e) for e in v.log],
@@ -321,32 +293,20 @@ class ContainmentOut(BaseModel):
 
 
 class NotifiedOut(BaseModel):
+    model_config = _FROM_OBJECTS
     amc: str
     version: int
     people: int
     letters_pdf: int
     documents: list[str]
 
-    @classmethod
-    def of(cls, n: InsurerNotified) -> NotifiedOut:
-        return cls(
-            amc=n.amc,
-            version=n.version,
-            people=n.people,
-            letters_pdf=n.letters_pdf,
-            documents=list(n.documents),
-        )
-
 
 class MailMergeOut(BaseModel):
+    model_config = _FROM_OBJECTS
     amc: str
     people: int
     unmatched: int
     document: str
-
-    @classmethod
-    def of(cls, m: MailMerge) -> MailMergeOut:
-        return cls(amc=m.amc, people=m.people, unmatched=m.unmatched, document=m.document)
 
 
 class NoticeOut(BaseModel):
@@ -383,7 +343,7 @@ class NoticeOut(BaseModel):
             authority_due_at=n.authority_due_at,
             authority_notified_at=n.authority_notified_at,
             people_notified_at=n.people_notified_at,
-            figures=None if n.figures is None else FiguresOut.of(n.figures),
+            figures=None if n.figures is None else FiguresOut.model_validate(n.figures),
             notice_text=n.notice_text,
             art33_draft=n.art33_text,
         )

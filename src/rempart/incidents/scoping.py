@@ -10,6 +10,7 @@ an interrupted scoping leaves the previous one in force."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,8 @@ from rempart.kernel.ids import new_id
 from rempart.shield.port import Shield
 
 BATCH = 5_000
+# Operators' log: references, counts and insurers' public numbers, never a person.
+logger = logging.getLogger("rempart.incidents")
 _INSERT = insert(table_of(IncidentExposureRow))
 
 
@@ -137,6 +140,14 @@ def scope_incident(
         )
         record_action(uow, tag=IncidentTag.SCOPED, actor=actor)
         uow.commit()
+        logger.info(
+            "incident %s scoped: %d people, %d records, %d insurers, %d records expired",
+            row.reference,
+            scoping.people,
+            scoping.records,
+            len(concerned),
+            scoping.expired_records,
+        )
         return scoping_view(scoping)
 
 
