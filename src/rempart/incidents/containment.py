@@ -76,9 +76,8 @@ def contain(
             row,
             actor=actor,
             kind=Entry.CONTAINMENT,
-            summary=f"{step.kind.value} {step.target or ''} ({effect}): {step.reason}".replace(
-                "  ", " "
-            ),
+            summary=" ".join(filter(None, (step.kind.value, step.target, f"({effect}):")))
+            + f" {step.reason}",
             details={"kind": step.kind.value, "target": step.target, "effect": effect, **detail},
         )
         record_action(uow, tag=IncidentTag.CONTAINED, actor=actor)
