@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from rempart.audit.context import current_request
-from rempart.audit.domain import Category, Outcome, categories_of
+from rempart.audit.domain import Category, Outcome
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor, Permission, Target, authorize
 from rempart.incidents.domain import (
@@ -242,7 +242,3 @@ def count(uow: UnitOfWork, shield: Shield, actor: Actor, action: str) -> None:
         address=current_request().address,
         now=uow.clock.now(),
     )
-
-
-def categories_mask_names(mask: int) -> list[str]:
-    return sorted(c.value for c in categories_of(mask))
