@@ -96,7 +96,9 @@ ROUTES: dict[tuple[str, str], Public | Guarded] = {
     ),
     ("POST", "/api/v1/clients/{client_id}/approval"): Guarded(PLATFORM_ADMIN, step_up=True),
     ("DELETE", "/api/v1/clients/{client_id}"): Guarded(
-        frozenset({Role.STRUCTURE_ADMIN, Role.PLATFORM_ADMIN}), other=404
+        frozenset({Role.STRUCTURE_ADMIN, Role.PLATFORM_ADMIN, Role.SECURITY_ANALYST}),
+        other=404,
+        everywhere=frozenset({Role.PLATFORM_ADMIN, Role.SECURITY_ANALYST}),
     ),
 }
 ROUTES |= {
@@ -310,6 +312,70 @@ ROUTES |= {
     ("GET", "/insured/access-history"): Guarded(INSURED, audited="audit:access_history:read"),
     ("POST", "/insured/access-history/{record_id}/report"): Guarded(
         INSURED, other=404, audited="audit:access_history:reported"
+    ),
+}
+# The breach register: security analysts and the platform DPO, platform-wide. Each call
+# gets a fresh incident (`{incident_id}`): notices need a scoping first (409), reopening
+# needs a closed incident (409) — both past the permission checks, which is what is walked.
+MANAGERS = frozenset({Role.SECURITY_ANALYST, Role.PLATFORM_DPO})
+RECORDED = "incidents:incident:recorded"
+INCIDENT = "/api/v1/incidents/{incident_id}"
+ROUTES |= {
+    ("POST", "/api/v1/incidents"): Guarded(
+        MANAGERS,
+        body={
+            "kinds": ["confidentiality"],
+            "description": "Rights checks in bursts from one account",
+            "detected_at": "2026-11-28T08:00:00Z",
+        },
+        audited="incidents:incident:opened",
+    ),
+    ("GET", "/api/v1/incidents"): Guarded(MANAGERS, audited="incidents:register:read"),
+    ("GET", INCIDENT): Guarded(MANAGERS, audited="incidents:incident:read"),
+    ("POST", INCIDENT + "/scoping"): Guarded(
+        MANAGERS,
+        step_up=True,
+        body={
+            "start": "2026-11-27T00:00:00Z",
+            "end": "2026-11-28T09:00:00Z",
+            "accounts": ["0196b5f0-0000-7000-8000-000000000101"],
+        },
+        audited="incidents:incident:scoped",
+    ),
+    ("POST", INCIDENT + "/decisions"): Guarded(
+        MANAGERS, body={"text": "Account suspended pending review"}, audited=RECORDED
+    ),
+    ("POST", INCIDENT + "/milestones"): Guarded(
+        MANAGERS, body={"milestone": "contained", "at": "2026-11-28T09:00:00Z"}, audited=RECORDED
+    ),
+    ("PUT", INCIDENT + "/owner"): Guarded(
+        MANAGERS, body={"owner": "0196b5f0-0000-7000-8000-000000000777"}, audited=RECORDED
+    ),
+    ("PUT", INCIDENT + "/unintelligible"): Guarded(
+        MANAGERS, body={"unintelligible": True, "reason": "ciphertexts only"}, audited=RECORDED
+    ),
+    ("POST", INCIDENT + "/containment"): Guarded(
+        frozenset({Role.SECURITY_ANALYST}),
+        step_up=True,
+        body={"kind": "rotate_keys", "reason": "keys rotated by the operator"},
+        audited="incidents:containment:executed",
+    ),
+    ("POST", INCIDENT + "/notifications"): Guarded(MANAGERS, step_up=True),
+    ("POST", INCIDENT + "/mail-merge"): Guarded(frozenset({Role.PLATFORM_DPO}), step_up=True),
+    ("POST", INCIDENT + "/closure"): Guarded(
+        MANAGERS,
+        body={"closure": "not_a_breach", "reason": "a load test"},
+        audited="incidents:incident:closed",
+    ),
+    ("POST", INCIDENT + "/reopening"): Guarded(MANAGERS, body={"reason": "new facts"}),
+    ("GET", "/api/v1/insurers/{amc_number}/incident-notices"): Guarded(
+        frozenset({Role.INSURER_DPO}), other=403, audited="incidents:notice:read"
+    ),
+    ("GET", "/api/v1/insurers/{amc_number}/incident-notices/{incident_id}"): Guarded(
+        frozenset({Role.INSURER_DPO}), other=403
+    ),
+    ("GET", "/api/v1/me/access-history/incidents"): Guarded(
+        frozenset({Role.INSURED}), audited="incidents:person_notice:read"
     ),
 }
 MOUNTS = {"/static": "stylesheets, scripts (htmx vendored), no data"}

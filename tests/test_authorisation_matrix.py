@@ -25,8 +25,9 @@ from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
 from rempart.claims.models import InvoiceRow
 from rempart.identity.models import DeviceRow, PendingSignInRow, SessionRow
-from rempart.identity.permissions import Role
+from rempart.identity.permissions import Actor, Role
 from rempart.identity.sessions import Factor, SessionPolicy, open_session
+from rempart.incidents.service import open_incident
 from rempart.kernel.ids import new_id
 from rempart.registry import service as registry
 from rempart.registry.models import BeneficiaryRow
@@ -36,6 +37,7 @@ from rempart.shield.alerts import Alert, Severity
 from rempart.shield.containment import escalate
 from rempart.shield.domain import Rung, Subject
 from rempart.shield.models import LiftRequestRow
+from rempart.shield.port import FixedBudgetShield
 
 from .access_matrix import ROUTES, Guarded
 from .conftest import NOW
@@ -217,11 +219,25 @@ def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str
         "containment_id": lambda: _containment_id(scene),
         "lift_request_id": lambda: _lift_request_id(scene),
         "channel": lambda: "insurer",
+        "incident_id": lambda: _incident_id(scene),
     }
     for name, value in values.items():
         if "{" + name + "}" in path:
             path = path.replace("{" + name + "}", str(value()))
     return path
+
+
+def _incident_id(scene: Scene) -> uuid.UUID:
+    """A fresh incident of the register (platform-wide: nobody's own or other)."""
+    return open_incident(
+        uow=scene.web.platform.uow(),
+        actor=Actor(account_id=uuid.uuid4(), role=Role.SECURITY_ANALYST),
+        shield=FixedBudgetShield(),
+        kinds=["confidentiality"],
+        description="Matrix walk",
+        detected_at=NOW - timedelta(hours=1),
+        controller_target=timedelta(hours=24),
+    )
 
 
 def _accreditation_id(scene: Scene, *, own: bool) -> uuid.UUID:

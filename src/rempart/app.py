@@ -14,7 +14,7 @@ from rempart import __version__, problems
 from rempart.audit import api as audit_api
 from rempart.audit import history_api
 from rempart.audit.context import REQUEST_ID_SHAPE, RequestContext, serving
-from rempart.bootstrap import Platform, open_platform
+from rempart.bootstrap import open_platform
 from rempart.claims import api as claims_api
 from rempart.identity import (
     accounts_api,
@@ -31,6 +31,7 @@ from rempart.identity.passwords import (
     PasswordHasher,
 )
 from rempart.identity.prosante import ProSanteConnect
+from rempart.incidents import api as incidents_api
 from rempart.kernel.clock import Clock
 from rempart.payments import api as payments_api
 from rempart.payouts import api as payouts_api
@@ -40,13 +41,7 @@ from rempart.portal.rendering import render_problem
 from rempart.rights import api as rights_api
 from rempart.settings import Settings
 from rempart.shield import api as shield_api
-from rempart.shield.alerting import StoredAlertSink
-from rempart.shield.port import FixedBudgetShield
-from rempart.shield.quotas import QuotaPolicy
-from rempart.shield.redis_quotas import RedisShield
-from rempart.shield.redis_store import RedisFeatureStore
-from rempart.shield.sentinel import Sentinel
-from rempart.shield.store import LocalFeatureStore
+from rempart.shield.wiring import ShieldChannelBrakes, build_shield
 from rempart.system import api as system_api
 
 _SECURITY_HEADERS = {
@@ -90,7 +85,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.platform = platform
     app.state.password_hasher = PasswordHasher()
     app.state.breached_passwords = _breached_passwords(settings)
-    app.state.shield = _shield(settings, platform)
+    app.state.shield = build_shield(settings, platform)
+    app.state.channel_brakes = ShieldChannelBrakes(platform.uow, app.state.shield)
     problems.install(app, pages=render_problem)
     app.include_router(pages.router)
     if settings.is_development:
@@ -113,6 +109,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         payments_api,
         payouts_api,
         shield_api,
+        incidents_api,
     )
     for router in (module.router for module in routers):
         app.include_router(router)
@@ -158,24 +155,3 @@ def _breached_passwords(settings: Settings) -> BreachedPasswords:
     if settings.breached_passwords_dir is None:
         return NullBreachedPasswords()
     return KAnonymityListBreachedPasswords(settings.breached_passwords_dir)
-
-
-def _shield(settings: Settings, platform: Platform) -> Sentinel:
-    """Containment, quotas and detectors. With Redis, quotas and detector features are
-    shared by every worker (each falls back to a conservative local share, never
-    unlimited, when Redis does not answer); without, they are kept in this process.
-    Alerts are logged, stored and sent to the analysts through the outbox."""
-    alerts = StoredAlertSink(platform.uow)
-    if settings.redis_url is None:
-        return Sentinel(
-            quotas=FixedBudgetShield(), store=LocalFeatureStore(), uow=platform.uow, alerts=alerts
-        )
-    url = settings.redis_url.get_secret_value()
-    return Sentinel(
-        quotas=RedisShield(
-            url, QuotaPolicy(), fallback_share=1 / settings.shield_workers, alerts=alerts
-        ),
-        store=RedisFeatureStore(url, alerts=alerts),
-        uow=platform.uow,
-        alerts=alerts,
-    )

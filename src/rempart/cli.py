@@ -10,6 +10,7 @@ from rempart.cli_support import load_settings, operator_errors
 from rempart.db.database import Database
 from rempart.demo.cli import personas
 from rempart.identity.cli import app as identity_app
+from rempart.incidents.cli import app as incident_app
 from rempart.outbox.cli import app as outbox_app
 from rempart.payments.cli import ledger_app, payments_app
 from rempart.registry.cli import demo_app, import_app, registry_app, stats
@@ -33,6 +34,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(identity_app, name="identity")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(incident_app, name="incident")
 app.add_typer(payments_app, name="payments")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(shield_app, name="shield")

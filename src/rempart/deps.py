@@ -28,6 +28,7 @@ from rempart.identity.permissions import (
     may_ever,
 )
 from rempart.identity.sessions import COOKIE_NAME, SessionPolicy, csrf_token
+from rempart.incidents.ports import ChannelBrakes, DocumentSink, document_sink_for
 from rempart.kernel.errors import Forbidden, InvalidInput, Unauthenticated
 from rempart.kernel.identifiers import parse_amc_number, parse_finess
 from rempart.registry.service import known_structures
@@ -172,6 +173,21 @@ def get_shield(request: Request) -> Shield:
 
 
 ShieldDep = Annotated[Shield, Depends(get_shield)]
+
+
+def get_channel_brakes(request: Request) -> ChannelBrakes | None:
+    """The shield's channel brakes; None in a build without them: closing a channel is
+    then refused (501), never pretended."""
+    brakes: ChannelBrakes | None = getattr(request.app.state, "channel_brakes", None)
+    return brakes
+
+
+def get_document_sink(settings: SettingsDep) -> DocumentSink:
+    return document_sink_for(settings)
+
+
+ChannelBrakesDep = Annotated[ChannelBrakes | None, Depends(get_channel_brakes)]
+DocumentSinkDep = Annotated[DocumentSink, Depends(get_document_sink)]
 
 
 def _may_ever(actor: Actor, permission: Permission) -> None:

@@ -19,6 +19,7 @@ from rempart.kernel.errors import (
     DomainError,
     Forbidden,
     InfrastructureError,
+    NotAvailable,
     NotFound,
     RateLimited,
     StepUpRequired,
@@ -34,6 +35,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
     (RateLimited, 429),
+    (NotAvailable, 501),
 ]
 
 
@@ -94,6 +96,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _described("Conflicts with the current state"),
     422: _described("A value is malformed; `field` or `fields` name it"),
     429: _described("Too many requests: see Retry-After"),
+    501: _described("Not available in this deployment (nothing was done)"),
     503: _described("The service cannot answer safely right now"),
 }
 

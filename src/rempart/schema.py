@@ -7,6 +7,7 @@ from rempart.db.base import Base
 from rempart.identity import client_models
 from rempart.identity import models as identity_models
 from rempart.identity.sealing import SEALED_TABLES as IDENTITY_SEALED
+from rempart.incidents import models as incidents_models
 from rempart.outbox import models as outbox_models
 from rempart.payments import models as payments_models
 from rempart.payments.sealing import SEALED_TABLES as PAYMENTS_SEALED
@@ -35,6 +36,7 @@ __all__ = [
     "claims_models",
     "client_models",
     "identity_models",
+    "incidents_models",
     "metadata",
     "outbox_models",
     "payments_models",

@@ -121,6 +121,36 @@ class Settings(BaseSettings):
         "development)",
     )
 
+    incident_controller_notice_hours: int = Field(
+        default=24,
+        ge=1,
+        le=72,
+        description="Rempart's contractual target for informing each insurer concerned by a "
+        "breach, from Rempart's awareness (GDPR art. 33(2): without undue delay)",
+    )
+    incident_documents: str = Field(
+        default="files",
+        pattern="^(null|files)$",
+        description="Where incident notices and letters go: files (a directory per incident "
+        "and insurer, owner-only) or null (kept nowhere)",
+    )
+    incident_documents_dir: Path | None = Field(
+        default=None,
+        description="The files adapter's directory; default REMPART_HOME/incidents",
+    )
+    incident_contact: str = Field(
+        default="",
+        max_length=200,
+        description="How insurers reach Rempart's DPO about an incident, printed on notices",
+    )
+    incident_letters_pdf_limit: int = Field(
+        default=20_000,
+        ge=0,
+        le=1_000_000,
+        description="Letters to people rendered as PDF per insurer at most (HTML and the "
+        "mail-merge file always hold them all)",
+    )
+
     session_idle_minutes: int = Field(default=15, ge=1, le=60)
     session_absolute_hours: int = Field(default=10, ge=1, le=24)
 
@@ -223,6 +253,16 @@ class Settings(BaseSettings):
     @property
     def effective_payments_dir(self) -> Path:
         return self.payments_dir if self.payments_dir is not None else self.home / "payments"
+
+    @property
+    def controller_notice_target(self) -> timedelta:
+        return timedelta(hours=self.incident_controller_notice_hours)
+
+    @property
+    def effective_incident_documents_dir(self) -> Path:
+        if self.incident_documents_dir is not None:
+            return self.incident_documents_dir
+        return self.home / "incidents"
 
     @property
     def effective_outbox_dir(self) -> Path:

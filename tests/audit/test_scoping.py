@@ -92,6 +92,19 @@ def write_log(platform: Platform) -> None:
                 actor_account_id=A1,
             ),
         )
+        # A security event names the account itself, as identity records it, and
+        # discloses nothing about anyone: never part of a scope either.
+        record(
+            uow,
+            AuditEvent(
+                at=t0,
+                tag=AuditTag.IDENTITY_SESSION_OPENED,
+                outcome=Outcome.ALLOWED,
+                channel=Channel.PORTAL,
+                actor_account_id=A1,
+                target_pseudonym=platform.vault.pseudonym("account", str(A1)),
+            ),
+        )
         uow.commit()
 
 
@@ -347,7 +360,7 @@ def test_no_identifier_leaves_in_a_report(platform: Platform) -> None:
     assert hash_address(platform.vault, ADDR1) not in text
     with platform.uow() as uow:
         total = uow.session.scalar(select(func.count()).select_from(AuditRecordRow))
-    assert total == 13  # 12 written + this scoping: the scoping wrote no person
+    assert total == 14  # 13 written + this scoping: the scoping wrote no person
 
 
 # -- the route, through the ASGI app ---------------------------------------------------------

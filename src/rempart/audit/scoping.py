@@ -122,8 +122,11 @@ def _match(
     where = [
         or_(*branches),
         _T.c.outcome.in_(sorted(o.value for o in selector.outcomes)),
-        # Records with no person (sign-ins, scopings) disclose no one.
+        # Records with no person (scopings) disclose no one; nor do records that disclosed
+        # nothing (security events carry the account's own pseudonym, a stranger's check
+        # none): an exposure is a record that gave out some category of someone's data.
         _T.c.target_pseudonym.is_not(None),
+        _T.c.categories != 0,
     ]
     if amc is not None:
         where.append(_T.c.target_amc == amc)
@@ -192,6 +195,7 @@ def _expired_counts(uow: UnitOfWork, selector: ExposureSelector, amc: str | None
         *window,
         _T.c.payload_expired_at.is_not(None),
         _T.c.outcome.in_(sorted(o.value for o in selector.outcomes)),
+        _T.c.categories != 0,
     ]
     if amc is not None:
         where.append(_T.c.target_amc == amc)

@@ -33,6 +33,7 @@ from rempart.kernel.ids import new_id
 from rempart.registry.service import known_structures
 
 MAX_NAME_LENGTH = 120
+_REVOKERS = (Permission.CLIENT_REGISTER, Permission.CLIENT_APPROVE, Permission.CLIENT_REVOKE)
 
 
 def register_client(
@@ -106,11 +107,10 @@ def approve_client(*, uow: UnitOfWork, actor: Actor, client_id: uuid.UUID) -> No
 
 
 def revoke_client(*, uow: UnitOfWork, actor: Actor, client_id: uuid.UUID) -> None:
-    """By an administrator of the client's structure or a platform administrator; its
-    outstanding tokens stop working at once."""
-    if not (
-        may_ever(actor, Permission.CLIENT_REGISTER) or may_ever(actor, Permission.CLIENT_APPROVE)
-    ):
+    """By an administrator of the client's structure, a platform administrator or a
+    security analyst (containment of a compromised client); its outstanding tokens stop
+    working at once."""
+    if not any(may_ever(actor, p) for p in _REVOKERS):
         raise Forbidden("revoking a software client is not allowed here")
     with uow:
         _require_account(uow, actor)
@@ -119,6 +119,7 @@ def revoke_client(*, uow: UnitOfWork, actor: Actor, client_id: uuid.UUID) -> Non
         if client is None or not (
             allows(actor, Permission.CLIENT_REGISTER, Target(ObjectKind.STRUCTURE, client.finess))
             or allows(actor, Permission.CLIENT_APPROVE, Target.platform())
+            or allows(actor, Permission.CLIENT_REVOKE, Target.platform())
         ):
             raise NotFound("no such client")
         if client.status == ClientStatus.REVOKED:

@@ -50,6 +50,7 @@ class Permission(StrEnum):
     ACCOUNT_SUSPEND = "identity:account:suspend"
     CLIENT_REGISTER = "identity:client:register"
     CLIENT_APPROVE = "identity:client:approve"
+    CLIENT_REVOKE = "identity:client:revoke"
     SECURITY_HISTORY_READ = "identity:security_history:read"
     FACTOR_MANAGE = "identity:factor:manage"
     ACCESS_HISTORY_READ = "audit:access_history:read"
@@ -61,6 +62,8 @@ class Permission(StrEnum):
     CONTAINMENT_LIFT = "shield:containment:lift"
     BRAKE_APPLY = "shield:brake:apply"
     INCIDENT_MANAGE = "incidents:incident:manage"
+    INCIDENT_CONTAIN = "incidents:containment:execute"
+    INCIDENT_REIDENTIFY = "incidents:person:reidentify"
     INCIDENT_NOTICE_READ = "incidents:notice:read"
 
 
@@ -144,11 +147,13 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
     },
     Role.SECURITY_ANALYST: {
         P.ACCOUNT_SUSPEND: R.PLATFORM,
+        P.CLIENT_REVOKE: R.PLATFORM,  # a compromised software client, any structure's
         P.ALERT_READ: R.PLATFORM,
         P.CONTAINMENT_LIFT: R.PLATFORM,
         P.BRAKE_APPLY: R.PLATFORM,
         P.EXPOSURE_SCOPE: R.PLATFORM,
         P.INCIDENT_MANAGE: R.PLATFORM,
+        P.INCIDENT_CONTAIN: R.PLATFORM,
         P.BANK_ACCOUNT_READ: R.PLATFORM,
         P.IBAN_CHANGE_CANCEL: R.PLATFORM,  # stop a suspicious change during its cooling-off
         **_SELF,
@@ -156,6 +161,8 @@ GRANTS: dict[Role, dict[Permission, Reach]] = {
     Role.PLATFORM_DPO: {
         P.EXPOSURE_SCOPE: R.PLATFORM,
         P.INCIDENT_MANAGE: R.PLATFORM,
+        # Pseudonyms back to the insurers' member keys, inside an incident only.
+        P.INCIDENT_REIDENTIFY: R.PLATFORM,
         **_SELF,
     },
     Role.PLATFORM_ADMIN: {

@@ -75,6 +75,14 @@ class Conflict(DomainError):
     title = "The object already exists or changed meanwhile"
 
 
+class NotAvailable(DomainError):
+    """The operation exists but this deployment has nothing to carry it out (a port left
+    unconfigured on purpose rather than faked). Nothing was done (HTTP 501)."""
+
+    code = "not-available"
+    title = "Not available in this deployment"
+
+
 class InfrastructureError(Exception):
     """Something the platform depends on is missing or broken (keys, database, store).
 

@@ -43,6 +43,8 @@ INSURER_ROLES = frozenset({Role.INSURER_STAFF, Role.INSURER_DPO})
 # pharmacies' daily work, so there the shield only alerts (an analyst decides).
 AUTO_BRAKE_AFTER = {Channel.PORTAL.value: 5}
 RECOMMEND_BRAKE_AFTER = 5
+# Actions of the people responding to an incident: a brake never locks them out.
+RESPONSE_ACTIONS = ("security.", "incidents.")
 PLATFORM_IBAN_CODE = "shield.platform.iban-burst"
 _GROUP_TTL_MS = 3_600_000
 _HONEYTOKEN = select(HoneytokenRow.beneficiary_id).where(
@@ -107,9 +109,9 @@ class Sentinel:
         address: str | None = None,
         new_account: bool = False,
     ) -> None:
-        if action.startswith("security."):
-            # The security pages themselves: counted, never braked (the analysts who
-            # release a brake come in through the portal).
+        if action.startswith(RESPONSE_ACTIONS):
+            # The security pages and the incident register: counted, never braked (the
+            # analysts who respond, and release a brake, come in through the portal).
             self.quotas.admit(actor=actor, action=action, structure=None, now=now, address=address)
             return
         who = subject_of(actor)
