@@ -7,7 +7,11 @@ commit rolls everything back, so a half-done operation leaves nothing behind.
 Keys are taken fresh from the key source each time the unit of work is entered (and on
 `refresh_vault`), and a commit is refused when the database has registered a newer data
 key version than the one this process wrote with: a worker that has not yet seen a
-rotation can never write rows under a version that is being retired.
+rotation can never write rows under a version that is being retired. That check is made
+for every transaction that may write something tied to a data key version (the unit of
+work's vault view says so: see `Vault.for_transaction`); one that only read through blind
+indexes and wrote plain rows (a rights check: an accreditation and an audit record) has
+nothing a rotation could strand, and commits without it.
 """
 
 from __future__ import annotations
@@ -20,11 +24,18 @@ from typing import Self
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from rempart.db.base import table_of
 from rempart.db.locks import exclusive
 from rempart.kernel.clock import Clock
 from rempart.vault.cipher import Vault
 from rempart.vault.errors import KeyMismatch, KeyRingReloaded
 from rempart.vault.models import KeyVersionRow
+
+_KEY_VERSIONS = table_of(KeyVersionRow)
+# Built once: the statement is the same for every commit.
+_NEWEST_DATA_VERSION = select(func.max(_KEY_VERSIONS.c.version)).where(
+    _KEY_VERSIONS.c.family == "data", _KEY_VERSIONS.c.retired_at.is_(None)
+)
 
 
 class UnitOfWork:
@@ -51,7 +62,7 @@ class UnitOfWork:
         return exclusive(self.engine, name, what=what)
 
     def __enter__(self) -> Self:
-        self.vault = self._vaults()
+        self.vault = self._vaults().for_transaction()
         self.session = self._session_factory()
         return self
 
@@ -67,16 +78,21 @@ class UnitOfWork:
             self.session.close()
 
     def refresh_vault(self) -> Vault:
-        """For long use cases that commit in batches: each batch uses the current keys."""
-        self.vault = self._vaults()
+        """For long use cases that commit in batches: each batch uses the current keys.
+        What the previous keys made may still be written: the new view stays `versioned`
+        if the old one was."""
+        versioned = self.vault.versioned
+        self.vault = self._vaults().for_transaction()
+        self.vault.versioned = versioned
         return self.vault
 
     def commit(self) -> None:
-        newest = self.session.scalar(
-            select(func.max(KeyVersionRow.version)).where(
-                KeyVersionRow.family == "data", KeyVersionRow.retired_at.is_(None)
-            )
-        )
+        if self.vault.versioned:
+            self._refuse_stale_keys()
+        self.session.commit()
+
+    def _refuse_stale_keys(self) -> None:
+        newest = self.session.scalar(_NEWEST_DATA_VERSION)
         if newest is not None and newest > self.vault.active_version:
             self.session.rollback()
             if self._reload_vault().active_version >= newest:
@@ -91,7 +107,6 @@ class UnitOfWork:
                 f"version {self.vault.active_version}: its key ring is out of date "
                 "(a rotation is under way); nothing was written, retry"
             )
-        self.session.commit()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -205,7 +205,7 @@ class RegistryRepository:
         member_number: str,
     ) -> uuid.UUID | None:
         """The exact card tuple, through the blind index. There is no other way in."""
-        indexes = self.vault.blind_indexes(
+        indexes = self.vault.lookup_indexes(
             CARD,
             card_key(
                 insured_nir=insured_nir,
