@@ -43,25 +43,32 @@ CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def get_platform(request: Request) -> Platform:
+def _platform_of(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
 
 
+async def get_platform(request: Request) -> Platform:
+    return _platform_of(request)
+
+
 async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.platform.settings
-    return settings
+    return _platform_of(request).settings
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-async def get_session_policy(settings: SettingsDep) -> SessionPolicy:
+def session_policy(settings: Settings) -> SessionPolicy:
     return SessionPolicy(
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(hours=settings.session_absolute_hours),
     )
+
+
+async def get_session_policy(settings: SettingsDep) -> SessionPolicy:
+    return session_policy(settings)
 
 
 async def get_relying_party(settings: SettingsDep) -> RelyingParty:
@@ -97,13 +104,17 @@ def public_url(settings: Settings, path: str) -> str:
     return origin.rstrip("/") + path
 
 
-def get_actor(
-    request: Request, platform: PlatformDep, policy: SessionPolicyDep, settings: SettingsDep
-) -> Actor:
+def get_actor(request: Request) -> Actor:
     """The caller: software presenting a DPoP-bound token (API channel), or a person's
     browser session (portal channel). Unsafe requests by session must also echo the
     session's CSRF token: SameSite=Strict already keeps the cookie off cross-site
-    requests, the token covers browsers and sub-domains where it would not."""
+    requests, the token covers browsers and sub-domains where it would not.
+
+    Every authenticated request resolves it, so it takes the platform and its settings
+    from the app itself rather than as sub-dependencies: FastAPI's bookkeeping for each
+    one costs more than what it returns."""
+    platform = _platform_of(request)
+    settings = platform.settings
     authorization = request.headers.get("authorization")
     if authorization is not None:
         proofs = request.headers.getlist("dpop")
@@ -120,7 +131,7 @@ def get_actor(
     token = request.cookies.get(COOKIE_NAME)
     if not token:
         raise Unauthenticated("sign in first")
-    actor = actor_for_session(uow=platform.uow(), token=token, policy=policy)
+    actor = actor_for_session(uow=platform.uow(), token=token, policy=session_policy(settings))
     if actor is None:
         raise Unauthenticated("the session has ended: sign in again")
     if request.method not in _SAFE_METHODS:
