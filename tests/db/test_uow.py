@@ -153,15 +153,19 @@ def test_a_current_commit_that_wrote_ciphertext_goes_through(
     assert any(KEY_CHECK in s for s in statements)
 
 
-def test_what_the_previous_keys_made_keeps_a_refreshed_vault_versioned(
-    stale: tuple[Platform, Vault],
-) -> None:
+def test_a_view_kept_across_a_refresh_still_counts(stale: tuple[Platform, Vault]) -> None:
     platform, old = stale
     uow = stale_uow(platform, old)
     with uow:
-        uow.vault.blind_index(LOGIN, login_key("someone@example.org"))
-        assert uow.refresh_vault().versioned
+        kept = uow.vault
+        assert not uow.refresh_vault().versioned
+        kept.blind_index(LOGIN, login_key("someone@example.org"))
         with pytest.raises(KeyMismatch):
             uow.commit()
-    with uow:  # each unit of work starts with a fresh view
+
+
+def test_a_new_unit_of_work_starts_unversioned(stale: tuple[Platform, Vault]) -> None:
+    platform, old = stale
+    with stale_uow(platform, old) as uow:
         assert not uow.vault.versioned
+        uow.commit()  # nothing versioned: no key check, nothing refused

@@ -56,15 +56,23 @@ class UnitOfWork:
         self._reload_vault = reload_vault or vaults
         self.clock = clock
         self.engine = engine
+        # Every vault view this unit of work handed out: one kept by a caller across
+        # `refresh_vault` (or across blocks) still counts when its commit decides.
+        self._views: list[Vault] = []
 
     def exclusive(self, name: str, *, what: str) -> AbstractContextManager[None]:
         """A cross-process lock for the whole of a long use case (see db.locks)."""
         return exclusive(self.engine, name, what=what)
 
     def __enter__(self) -> Self:
-        self.vault = self._vaults().for_transaction()
+        self._new_view()
         self.session = self._session_factory()
         return self
+
+    def _new_view(self) -> Vault:
+        self.vault = self._vaults().for_transaction()
+        self._views.append(self.vault)
+        return self.vault
 
     def __exit__(
         self,
@@ -78,16 +86,13 @@ class UnitOfWork:
             self.session.close()
 
     def refresh_vault(self) -> Vault:
-        """For long use cases that commit in batches: each batch uses the current keys.
-        What the previous keys made may still be written: the new view stays `versioned`
-        if the old one was."""
-        versioned = self.vault.versioned
-        self.vault = self._vaults().for_transaction()
-        self.vault.versioned = versioned
-        return self.vault
+        """For long use cases that commit in batches: each batch uses the current keys."""
+        return self._new_view()
 
     def commit(self) -> None:
-        if self.vault.versioned:
+        # Conservative: once any view of this unit of work made something versioned,
+        # every later commit of it is checked too.
+        if any(view.versioned for view in self._views):
             self._refuse_stale_keys()
         self.session.commit()
 
