@@ -1,11 +1,16 @@
 """FastAPI dependency aliases, in one place: the platform, settings, the authenticated
-actor, and loaders that authorise and fetch in one step."""
+actor, and loaders that authorise and fetch in one step.
+
+A dependency that neither reads the database nor blocks is `async def`: FastAPI runs
+each plain `def` dependency in the thread pool, a hop that costs more than such a
+dependency's own work on every request. Those that read the database (`get_actor`,
+`own_structure`) stay plain `def`, off the event loop."""
 
 from __future__ import annotations
 
 import hmac
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Annotated
 
@@ -39,43 +44,50 @@ CSRF_HEADER = "X-CSRF-Token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_platform(request: Request) -> Platform:
+def _platform_of(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.platform.settings
-    return settings
+async def get_platform(request: Request) -> Platform:
+    return _platform_of(request)
+
+
+async def get_settings(request: Request) -> Settings:
+    return _platform_of(request).settings
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_session_policy(settings: SettingsDep) -> SessionPolicy:
+def session_policy(settings: Settings) -> SessionPolicy:
     return SessionPolicy(
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(hours=settings.session_absolute_hours),
     )
 
 
-def get_relying_party(settings: SettingsDep) -> RelyingParty:
+async def get_session_policy(settings: SettingsDep) -> SessionPolicy:
+    return session_policy(settings)
+
+
+async def get_relying_party(settings: SettingsDep) -> RelyingParty:
     rp_id, origin = settings.passkey_relying_party()
     return RelyingParty(rp_id, origin)
 
 
-def get_password_hasher(request: Request) -> PasswordHasher:
+async def get_password_hasher(request: Request) -> PasswordHasher:
     hasher: PasswordHasher = request.app.state.password_hasher
     return hasher
 
 
-def get_breached_passwords(request: Request) -> BreachedPasswords:
+async def get_breached_passwords(request: Request) -> BreachedPasswords:
     breached: BreachedPasswords = request.app.state.breached_passwords
     return breached
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -93,13 +105,17 @@ def public_url(settings: Settings, path: str) -> str:
     return origin.rstrip("/") + path
 
 
-def get_actor(
-    request: Request, platform: PlatformDep, policy: SessionPolicyDep, settings: SettingsDep
-) -> Actor:
+def get_actor(request: Request) -> Actor:
     """The caller: software presenting a DPoP-bound token (API channel), or a person's
     browser session (portal channel). Unsafe requests by session must also echo the
     session's CSRF token: SameSite=Strict already keeps the cookie off cross-site
-    requests, the token covers browsers and sub-domains where it would not."""
+    requests, the token covers browsers and sub-domains where it would not.
+
+    Every authenticated request resolves it, so it takes the platform and its settings
+    from the app itself rather than as sub-dependencies: FastAPI's bookkeeping for each
+    one costs more than what it returns."""
+    platform = _platform_of(request)
+    settings = platform.settings
     authorization = request.headers.get("authorization")
     if authorization is not None:
         proofs = request.headers.getlist("dpop")
@@ -116,7 +132,7 @@ def get_actor(
     token = request.cookies.get(COOKIE_NAME)
     if not token:
         raise Unauthenticated("sign in first")
-    actor = actor_for_session(uow=platform.uow(), token=token, policy=policy)
+    actor = actor_for_session(uow=platform.uow(), token=token, policy=session_policy(settings))
     if actor is None:
         raise Unauthenticated("the session has ended: sign in again")
     if request.method not in _SAFE_METHODS:
@@ -129,7 +145,7 @@ def get_actor(
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def get_person(actor: ActorDep) -> Actor:
+async def get_person(actor: ActorDep) -> Actor:
     """A person in a browser session: accounts, factors and security history are not
     software's business."""
     if actor.channel is not Channel.PORTAL:
@@ -140,14 +156,16 @@ def get_person(actor: ActorDep) -> Actor:
 PersonDep = Annotated[Actor, Depends(get_person)]
 
 
-def permitted(permission: Permission, *, step_up: bool = False) -> Callable[..., Actor]:
+def permitted(
+    permission: Permission, *, step_up: bool = False
+) -> Callable[..., Coroutine[None, None, Actor]]:
     """A person whose role holds `permission` at all: checked before the body is read,
     so a caller without it learns nothing from validation messages. The object-level
     check (own structure, own insurer...) stays with the loader or the use case. With
     `step_up`, the person must also have presented a phishing-resistant factor within
     the last minutes (sensitive administrative changes)."""
 
-    def check(actor: PersonDep, platform: PlatformDep) -> Actor:
+    async def check(actor: PersonDep, platform: PlatformDep) -> Actor:
         _may_ever(actor, permission)
         if step_up:
             require_recent_strong_factor(actor, now_seconds=platform.clock.now().timestamp())
@@ -156,18 +174,18 @@ def permitted(permission: Permission, *, step_up: bool = False) -> Callable[...,
     return check
 
 
-def serving(permission: Permission) -> Callable[..., Actor]:
+def serving(permission: Permission) -> Callable[..., Coroutine[None, None, Actor]]:
     """A person or software whose role holds `permission` at all (routes of the software
     API: rights checks, invoices), checked before the body is read."""
 
-    def check(actor: ActorDep) -> Actor:
+    async def check(actor: ActorDep) -> Actor:
         _may_ever(actor, permission)
         return actor
 
     return check
 
 
-def get_shield(request: Request) -> Shield:
+async def get_shield(request: Request) -> Shield:
     shield: Shield = request.app.state.shield
     return shield
 
@@ -216,11 +234,11 @@ def own_structure(permission: Permission, *, step_up: bool = False) -> Callable[
     return load
 
 
-def own_record(permission: Permission) -> Callable[..., uuid.UUID]:
+def own_record(permission: Permission) -> Callable[..., Coroutine[None, None, uuid.UUID]]:
     """A dependency for an insured person's routes about their own record (no path
     parameter to tamper with: the record is the one their account is bound to)."""
 
-    def load(actor: PersonDep) -> uuid.UUID:
+    async def load(actor: PersonDep) -> uuid.UUID:
         authorize(actor, permission, Target(ObjectKind.BENEFICIARY, actor.beneficiary_id or ""))
         assert actor.beneficiary_id is not None  # authorize refuses an actor without one
         return uuid.UUID(actor.beneficiary_id)
@@ -228,11 +246,11 @@ def own_record(permission: Permission) -> Callable[..., uuid.UUID]:
     return load
 
 
-def own_insurer(permission: Permission) -> Callable[..., str]:
+def own_insurer(permission: Permission) -> Callable[..., Coroutine[None, None, str]]:
     """A dependency for routes under `/insurers/{amc_number}`: the AMC number, once the
     actor holds `permission` on that insurer."""
 
-    def load(actor: PersonDep, amc_number: Annotated[str, Path()]) -> str:
+    async def load(actor: PersonDep, amc_number: Annotated[str, Path()]) -> str:
         _may_ever(actor, permission)
         amc_number = parse_amc_number(amc_number)
         authorize(actor, permission, Target(ObjectKind.AMC, amc_number))

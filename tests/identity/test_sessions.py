@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from rempart.bootstrap import Platform
-from rempart.identity.domain import AccountRequest
-from rempart.identity.models import SessionRow
+from rempart.identity.actors import actor_for_session
+from rempart.identity.domain import AccountRequest, AccountStatus
+from rempart.identity.models import AccountRow, AccountStructureRow, SessionRow
 from rempart.identity.passkeys import RelyingParty, begin_registration, finish_registration
-from rempart.identity.permissions import Actor, Role
+from rempart.identity.permissions import Actor, Channel, Role, Strength
+from rempart.identity.sealing import seal_login
 from rempart.identity.service import request_account
 from rempart.identity.sessions import (
     EndReason,
@@ -27,11 +29,13 @@ from rempart.identity.sessions import (
 )
 from rempart.kernel.clock import FixedClock
 from rempart.kernel.errors import NotFound
+from rempart.kernel.ids import new_id
 
 from ..factories import france, register
 from .authenticator import SoftAuthenticator
 
 POLICY = SessionPolicy()
+RPPS = "10001234567"
 
 
 @pytest.fixture
@@ -175,3 +179,88 @@ def test_the_idle_clock_is_written_at_most_once_a_minute(
     # Idle counts from the last written touch: at most a minute more than the limit.
     clock.set(opened + timedelta(seconds=61) + POLICY.idle)
     assert resume_session(uow=platform.uow(), token=token, policy=POLICY) is None
+
+
+def professional(platform: Platform, finess: tuple[str, ...], rpps: str = RPPS) -> uuid.UUID:
+    account_id = new_id()
+    with platform.uow() as uow:
+        now = uow.clock.now()
+        uow.session.add(
+            AccountRow(
+                id=account_id,
+                role=Role.PROFESSIONAL,
+                status=AccountStatus.ACTIVE,
+                is_new=False,
+                rpps=rpps,
+                amc_number=None,
+                beneficiary_id=None,
+                requested_by=None,
+                approved_by=None,
+                created_at=now,
+                approved_at=now,
+                **seal_login(uow.vault, f"pro{account_id.hex}@example.org", account_id),
+            )
+        )
+        uow.session.flush()
+        uow.session.add_all(AccountStructureRow(account_id=account_id, finess=f) for f in finess)
+        uow.commit()
+    return account_id
+
+
+def test_a_session_resolves_to_its_actor_with_every_structure(sqlite_platform: Platform) -> None:
+    platform = sqlite_platform
+    two = professional(platform, ("750000001", "750000002"))
+    none = professional(platform, (), rpps="10009876543")
+    for account_id, rpps, factor, structures, strength in (
+        (two, RPPS, Factor.PASSKEY, {"750000001", "750000002"}, Strength.PHISHING_RESISTANT),
+        (none, "10009876543", Factor.TOTP, set(), Strength.PHISHABLE),
+    ):
+        token = open_session(
+            uow=platform.uow(), account_id=account_id, factor=factor, policy=POLICY
+        )
+        actor = actor_for_session(uow=platform.uow(), token=token, policy=POLICY)
+        assert actor is not None
+        assert (actor.account_id, actor.role, actor.rpps) == (
+            account_id,
+            Role.PROFESSIONAL,
+            rpps,
+        )
+        assert (actor.structures, actor.strength, actor.channel) == (
+            structures,
+            strength,
+            Channel.PORTAL,
+        )
+        live = resume_session(uow=platform.uow(), token=token, policy=POLICY)
+        assert live is not None
+        assert actor.session_id == live.id
+        assert actor_for_session(uow=platform.uow(), token=token + "x", policy=POLICY) is None
+
+
+def test_a_suspended_account_opens_nothing_and_its_sessions_end(
+    sqlite_platform: Platform,
+) -> None:
+    platform = sqlite_platform
+    account_id = professional(platform, ("750000001",))
+    token = open_session(
+        uow=platform.uow(), account_id=account_id, factor=Factor.PASSKEY, policy=POLICY
+    )
+    with platform.uow() as uow:
+        uow.session.get_one(AccountRow, account_id).status = AccountStatus.SUSPENDED
+        uow.commit()
+    assert actor_for_session(uow=platform.uow(), token=token, policy=POLICY) is None
+    with platform.uow() as uow:
+        row = uow.session.scalars(select(SessionRow)).one()
+        assert row.end_reason == EndReason.SUSPENDED
+
+
+def test_an_idle_session_resolves_to_no_actor(sqlite_platform: Platform) -> None:
+    platform = sqlite_platform
+    account_id = professional(platform, ("750000001",))
+    token = open_session(
+        uow=platform.uow(), account_id=account_id, factor=Factor.PASSKEY, policy=POLICY
+    )
+    clock = clock_of(platform)
+    clock.set(clock.now() + POLICY.idle)
+    assert actor_for_session(uow=platform.uow(), token=token, policy=POLICY) is None
+    with platform.uow() as uow:
+        assert uow.session.scalars(select(SessionRow.end_reason)).one() == EndReason.IDLE

@@ -334,3 +334,42 @@ def test_blind_indexes_and_pseudonyms_of_earlier_code_are_unchanged() -> None:
         == "48c5a35952be82768170e404b7544d2d"
     )
     assert VAULT.pseudonym("beneficiary", "42") == "p1_52682be16f48be23213a8740e3638962"
+
+
+# -- what a transaction's view tells its commit -------------------------------------------
+
+
+def test_a_view_shares_the_keys_and_starts_unversioned() -> None:
+    view = VAULT.for_transaction()
+    assert not view.versioned
+    assert view.open(seal(), **WHERE) == SECRET_TEXT
+    assert VAULT.open(view.seal(SECRET_TEXT, **WHERE), **WHERE) == SECRET_TEXT
+    assert view.for_transaction().versioned is False
+
+
+def test_lookups_and_pseudonyms_leave_a_view_unversioned() -> None:
+    view = VAULT.for_transaction()
+    indexes = view.lookup_indexes("beneficiary.card", b"card tuple")
+    assert indexes == VAULT.blind_indexes("beneficiary.card", b"card tuple")
+    view.pseudonym("beneficiary", "42")
+    view.open(seal(), **WHERE)
+    assert not view.versioned
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda v: v.seal(SECRET_TEXT, **WHERE),
+        lambda v: v.blind_index("nir", b"value"),
+        lambda v: v.blind_indexes("nir", b"value"),
+        lambda v: v.key_check("data", 1),
+        lambda v: v.active_version,
+    ],
+    ids=["seal", "blind_index", "blind_indexes", "key_check", "active_version"],
+)
+def test_what_a_commit_could_write_marks_the_view_only(use: Any) -> None:
+    base = Vault(ring())
+    view = base.for_transaction()
+    use(view)
+    assert view.versioned
+    assert not base.versioned

@@ -587,22 +587,22 @@ def test_a_worker_that_has_not_seen_the_rotation_writes_nothing(
     sqlite_platform: Platform, tmp_path: Path
 ) -> None:
     """Another process (its own provider, still on version 1) imports while a rotation
-    starts: its batch is refused whole, then goes through once it has the new ring, and
-    nothing is duplicated."""
+    starts: the run row it opens is tied to no key and commits, its batch (made with
+    version 1) is refused whole, the refusal reloads its ring, and the batch goes through
+    again under version 2; nothing is duplicated and nothing stays under version 1.
+    (tests/db/test_uow.py refuses a stale commit directly.)"""
     seeded = seed(sqlite_platform, tmp_path)
     stale = open_platform(seeded.platform.settings, clock=seeded.platform.clock)
     try:
         start_rotation(seeded.platform)  # the rotating process registers version 2
         before = service.count_rows(uow=seeded.platform.uow())
-        # Its first commit is refused (it wrote with version 1); the refusal reloads its ring.
-        with pytest.raises(KeyMismatch, match="redo the operation"):
-            service.import_rights_file(uow=stale.uow(), path=seeded.path)
-        assert service.count_rows(uow=seeded.platform.uow()) == before
-        stale.vaults.reload()
         outcome = service.import_rights_file(uow=stale.uow(), path=seeded.path)
-        # rows still under version 1 are rewritten under version 2, none is duplicated
-        assert (outcome.created, outcome.rejected) == (0, 0)
+        assert stale.vault.active_version == 2
+        # every row still under version 1 is rewritten under version 2, none duplicated
+        assert (outcome.created, outcome.unchanged, outcome.rejected) == (0, 0, 0)
+        assert outcome.updated == len(seeded.lines)
         assert service.count_rows(uow=seeded.platform.uow()) == before
+        assert versions_by_table(stale)["beneficiaries"] == {2: len(seeded.lines)}
     finally:
         stale.close()
 

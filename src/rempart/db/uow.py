@@ -7,7 +7,11 @@ commit rolls everything back, so a half-done operation leaves nothing behind.
 Keys are taken fresh from the key source each time the unit of work is entered (and on
 `refresh_vault`), and a commit is refused when the database has registered a newer data
 key version than the one this process wrote with: a worker that has not yet seen a
-rotation can never write rows under a version that is being retired.
+rotation can never write rows under a version that is being retired. That check is made
+for every transaction that may write something tied to a data key version (the unit of
+work's vault view says so: see `Vault.for_transaction`); one that only read through blind
+indexes and wrote plain rows (a rights check: an accreditation and an audit record) has
+nothing a rotation could strand, and commits without it.
 """
 
 from __future__ import annotations
@@ -20,11 +24,18 @@ from typing import Self
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from rempart.db.base import table_of
 from rempart.db.locks import exclusive
 from rempart.kernel.clock import Clock
 from rempart.vault.cipher import Vault
 from rempart.vault.errors import KeyMismatch, KeyRingReloaded
 from rempart.vault.models import KeyVersionRow
+
+_KEY_VERSIONS = table_of(KeyVersionRow)
+# Built once: the statement is the same for every commit.
+_NEWEST_DATA_VERSION = select(func.max(_KEY_VERSIONS.c.version)).where(
+    _KEY_VERSIONS.c.family == "data", _KEY_VERSIONS.c.retired_at.is_(None)
+)
 
 
 class UnitOfWork:
@@ -45,15 +56,23 @@ class UnitOfWork:
         self._reload_vault = reload_vault or vaults
         self.clock = clock
         self.engine = engine
+        # Every vault view this unit of work handed out: one kept by a caller across
+        # `refresh_vault` (or across blocks) still counts when its commit decides.
+        self._views: list[Vault] = []
 
     def exclusive(self, name: str, *, what: str) -> AbstractContextManager[None]:
         """A cross-process lock for the whole of a long use case (see db.locks)."""
         return exclusive(self.engine, name, what=what)
 
     def __enter__(self) -> Self:
-        self.vault = self._vaults()
+        self._new_view()
         self.session = self._session_factory()
         return self
+
+    def _new_view(self) -> Vault:
+        self.vault = self._vaults().for_transaction()
+        self._views.append(self.vault)
+        return self.vault
 
     def __exit__(
         self,
@@ -68,15 +87,17 @@ class UnitOfWork:
 
     def refresh_vault(self) -> Vault:
         """For long use cases that commit in batches: each batch uses the current keys."""
-        self.vault = self._vaults()
-        return self.vault
+        return self._new_view()
 
     def commit(self) -> None:
-        newest = self.session.scalar(
-            select(func.max(KeyVersionRow.version)).where(
-                KeyVersionRow.family == "data", KeyVersionRow.retired_at.is_(None)
-            )
-        )
+        # Conservative: once any view of this unit of work made something versioned,
+        # every later commit of it is checked too.
+        if any(view.versioned for view in self._views):
+            self._refuse_stale_keys()
+        self.session.commit()
+
+    def _refuse_stale_keys(self) -> None:
+        newest = self.session.scalar(_NEWEST_DATA_VERSION)
         if newest is not None and newest > self.vault.active_version:
             self.session.rollback()
             if self._reload_vault().active_version >= newest:
@@ -91,7 +112,6 @@ class UnitOfWork:
                 f"version {self.vault.active_version}: its key ring is out of date "
                 "(a rotation is under way); nothing was written, retry"
             )
-        self.session.commit()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -8,37 +8,64 @@ import uuid
 
 from sqlalchemy import select
 
+from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import AccountStatus
-from rempart.identity.models import AccountRow, AccountStructureRow
+from rempart.identity.models import AccountRow, AccountStructureRow, SessionRow
 from rempart.identity.permissions import Actor, Channel, Role, Strength
-from rempart.identity.sessions import EndReason, SessionPolicy, end_all_sessions, resume_within
+from rempart.identity.sessions import (
+    LIVE_BY_TOKEN,
+    LIVE_SESSION_COLUMNS,
+    EndReason,
+    SessionPolicy,
+    end_all_sessions,
+    keep_alive,
+)
+from rempart.identity.tokens import token_digest
 from rempart.kernel.errors import Unauthenticated
+
+_SESSIONS, _ACCOUNTS, _STRUCTURES = (
+    table_of(row) for row in (SessionRow, AccountRow, AccountStructureRow)
+)
+# Every request by session runs it: the live session, its account and the account's
+# structures (one row per structure), in one statement built once.
+_ACTOR = (
+    select(
+        *LIVE_SESSION_COLUMNS,
+        _ACCOUNTS.c.status,
+        _ACCOUNTS.c.role,
+        _ACCOUNTS.c.amc_number,
+        _ACCOUNTS.c.beneficiary_id,
+        _ACCOUNTS.c.rpps,
+        _STRUCTURES.c.finess,
+    )
+    .select_from(
+        _SESSIONS.outerjoin(_ACCOUNTS, _ACCOUNTS.c.id == _SESSIONS.c.account_id).outerjoin(
+            _STRUCTURES, _STRUCTURES.c.account_id == _ACCOUNTS.c.id
+        )
+    )
+    .where(LIVE_BY_TOKEN)
+)
 
 
 def actor_for_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> Actor | None:
     with uow:  # one unit of work per request for the session and the account
-        live = resume_within(uow, token, policy)
+        rows = uow.session.execute(_ACTOR, {"token_hash": token_digest(token)}).all()
+        if not rows:
+            return None
+        live = keep_alive(uow, rows[0], policy)
         if live is None:
             return None
-        account = uow.session.get(AccountRow, live.account_id)
-        active = account is not None and account.status == AccountStatus.ACTIVE
-        if account is None or not active:
+        status, role, amc_number, beneficiary_id, rpps = rows[0][7:12]
+        if status != AccountStatus.ACTIVE:  # or no account at all
             actor = None
         else:
-            structures = frozenset(
-                uow.session.scalars(
-                    select(AccountStructureRow.finess).where(
-                        AccountStructureRow.account_id == account.id
-                    )
-                )
-            )
             actor = Actor(
-                account_id=account.id,
-                role=Role(account.role),
-                structures=structures,
-                amc_number=account.amc_number,
-                beneficiary_id=str(account.beneficiary_id) if account.beneficiary_id else None,
+                account_id=live.account_id,
+                role=Role(role),
+                structures=frozenset(row[12] for row in rows if row[12] is not None),
+                amc_number=amc_number,
+                beneficiary_id=str(beneficiary_id) if beneficiary_id else None,
                 channel=Channel.PORTAL,
                 strength=(
                     Strength.PHISHING_RESISTANT
@@ -46,7 +73,7 @@ def actor_for_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> 
                     else Strength.PHISHABLE
                 ),
                 authenticated_at=live.authenticated_at,
-                rpps=account.rpps,
+                rpps=rpps,
                 session_id=live.id,
             )
     if actor is None:  # suspended meanwhile: its sessions end now if they had not

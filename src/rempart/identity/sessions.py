@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 
+from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import SecurityTag
 from rempart.identity.events import record_event
@@ -118,34 +121,55 @@ def resume_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> Liv
         return resume_within(uow, token, policy)
 
 
+_SESSIONS = table_of(SessionRow)
+# What resuming a session reads, in this order (`keep_alive` takes a row of them); the
+# actor's read adds the account's columns after these.
+LIVE_SESSION_COLUMNS = (
+    _SESSIONS.c.id,
+    _SESSIONS.c.account_id,
+    _SESSIONS.c.factor,
+    _SESSIONS.c.created_at,
+    _SESSIONS.c.authenticated_at,
+    _SESSIONS.c.last_seen_at,
+    _SESSIONS.c.expires_at,
+)
+# Every request runs it: built once, the token's hash bound.
+LIVE_BY_TOKEN = and_(
+    _SESSIONS.c.token_hash == bindparam("token_hash"), _SESSIONS.c.ended_at.is_(None)
+)
+_LIVE_SESSION = select(*LIVE_SESSION_COLUMNS).where(LIVE_BY_TOKEN)
+_THIS_SESSION = update(_SESSIONS).where(_SESSIONS.c.id == bindparam("session_id"))
+_END = _THIS_SESSION.values(ended_at=bindparam("now"), end_reason=bindparam("reason"))
+_TOUCH = _THIS_SESSION.values(last_seen_at=bindparam("now"))
+
+
 def resume_within(uow: UnitOfWork, token: str, policy: SessionPolicy) -> LiveSession | None:
     """`resume_session` inside a unit of work the caller has entered (every request
     resolves its actor in one), committing only when the session row changes."""
-    row = uow.session.scalar(
-        select(SessionRow).where(
-            SessionRow.token_hash == token_digest(token), SessionRow.ended_at.is_(None)
-        )
-    )
-    if row is None:
-        return None
+    row = uow.session.execute(_LIVE_SESSION, {"token_hash": token_digest(token)}).first()
+    return None if row is None else keep_alive(uow, row, policy)
+
+
+def keep_alive(uow: UnitOfWork, row: Sequence[Any], policy: SessionPolicy) -> LiveSession | None:
+    """A live session's row (`LIVE_SESSION_COLUMNS` first): None, and ended, when idle or
+    expired; otherwise the session, its idle clock written at most once a minute."""
+    session_id, account_id, factor, created_at, authenticated_at, last_seen_at, expires_at = row[:7]
     now = uow.clock.now()
     reason = None
-    if now >= row.expires_at:
+    if now >= expires_at:
         reason = EndReason.EXPIRED
-    elif now - row.last_seen_at >= policy.idle:
+    elif now - last_seen_at >= policy.idle:
         reason = EndReason.IDLE
     if reason is not None:
-        row.ended_at, row.end_reason = now, reason
+        uow.session.execute(_END, {"session_id": session_id, "now": now, "reason": reason})
         uow.commit()
         return None
     # The idle clock is written at most once a minute: a busy counter would otherwise
     # turn every read into a write. The idle limit holds to within that minute.
-    if now - row.last_seen_at >= TOUCH_INTERVAL:
-        row.last_seen_at = now
+    if now - last_seen_at >= TOUCH_INTERVAL:
+        uow.session.execute(_TOUCH, {"session_id": session_id, "now": now})
         uow.commit()
-    return LiveSession(
-        row.id, row.account_id, Factor(row.factor), row.created_at, now, row.authenticated_at
-    )
+    return LiveSession(session_id, account_id, Factor(factor), created_at, now, authenticated_at)
 
 
 def list_sessions(*, uow: UnitOfWork, actor: Actor) -> list[LiveSession]:

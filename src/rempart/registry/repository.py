@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from rempart.db.base import Base
+from rempart.db.base import Base, table_of
 from rempart.kernel.ids import new_id
 from rempart.registry.domain import (
     Contract,
@@ -56,6 +56,13 @@ class BeneficiaryView:
     rights: tuple[RightsPeriod, ...]
     rights_as_of: date
     closed_reason: str | None
+
+
+_BENEFICIARIES = table_of(BeneficiaryRow)
+# Built once (every rights check and every lookup runs it); the indexes are bound.
+_BENEFICIARY_BY_CARD = select(_BENEFICIARIES.c.id).where(
+    _BENEFICIARIES.c.card_index.in_(bindparam("indexes", expanding=True))
+)
 
 
 class RegistryRepository:
@@ -210,7 +217,7 @@ class RegistryRepository:
         member_number: str,
     ) -> uuid.UUID | None:
         """The exact card tuple, through the blind index. There is no other way in."""
-        indexes = self.vault.blind_indexes(
+        indexes = self.vault.lookup_indexes(
             CARD,
             card_key(
                 insured_nir=insured_nir,
@@ -220,9 +227,7 @@ class RegistryRepository:
                 member_number=member_number,
             ),
         )
-        return self.session.scalar(
-            select(BeneficiaryRow.id).where(BeneficiaryRow.card_index.in_(indexes))
-        )
+        return self.session.scalar(_BENEFICIARY_BY_CARD, {"indexes": list(indexes)})
 
     def load_beneficiary(self, beneficiary_id: uuid.UUID) -> BeneficiaryView:
         b, m = BeneficiaryRow, MemberRow

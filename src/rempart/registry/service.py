@@ -4,12 +4,14 @@ import lives in `imports` and is re-exported here."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
+from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
 from rempart.kernel.errors import NotFound
 from rempart.registry.domain import (
@@ -40,6 +42,7 @@ from rempart.registry.models import (
     StructureRow,
 )
 from rempart.registry.repository import RegistryRepository
+from rempart.registry.sealing import CARD, card_key
 from rempart.rights.responsible import require_responsible_compliance
 
 __all__ = [
@@ -202,61 +205,156 @@ class BeneficiaryRights:
     contract_responsible: bool
 
 
+# The hot path of every rights check reads plain columns with Core statements built once
+# (no ORM objects, no statement built per call); values are bound parameters.
+_B, _C, _P, _G = (
+    table_of(row) for row in (BeneficiaryRow, ContractRow, RightsPeriodRow, GuaranteeLineRow)
+)
+_RIGHTS_COLUMNS = (
+    _B.c.agreement_type,
+    _C.c.id,
+    _C.c.code,
+    _C.c.label,
+    _C.c.responsible,
+    _P.c.id,
+    _P.c.start,
+    _P.c.end,
+    _P.c.status,
+)
+_GUARANTEE_COLUMNS = (
+    _G.c.category,
+    _G.c.kind,
+    _G.c.rate_bp,
+    _G.c.amount_cents,
+    _G.c.yearly_ceiling_cents,
+    _G.c.renewal_months,
+)
+_WITH_PERIODS = _B.join(_C, _C.c.id == _B.c.contract_id).outerjoin(
+    _P, _P.c.beneficiary_id == _B.c.id
+)
+_BENEFICIARY_RIGHTS = (
+    select(*_RIGHTS_COLUMNS)
+    .select_from(_WITH_PERIODS)
+    .where(_B.c.id == bindparam("beneficiary_id"))
+    .order_by(_P.c.start)
+)
+# A rights check's one read: the beneficiary the card's blind index names, the contract,
+# every rights period, and the contract's guarantee lines of the categories asked (rows:
+# periods x lines, a handful).
+_CARD_RIGHTS = (
+    select(_B.c.id, *_RIGHTS_COLUMNS, *_GUARANTEE_COLUMNS)
+    .select_from(
+        _WITH_PERIODS.outerjoin(
+            _G,
+            and_(
+                _G.c.contract_id == _C.c.id,
+                _G.c.category.in_(bindparam("categories", expanding=True)),
+            ),
+        )
+    )
+    .where(_B.c.card_index.in_(bindparam("indexes", expanding=True)))
+    .order_by(_P.c.start, _G.c.category)
+)
+_GUARANTEES = select(*_GUARANTEE_COLUMNS).where(_G.c.contract_id == bindparam("contract_id"))
+_GUARANTEES_OF = _GUARANTEES.where(_G.c.category.in_(bindparam("categories", expanding=True)))
+
+
+def _rights_of(rows: Sequence[Sequence[Any]], offset: int) -> BeneficiaryRights:
+    """Rows of `_RIGHTS_COLUMNS` starting at `offset`, one per period (or one without)."""
+    agreement, contract_id, code, label, responsible = rows[0][offset : offset + 5]
+    periods: dict[uuid.UUID, RightsPeriod] = {}
+    for row in rows:
+        period_id, start, end, status = row[offset + 5 : offset + 9]
+        if period_id is not None and period_id not in periods:
+            periods[period_id] = RightsPeriod(start, end, RightsStatus(status))
+    return BeneficiaryRights(
+        agreement, tuple(periods.values()), contract_id, code, label, responsible
+    )
+
+
+def _guarantee_line(values: Sequence[Any]) -> GuaranteeLine:
+    """A row of `_GUARANTEE_COLUMNS`."""
+    category, kind, rate, amount, ceiling, renewal = values
+    return GuaranteeLine(
+        category=CareCategory(category),
+        kind=RuleKind(kind),
+        rate_bp=rate,
+        amount_cents=amount,
+        yearly_ceiling_cents=ceiling,
+        renewal_months=renewal,
+    )
+
+
 def beneficiary_rights(*, session: Session, beneficiary_id: uuid.UUID) -> BeneficiaryRights:
     """One indexed read of plain columns, the beneficiary's contract joined to each of its
-    rights periods (no ORM objects: this is the hot path of every rights check)."""
-    rows = session.execute(
-        select(
-            BeneficiaryRow.agreement_type,
-            ContractRow.id,
-            ContractRow.code,
-            ContractRow.label,
-            ContractRow.responsible,
-            RightsPeriodRow.start,
-            RightsPeriodRow.end,
-            RightsPeriodRow.status,
-        )
-        .join(ContractRow, ContractRow.id == BeneficiaryRow.contract_id)
-        .outerjoin(RightsPeriodRow, RightsPeriodRow.beneficiary_id == BeneficiaryRow.id)
-        .where(BeneficiaryRow.id == beneficiary_id)
-        .order_by(RightsPeriodRow.start)
-    ).all()
+    rights periods."""
+    rows = session.execute(_BENEFICIARY_RIGHTS, {"beneficiary_id": beneficiary_id}).all()
     if not rows:
         raise NotFound("no such beneficiary")
-    agreement, contract_id, code, label, responsible = rows[0][:5]
-    periods = tuple(
-        RightsPeriod(start, end, RightsStatus(status))
-        for *_, start, end, status in rows
-        if start is not None
+    return _rights_of(rows, 0)
+
+
+@dataclass(frozen=True)
+class CardRights:
+    """The beneficiary an exact card tuple names, their rights, and their contract's
+    guarantee lines of the categories asked: read whatever the rights say, for the caller
+    to disclose only when they are open."""
+
+    beneficiary_id: uuid.UUID
+    rights: BeneficiaryRights
+    guarantees: tuple[GuaranteeLine, ...]
+
+
+def card_rights(
+    *,
+    uow: UnitOfWork,
+    insured_nir: str,
+    birth_date: str,
+    birth_rank: int,
+    amc_number: str,
+    member_number: str,
+    categories: Iterable[CareCategory],
+) -> CardRights | None:
+    """`find_beneficiary`, `beneficiary_rights` and `contract_guarantees` in one
+    statement, within the caller's unit of work; None for a card that names nobody."""
+    key = card_key(
+        insured_nir=insured_nir,
+        birth_date=birth_date,
+        birth_rank=birth_rank,
+        amc_number=amc_number,
+        member_number=member_number,
     )
-    return BeneficiaryRights(agreement, periods, contract_id, code, label, responsible)
+    rows = uow.session.execute(
+        _CARD_RIGHTS,
+        {
+            "indexes": list(uow.vault.lookup_indexes(CARD, key)),
+            "categories": [str(c) for c in categories],
+        },
+    ).all()
+    if not rows:
+        return None
+    beneficiary_id = rows[0][0]
+    rows = [row for row in rows if row[0] == beneficiary_id]  # one card, one person
+    guarantees: dict[str, GuaranteeLine] = {}
+    for row in rows:
+        category = row[10]
+        if category is not None and category not in guarantees:
+            guarantees[category] = _guarantee_line(row[10:])
+    return CardRights(beneficiary_id, _rights_of(rows, 1), tuple(guarantees.values()))
 
 
 def contract_guarantees(
     *, session: Session, contract_id: uuid.UUID, categories: Iterable[CareCategory] | None = None
 ) -> tuple[GuaranteeLine, ...]:
     """The contract's guarantee lines, only those of `categories` when given."""
-    query = select(
-        GuaranteeLineRow.category,
-        GuaranteeLineRow.kind,
-        GuaranteeLineRow.rate_bp,
-        GuaranteeLineRow.amount_cents,
-        GuaranteeLineRow.yearly_ceiling_cents,
-        GuaranteeLineRow.renewal_months,
-    ).where(GuaranteeLineRow.contract_id == contract_id)
-    if categories is not None:
-        query = query.where(GuaranteeLineRow.category.in_([str(c) for c in categories]))
-    return tuple(
-        GuaranteeLine(
-            category=CareCategory(category),
-            kind=RuleKind(kind),
-            rate_bp=rate,
-            amount_cents=amount,
-            yearly_ceiling_cents=ceiling,
-            renewal_months=renewal,
+    if categories is None:
+        rows = session.execute(_GUARANTEES, {"contract_id": contract_id})
+    else:
+        rows = session.execute(
+            _GUARANTEES_OF,
+            {"contract_id": contract_id, "categories": [str(c) for c in categories]},
         )
-        for category, kind, rate, amount, ceiling, renewal in session.execute(query)
-    )
+    return tuple(_guarantee_line(row) for row in rows)
 
 
 def beneficiary_contract(*, session: Session, rights: BeneficiaryRights) -> Contract:

@@ -37,8 +37,7 @@ from rempart.registry.service import (
     BeneficiaryRights,
     beneficiary_contract,
     beneficiary_rights,
-    contract_guarantees,
-    find_beneficiary,
+    card_rights,
 )
 from rempart.rights.calculation import Coverage, calculate_coverage
 from rempart.rights.domain import CareLine, YearConsumption
@@ -90,27 +89,22 @@ def check_rights(
     )
     request = request.validated(today=uow.clock.today())
     with uow:
-        beneficiary_id = find_beneficiary(
+        found = card_rights(
             uow=uow,
             insured_nir=request.insured_nir,
             birth_date=request.birth_date,
             birth_rank=request.birth_rank,
             amc_number=request.amc_number,
             member_number=request.member_number,
+            categories=request.categories,
         )
-        rights = (
-            None
-            if beneficiary_id is None
-            else beneficiary_rights(session=uow.session, beneficiary_id=beneficiary_id)
-        )
-        decision = _decide(rights, request)
+        decision = _decide(None if found is None else found.rights, request)
         guarantees: tuple[GuaranteeLine, ...] = ()
         accreditation: tuple[uuid.UUID, date] | None = None
-        if decision.status is CheckStatus.OPEN and rights is not None and beneficiary_id:
-            guarantees = contract_guarantees(
-                session=uow.session, contract_id=rights.contract_id, categories=request.categories
-            )
-            accreditation = _accredit(uow, beneficiary_id, structure, request.date_of_care)
+        beneficiary_id = None if found is None else found.beneficiary_id
+        if decision.status is CheckStatus.OPEN and found is not None:
+            guarantees = found.guarantees
+            accreditation = _accredit(uow, found.beneficiary_id, structure, request.date_of_care)
         disclosed = _disclosed(decision, guarantees)
         record_action(
             uow,

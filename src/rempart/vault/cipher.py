@@ -7,6 +7,7 @@ to another row, another column or relabelled with another version fails to open.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import os
@@ -51,11 +52,17 @@ def canonical(*parts: str | int) -> bytes:
 
 
 class Vault:
-    """The one object that holds working keys. Built from a ring; immutable."""
+    """The one object that holds working keys. Built from a ring; its keys are immutable.
+
+    Each unit of work uses a view of it (`for_transaction`): the same keys and caches,
+    plus one flag, `versioned`, that tells the commit whether the transaction may write
+    anything made under a data key version (see `UnitOfWork.commit`)."""
+
+    versioned: bool
 
     def __init__(self, ring: KeyRing) -> None:
         self.ring = ring
-        self.active_version = ring.data.active
+        self._active_version = ring.data.active
         self.versions = tuple(sorted(ring.data.secrets, reverse=True))
         self._aead: Callable[[int, int, str, str], AESGCM] = cache(self._derive_aead)
         self._index_mac: Callable[[str, int], hmac.HMAC] = cache(self._keyed_index_mac)
@@ -63,6 +70,23 @@ class Vault:
         pseudonym_secret = ring.pseudonym.secrets[ring.pseudonym.active]
         self.pseudonym_version = ring.pseudonym.active
         self._pseudonym_key = derive(pseudonym_secret, "pseudonym")
+        self.versioned = False
+
+    def for_transaction(self) -> Vault:
+        """A view for one unit of work: shares this vault's keys and derived-key caches,
+        and starts with `versioned` False. The view sets it, never to be cleared, as soon
+        as it hands out anything tied to a data key version that a commit could write: a
+        ciphertext, a blind index (except through `lookup_indexes`), a key check, or the
+        active version number itself. What nothing marks cannot reach the database under
+        a retiring version, so its commit needs no key-version check."""
+        view = copy.copy(self)
+        view.versioned = False
+        return view
+
+    @property
+    def active_version(self) -> int:
+        self.versioned = True  # a caller that asks may write it (rows' key_version)
+        return self._active_version
 
     def _keyed_index_mac(self, purpose: str, version: int) -> hmac.HMAC:
         # Keyed once; each index copies it (cheaper than re-keying per value).
@@ -97,7 +121,8 @@ class Vault:
         row_id: uuid.UUID,
         version: int | None = None,
     ) -> bytes:
-        version = self.active_version if version is None else version
+        self.versioned = True
+        version = self._active_version if version is None else version
         aead = self._aead(_FORMAT, version, table, column)
         nonce = os.urandom(_NONCE)
         body = aead.encrypt(
@@ -133,15 +158,25 @@ class Vault:
 
     # -- blind indexes ------------------------------------------------------------------
 
-    def blind_index(self, purpose: str, value: bytes, *, version: int | None = None) -> bytes:
-        mac = self._index_mac(purpose, self.active_version if version is None else version).copy()
+    def _index(self, purpose: str, value: bytes, version: int) -> bytes:
+        mac = self._index_mac(purpose, version).copy()
         mac.update(value)
         return mac.digest()[:BLIND_INDEX_BYTES]
 
+    def blind_index(self, purpose: str, value: bytes, *, version: int | None = None) -> bytes:
+        self.versioned = True
+        return self._index(purpose, value, self._active_version if version is None else version)
+
     def blind_indexes(self, purpose: str, value: bytes) -> tuple[bytes, ...]:
         """The index under every version in the ring: lookups during a rotation see rows
-        that are not yet re-indexed."""
-        return tuple(self.blind_index(purpose, value, version=v) for v in self.versions)
+        that are not yet re-indexed (and importers pick the active one to write)."""
+        self.versioned = True
+        return self.lookup_indexes(purpose, value)
+
+    def lookup_indexes(self, purpose: str, value: bytes) -> tuple[bytes, ...]:
+        """`blind_indexes` for a read that writes none of them: it leaves `versioned`
+        as it was, so a transaction that only looks up needs no key-version check."""
+        return tuple(self._index(purpose, value, v) for v in self.versions)
 
     # -- pseudonyms ---------------------------------------------------------------------
 
@@ -155,12 +190,13 @@ class Vault:
     def ephemeral_key(self, purpose: str) -> bytes:
         """A key for values that live minutes outside the database (a sealed cookie):
         derived from the active data key, so a rotation merely voids those in flight."""
-        return derive(self._secret(self.active_version), f"ephemeral/{purpose}")
+        return derive(self._secret(self._active_version), f"ephemeral/{purpose}")
 
     # -- key checks ---------------------------------------------------------------------
 
     def key_check(self, family: str, version: int) -> bytes:
         """A value stored in the database per key version: a different key, same version
         number, is recognised at start instead of producing garbage."""
+        self.versioned = True
         ring_family = self.ring.data if family == "data" else self.ring.pseudonym
         return hmac.digest(derive(ring_family.secrets[version], "key-check"), b"rempart", "sha256")
