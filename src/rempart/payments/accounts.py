@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from rempart.db.uow import UnitOfWork
 from rempart.kernel.errors import InvalidInput
@@ -28,9 +28,15 @@ class Operator:
 PayoutAccountFor = Callable[[UnitOfWork, str], Account | None]
 
 
+# Plain columns, not the ORM row: a payment run reads one account per structure paid.
+_STRUCTURE_ACCOUNT = select(
+    StructureRow.id, StructureRow.name, StructureRow.iban, StructureRow.bic
+).where(StructureRow.finess == bindparam("finess"))
+
+
 def registered_account(uow: UnitOfWork, finess: str) -> Account | None:
     """The account the structure registered with the platform."""
-    row = uow.session.scalars(select(StructureRow).where(StructureRow.finess == finess)).first()
+    row = uow.session.execute(_STRUCTURE_ACCOUNT, {"finess": finess}).first()
     if row is None:
         return None
     iban = uow.vault.open(row.iban, table="structures", column="iban", row_id=row.id)
