@@ -51,6 +51,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy benchmarks
 
 contracts: $(STAMP)
 	$(BIN)/lint-imports
@@ -64,6 +65,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/import_rights.py --quick
 	$(BIN)/python benchmarks/rights_check.py --quick
 	$(BIN)/python benchmarks/audit_log.py --quick
+	$(BIN)/python benchmarks/invoices.py --quick
+	$(BIN)/python benchmarks/payment_run.py --quick
+	$(BIN)/python benchmarks/shield_detection.py --quick
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules \

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
+
+
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The options every benchmark takes; each adds its own."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small run, under a minute")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--postgres", default=os.environ.get("REMPART_TEST_DATABASE_URL"))
+    return parser
 
 
 def timed(action: Callable[[], Any]) -> float:

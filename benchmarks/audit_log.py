@@ -34,7 +34,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Uuid,
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import median, report, timed
-from import_rights import drop_postgres, fresh_postgres
+from _world import drop_postgres, fresh_postgres
 from rempart.audit.checkpoints import InMemoryCheckpointStore, issue_checkpoint
 from rempart.audit.domain import AuditEvent, AuditTag, Category, Outcome
 from rempart.audit.recorder import BENEFICIARY, hash_address, pseudonymise_target, record

@@ -51,7 +51,7 @@ from sqlalchemy import func, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import median, report, timed
-from import_rights import drop_postgres, fresh_postgres
+from _world import drop_postgres, fresh_postgres
 from rempart.audit import scoping
 from rempart.audit.exposure import ExposureSelector
 from rempart.audit.recorder import hash_address

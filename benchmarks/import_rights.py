@@ -21,6 +21,7 @@ import os
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -33,12 +34,12 @@ from sqlalchemy import (
     Table,
     Uuid,
     create_engine,
-    text,
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import median, report, timed
+from _world import drop_postgres, fresh_postgres
 from rempart.bootstrap import open_platform
 from rempart.db.bulk import insert_many
 from rempart.registry import service
@@ -175,35 +176,9 @@ def real_import(
     return first, again
 
 
-def fresh_postgres(server: str) -> tuple[str, str]:
-    from sqlalchemy.engine import make_url
-
-    name = f"rempart_bench_{uuid.uuid4().hex[:8]}"
-    url = make_url(server)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgres(server: str, name: str) -> None:
-    from sqlalchemy.engine import make_url
-
-    url = make_url(server)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def measure(
     backend: str,
-    make_url_for_run,
+    make_url_for_run: Callable[[int], tuple[str, Callable[[], None]]],
     rights_csv: Path,
     rows: int,
     repeats: int,
@@ -252,7 +227,7 @@ def main() -> None:
                 handle,
             )
 
-        def sqlite_url(attempt: int):  # type: ignore[no-untyped-def]
+        def sqlite_url(attempt: int) -> tuple[str, Callable[[], None]]:
             path = scratch / f"sqlite-{attempt}.sqlite3"
             return f"sqlite:///{path}", lambda: None
 
@@ -272,7 +247,7 @@ def main() -> None:
         if args.postgres:
             server = args.postgres
 
-            def pg_url(_: int):  # type: ignore[no-untyped-def]
+            def pg_url(_: int) -> tuple[str, Callable[[], None]]:
                 url, name = fresh_postgres(server)
                 return url, lambda: drop_postgres(server, name)
 

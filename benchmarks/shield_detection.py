@@ -26,6 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import median
+from _http import percentile
+from _world import UNTHROTTLED
 from rempart.audit.context import RequestContext, serving
 from rempart.rights.service import check_rights
 from rempart.shield.domain import Ladder
@@ -34,7 +36,7 @@ from rempart.shield.port import FixedBudgetShield, Shield
 from rempart.shield.redis_store import RedisFeatureStore
 from rempart.shield.sentinel import Sentinel
 from rempart.shield.store import FeatureStore, LocalFeatureStore
-from rights_check import UNTHROTTLED, percentile, prepare, request_of
+from rights_check import prepare, request_of
 
 NEVER = Ladder(throttle_at=10**9, step_up_at=10**9, suspend_at=10**9)
 

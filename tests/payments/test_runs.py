@@ -4,11 +4,12 @@ holds, and catches tampering."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from rempart.bootstrap import Platform
 from rempart.claims.models import InvoiceLineRow
@@ -117,6 +118,52 @@ def test_a_held_structure_is_skipped_and_paid_later(
     later = _run(platform, tmp_path, day=TODAY + timedelta(days=1))
     assert later.paid_lines == 1
     assert check_ledger(uow=platform.uow()).ok
+
+
+def test_what_a_run_repeats_per_structure_reads_their_lines_by_index(
+    platform: Platform, people: list[BeneficiaryStatement], tmp_path: Path
+) -> None:
+    """A statement run once per structure that scanned invoice_lines would make a run
+    cost structures x lines (timings live in benchmarks/payment_run.py)."""
+    engine = platform.database.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("reads SQLite's query plans")
+    first, second = _structures(platform)[:2]
+    send(platform, first, people[0])
+    send(platform, second, people[1])
+    send(platform, second, people[2], number="F-TWICE")
+    send(platform, second, people[2], number="F-TWICE")  # rejected: already paid
+    executed: Counter[str] = Counter()
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        executed[statement] += 1
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        report = _run(platform, tmp_path)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert (report.payouts, report.advised_rejections) == (2, 1)
+    per_structure = [
+        sql for sql, times in executed.items() if times >= 2 and "invoice_lines" in sql
+    ]
+    assert len(per_structure) == 4  # advise, count, mark, sum
+    with engine.connect() as conn:
+        for sql in per_structure:
+            plan = " | ".join(
+                row[3]
+                for row in conn.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {sql}", (None,) * sql.count("?")
+                )
+            )
+            assert "SCAN invoice_lines" not in plan, (sql, plan)
+            assert any(
+                f"{index} (status=? AND {column}=? AND structure_finess=?)" in plan
+                for index, column in (
+                    ("ix_invoice_lines_payable", "payout_id"),
+                    ("ix_invoice_lines_advice", "advised_run_id"),
+                )
+            ), (sql, plan)
 
 
 def test_the_ledger_check_names_tampering(

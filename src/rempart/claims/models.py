@@ -90,6 +90,10 @@ class InvoiceLineRow(IdMixin, Base):
         # Near duplicates and the payment run's selection of what is still to pay.
         Index("ix_invoice_lines_care", "beneficiary_id", "date_of_care", "code"),
         Index("ix_invoice_lines_payable", "status", "payout_id", "structure_finess"),
+        # A payout's lines (settlements, advices, the ledger check) and the rejections
+        # still to advise, without reading the table's history.
+        Index("ix_invoice_lines_payout", "payout_id"),
+        Index("ix_invoice_lines_advice", "status", "advised_run_id", "structure_finess"),
     )
 
 

@@ -17,10 +17,10 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 
 from rempart.audit.domain import Category
 from rempart.audit.trail import record_action
@@ -39,6 +39,32 @@ RUNNING, PAID, DONE = "running", "paid", "done"
 PAYOUT_MADE = "payments:payout:made"
 _ACCEPTED, _REJECTED = "accepted", "rejected"
 _INSERT_PAYOUT = insert(table_of(PayoutRow))
+
+# One structure's lines, as four statements built once (a run executes them for each of
+# thousands of structures). Each names every column of ix_invoice_lines_payable (status,
+# payout_id, structure_finess), so that it reads that structure's lines only: without
+# them a run costs structures x lines. A rejected line is never paid, so `payout_id IS
+# NULL` excludes none of them (the index still leads to the structure's rejections that
+# earlier runs advised: advised_run_id is not in it).
+_LINES = table_of(InvoiceLineRow)
+_OF_STRUCTURE = (
+    _LINES.c.payout_id.is_(None),
+    _LINES.c.structure_finess == bindparam("finess"),
+    _LINES.c.received_at <= bindparam("cutoff"),
+)
+_PAYABLE = (_LINES.c.status == _ACCEPTED, *_OF_STRUCTURE)
+_ADVISE = (
+    update(_LINES)
+    .where(_LINES.c.status == _REJECTED, _LINES.c.advised_run_id.is_(None), *_OF_STRUCTURE)
+    .values(advised_run_id=bindparam("advised_by"))
+)
+_COUNT_PAYABLE = select(func.count()).select_from(_LINES).where(*_PAYABLE)
+_MARK_PAID = update(_LINES).where(*_PAYABLE).values(payout_id=bindparam("paid_by"))
+_SUM_PAID = select(func.sum(_LINES.c.amc_cents), func.count()).where(
+    _LINES.c.status == _ACCEPTED,
+    _LINES.c.payout_id == bindparam("paid_by"),
+    _LINES.c.structure_finess == bindparam("finess"),
+)
 
 
 @dataclass(frozen=True)
@@ -70,11 +96,11 @@ def run_payments(
     with uow.exclusive("payment-run", what="a payment run"):
         run_id = _open_run(uow, run_date)
         held: list[str] = []
-        structures = _structures_due(uow, run_id)
+        cutoff, structures = _structures_due(uow, run_id)
         for start in range(0, len(structures), batch_size):
             with uow:
                 for finess in structures[start : start + batch_size]:
-                    if not _settle_structure(uow, run_id, finess, account_for):
+                    if not _settle_structure(uow, run_id, cutoff, finess, account_for):
                         held.append(finess)
                 uow.commit()
             if batch_pause:
@@ -105,11 +131,12 @@ def _open_run(uow: UnitOfWork, run_date: date) -> uuid.UUID:
     return run_id
 
 
-def _structures_due(uow: UnitOfWork, run_id: uuid.UUID) -> list[str]:
-    """Structures with lines to pay or rejections to advise, up to the cutoff."""
+def _structures_due(uow: UnitOfWork, run_id: uuid.UUID) -> tuple[datetime, list[str]]:
+    """The run's cutoff, and the structures with lines to pay or rejections to advise up
+    to it."""
     with uow:
         cutoff = uow.session.get_one(PaymentRunRow, run_id).cutoff
-        return list(
+        return cutoff, list(
             uow.session.scalars(
                 select(InvoiceLineRow.structure_finess)
                 .where(
@@ -127,47 +154,26 @@ def _structures_due(uow: UnitOfWork, run_id: uuid.UUID) -> list[str]:
 
 
 def _settle_structure(
-    uow: UnitOfWork, run_id: uuid.UUID, finess: str, account_for: PayoutAccountFor
+    uow: UnitOfWork,
+    run_id: uuid.UUID,
+    cutoff: datetime,
+    finess: str,
+    account_for: PayoutAccountFor,
 ) -> bool:
     """Pays the structure (unless held) and advises its rejections. Returns whether it
     was paid (or had nothing to pay)."""
     session = uow.session
-    cutoff = session.get_one(PaymentRunRow, run_id).cutoff
-    session.execute(
-        update(InvoiceLineRow)
-        .where(
-            InvoiceLineRow.structure_finess == finess,
-            InvoiceLineRow.status == _REJECTED,
-            InvoiceLineRow.advised_run_id.is_(None),
-            InvoiceLineRow.received_at <= cutoff,
-        )
-        .values(advised_run_id=run_id)
-        .execution_options(synchronize_session=False)
-    )
-    payable = (
-        InvoiceLineRow.structure_finess == finess,
-        InvoiceLineRow.status == _ACCEPTED,
-        InvoiceLineRow.payout_id.is_(None),
-        InvoiceLineRow.received_at <= cutoff,
-    )
-    if session.scalar(select(func.count()).where(*payable)) == 0:
+    of_structure = {"finess": finess, "cutoff": cutoff}
+    session.execute(_ADVISE, {**of_structure, "advised_by": run_id})
+    if session.scalar(_COUNT_PAYABLE, of_structure) == 0:
         return True
     account = account_for(uow, finess)
     if account is None:
         return False
     payout_id = new_id()
     # Mark first, then sum what was marked: a line cancelled meanwhile is in neither.
-    session.execute(
-        update(InvoiceLineRow)
-        .where(*payable)
-        .values(payout_id=payout_id)
-        .execution_options(synchronize_session=False)
-    )
-    summed, lines = session.execute(
-        select(func.sum(InvoiceLineRow.amc_cents), func.count()).where(
-            InvoiceLineRow.payout_id == payout_id
-        )
-    ).one()
+    session.execute(_MARK_PAID, {**of_structure, "paid_by": payout_id})
+    summed, lines = session.execute(_SUM_PAID, {"finess": finess, "paid_by": payout_id}).one()
     total = int(summed)  # PostgreSQL sums bigints as numeric
     session.execute(
         _INSERT_PAYOUT,

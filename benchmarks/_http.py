@@ -1,0 +1,243 @@
+"""Shared by the HTTP benchmarks: the real app under uvicorn in a separate process, and
+keep-alive httpx clients driving it for a fixed time against a floor route.
+
+The server (`python benchmarks/_http.py --serve-on PORT`) is the app `create_app` builds
+from REMPART_* settings, with two changes on its own app object only, never on the
+product: the unthrottled shield (the default budget would refuse almost every request of
+a benchmark), and `POST /bench/bare`, a plain `def` returning a constant like the
+product's `def` routes, so the floor pays the same HTTP parsing, middlewares (request id,
+security headers), routing, thread-pool hop, JSON response and client cost, and nothing
+else. /healthz reads the database and /static goes through StaticFiles' async file
+path: both would measure something else."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import median
+from _world import UNTHROTTLED
+from rempart.settings import Settings
+from rempart.shield.port import FixedBudgetShield
+
+BARE = "/bench/bare"
+
+# What one request sends and expects: the JSON body, its own headers (an Idempotency-Key),
+# and bytes its answer must hold (None: any success). Given (client number, request
+# number within that client's run).
+Sent = tuple[dict[str, object], dict[str, str], bytes | None]
+Requests = Callable[[int, int], Sent]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--duration", type=float, default=None, help="seconds an HTTP run")
+    parser.add_argument("--clients", type=int, default=8, help="HTTP client threads")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def serve(port: int) -> None:
+    """The server process: the real app, the unthrottled shield and the bare floor route
+    on this app object only, one uvicorn worker (as `rempart serve` runs it)."""
+    import uvicorn
+
+    from rempart.app import create_app
+
+    app = create_app(Settings())
+    app.state.shield = FixedBudgetShield(UNTHROTTLED)
+
+    def bare() -> dict[str, bool]:
+        return {"ok": True}
+
+    app.add_api_route(BARE, bare, methods=["POST"])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Server:
+    """The app of `settings` (its home and database) served in a child process."""
+
+    def __init__(self, settings: Settings, log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        env = {
+            **os.environ,
+            "REMPART_ENV": "development",  # plain http on localhost
+            "REMPART_HOME": str(settings.home),
+            "REMPART_DATABASE_URL": str(settings.database_url),
+        }
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, __file__, "--serve-on", str(self.port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the server did not start:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.post(self.base + BARE, timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+
+    def cpu_seconds(self) -> float:
+        """CPU the server process has used so far (Linux; NaN elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def drive(
+    server: Server,
+    path: str,
+    requests: Requests,
+    *,
+    headers: dict[str, str],
+    clients: int,
+    seconds: float,
+) -> dict[str, float]:
+    """`clients` threads, each with its own keep-alive connection, posting `requests` for
+    `seconds`; every answer is checked (on the bare route, only its status)."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    ends = [0.0] * clients
+    barrier = threading.Barrier(clients + 1)
+    start = [0.0]
+    cpu_before = server.cpu_seconds()
+
+    def client(number: int) -> None:
+        with httpx.Client(base_url=server.base, headers=headers, timeout=30) as http:
+            barrier.wait()
+            deadline = start[0] + seconds
+            mine, i = latencies[number], 0
+            while True:
+                body, own_headers, expected = requests(number, i)
+                i += 1
+                t0 = time.perf_counter()
+                answer = http.post(path, json=body, headers=own_headers)
+                t1 = time.perf_counter()
+                ok = answer.is_success and (
+                    path == BARE or expected is None or expected in answer.content
+                )
+                if ok:
+                    mine.append((t1 - t0) * 1000)
+                else:
+                    errors[number] += 1
+                if t1 >= deadline:
+                    ends[number] = t1
+                    return
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    start[0] = time.perf_counter()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    cpu = server.cpu_seconds() - cpu_before
+    done = [ms for mine in latencies for ms in mine]
+    elapsed = max(ends) - start[0]
+    return {
+        "per_s": len(done) / elapsed,
+        "server_cpu_ms": cpu * 1000 / max(1, len(done) + sum(errors)),
+        "p50_ms": percentile(done, 0.5) if done else float("nan"),
+        "p99_ms": percentile(done, 0.99) if done else float("nan"),
+        "errors": float(sum(errors)),
+    }
+
+
+def against_bare(
+    settings: Settings,
+    scratch: Path,
+    *,
+    name: str,
+    path: str,
+    requests: Callable[[], Requests],
+    headers: dict[str, str],
+    clients: int,
+    seconds: float,
+    repeats: int,
+) -> dict[str, float]:
+    """`path` and the bare floor on one server, alternately, `repeats` times each after a
+    second's warm-up of both; `requests()` gives each run its own requests. Figures are
+    `http_bare_*` and `http_<name>_*`: medians of the runs, failed answers summed."""
+    runs: dict[str, list[float]] = {}
+    server = Server(settings, scratch / f"server-{time.monotonic_ns()}.log")
+    try:
+        # warm-up: connections, imports, caches
+        drive(server, BARE, requests(), headers=headers, clients=clients, seconds=1.0)
+        drive(server, path, requests(), headers=headers, clients=clients, seconds=1.0)
+        for _ in range(repeats):
+            for label, target in (("bare", BARE), (name, path)):
+                measured = drive(
+                    server, target, requests(), headers=headers, clients=clients, seconds=seconds
+                )
+                for key, value in measured.items():
+                    runs.setdefault(f"http_{label}_{key}", []).append(value)
+    finally:
+        server.stop()
+    return {
+        key: (sum(values) if key.endswith("errors") else median(values))
+        for key, values in runs.items()
+    }
+
+
+def summary(
+    backend: str, figures: dict[str, float], name: str, unit: str, *, clients: int, seconds: float
+) -> str:
+    """One line: `name` against the bare route, from `against_bare`'s figures."""
+    f = figures
+    ratio = f[f"http_{name}_per_s"] / f["http_bare_per_s"]
+    return (
+        f"{backend} over HTTP ({clients} clients, {seconds:g} s a run): "
+        f"{f[f'http_{name}_per_s']:,.0f} {unit}/s (p50 {f[f'http_{name}_p50_ms']:.1f} ms, "
+        f"p99 {f[f'http_{name}_p99_ms']:.1f} ms), bare endpoint floor "
+        f"{f['http_bare_per_s']:,.0f}/s (p50 {f['http_bare_p50_ms']:.1f} ms, p99 "
+        f"{f['http_bare_p99_ms']:.1f} ms), ratio {ratio:.2f}; server CPU a request "
+        f"{f[f'http_{name}_server_cpu_ms']:.2f} ms ({name}) and "
+        f"{f['http_bare_server_cpu_ms']:.2f} ms (bare); failed answers "
+        f"{f[f'http_{name}_errors'] + f['http_bare_errors']:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["--serve-on"] or len(sys.argv) != 3:
+        sys.exit("usage: _http.py --serve-on PORT (started by the HTTP benchmarks)")
+    serve(int(sys.argv[2]))
