@@ -195,6 +195,16 @@ ROUTES |= {
         frozenset({Role.INSURER_STAFF}), other=403
     ),
 }
+# The insurer's pages: the rows of the API routes they call, for the AMC the account is
+# bound to (no "other": the page names no AMC). Before the walk brakes the insurer channel.
+ROUTES |= {
+    ("GET", "/insurer"): Guarded(
+        frozenset({Role.INSURER_STAFF}), audited="payments:statement:read"
+    ),
+    ("GET", "/insurer/notices"): Guarded(
+        frozenset({Role.INSURER_DPO}), audited="incidents:notice:read"
+    ),
+}
 ROUTES |= {
     ("POST", "/api/v1/audit/exposure"): Guarded(
         frozenset({Role.INSURER_DPO, Role.SECURITY_ANALYST, Role.PLATFORM_DPO}),
@@ -314,6 +324,28 @@ ROUTES |= {
         INSURED, other=404, audited="audit:access_history:reported"
     ),
 }
+# The security analyst's pages: the rows of the API routes they call (platform-wide
+# objects).
+ROUTES |= {
+    ("GET", "/security"): Guarded(ANALYST, audited="shield:alerts:read"),
+    ("POST", "/security/alerts/{alert_id}/acknowledge"): Guarded(
+        ANALYST, audited="shield:alert:acknowledged"
+    ),
+    ("GET", "/security/containments"): Guarded(ANALYST, audited="shield:containments:read"),
+    ("POST", "/security/containments/{containment_id}/lift-requests"): Guarded(
+        ANALYST, step_up=True, audited="shield:lift:requested"
+    ),
+    ("POST", "/security/lift-requests/{lift_request_id}/approval"): Guarded(
+        ANALYST, step_up=True, audited="shield:client:reinstated"
+    ),
+    # The walk brakes the insurer channel through the API first (its row checks the
+    # record, "shield:channel:braked"); braking it again answers 409, past the checks.
+    ("POST", "/security/brakes/{channel}"): Guarded(ANALYST, step_up=True),
+    ("POST", "/security/brakes/{channel}/release"): Guarded(ANALYST, step_up=True),
+    ("GET", "/security/incidents"): Guarded(
+        frozenset({Role.SECURITY_ANALYST, Role.PLATFORM_DPO}), audited="incidents:register:read"
+    ),
+}
 # The breach register: security analysts and the platform DPO, platform-wide. Each call
 # gets a fresh incident (`{incident_id}`): notices need a scoping first (409), reopening
 # needs a closed incident (409) — both past the permission checks, which is what is walked.
@@ -379,3 +411,9 @@ ROUTES |= {
     ),
 }
 MOUNTS = {"/static": "stylesheets, scripts (htmx vendored), no data"}
+# The register's page for one incident (the analyst's pages above): like the API's read.
+ROUTES |= {
+    ("GET", "/security/incidents/{incident_id}"): Guarded(
+        MANAGERS, audited="incidents:incident:read"
+    ),
+}

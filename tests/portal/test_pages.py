@@ -53,7 +53,14 @@ def _audited(world: DemoWorld, tag: str) -> int:
 
 
 def test_each_demo_persona_lands_on_its_own_pages(world: DemoWorld) -> None:
-    homes = {"pharmacist": "/pro", "structure-admin": "/pro", "insured": "/insured"}
+    homes = {
+        "pharmacist": "/pro",
+        "structure-admin": "/pro",
+        "insured": "/insured",
+        "security-analyst": "/security",
+        "insurer-staff": "/insurer",
+        "insurer-dpo": "/insurer/notices",
+    }
     for persona in PERSONAS:
         browser = world.web.browser()
         answer = browser.post(f"/demo/personas/{persona.key}")

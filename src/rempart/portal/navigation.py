@@ -1,8 +1,8 @@
 """Where each audience lands and what its menu holds.
 
-The extension point for the audiences still to come: the insurer and security pages add
-their home and menu entries here (`HOMES`, `MENUS`), and `/home` sends their people
-there. Until then those roles land on their own account's security page."""
+Professionals, insured people, security analysts, insurer staff and insurer DPOs have
+their pages; the other roles (platform administrator, platform DPO) land on their own
+account's security page until theirs come."""
 
 from __future__ import annotations
 
@@ -31,15 +31,30 @@ INSURED = (
     ACCOUNT,
 )
 
+ANALYST = (
+    NavItem("/security", "nav.security.alerts"),
+    NavItem("/security/containments", "nav.security.containments"),
+    NavItem("/security/incidents", "nav.security.incidents"),
+    ACCOUNT,
+)
+INSURER_STAFF = (NavItem("/insurer", "nav.insurer.statements"), ACCOUNT)
+INSURER_DPO = (NavItem("/insurer/notices", "nav.insurer.notices"), ACCOUNT)
+
 HOMES: dict[Role, str] = {
     Role.PROFESSIONAL: "/pro",
     Role.STRUCTURE_ADMIN: "/pro",
     Role.INSURED: "/insured",
+    Role.SECURITY_ANALYST: "/security",
+    Role.INSURER_STAFF: "/insurer",
+    Role.INSURER_DPO: "/insurer/notices",
 }
 MENUS: dict[Role, tuple[NavItem, ...]] = {
     Role.PROFESSIONAL: COUNTER,
     Role.STRUCTURE_ADMIN: COUNTER,
     Role.INSURED: INSURED,
+    Role.SECURITY_ANALYST: ANALYST,
+    Role.INSURER_STAFF: INSURER_STAFF,
+    Role.INSURER_DPO: INSURER_DPO,
 }
 
 

@@ -16,7 +16,7 @@ from rempart.deps import PersonDep, PlatformDep, permitted
 from rempart.identity import cookies, service
 from rempart.identity.permissions import Actor, Permission
 from rempart.identity.sessions import revoke_session
-from rempart.portal import demo, insured, professional
+from rempart.portal import demo, insured, insurer, professional, security
 from rempart.portal.forms import FormDep
 from rempart.portal.messages import LANGUAGES
 from rempart.portal.navigation import home_of
@@ -97,3 +97,5 @@ router = APIRouter()
 router.include_router(public)
 router.include_router(professional.router)
 router.include_router(insured.router)
+router.include_router(security.router)
+router.include_router(insurer.router)

@@ -1,0 +1,142 @@
+"""The security analyst's pages: live alerts (acknowledge) with their count per hour
+over the last 24 hours, containments with two-person lifts, the channel brakes, and
+the incidents register. Each page and action calls the use case the JSON API calls
+(`shield.api`, `incidents.api`): same permissions, step-up, shield and audit records;
+a lift asked by one analyst is approved by another, as the service decides."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from rempart.deps import PlatformDep, ShieldDep, permitted
+from rempart.identity.permissions import Actor, Permission
+from rempart.incidents import service as incidents
+from rempart.portal.charts import per_hour
+from rempart.portal.rendering import PageRoute, render
+from rempart.shield import alerting, lifting
+
+router = APIRouter(prefix="/security", route_class=PageRoute, include_in_schema=False)
+Analyst = Annotated[Actor, Depends(permitted(Permission.ALERT_READ))]
+Lifter = Annotated[Actor, Depends(permitted(Permission.CONTAINMENT_LIFT, step_up=True))]
+Braker = Annotated[Actor, Depends(permitted(Permission.BRAKE_APPLY, step_up=True))]
+Manager = Annotated[Actor, Depends(permitted(Permission.INCIDENT_MANAGE))]
+CHANNELS = ("portal", "api", "insurer")
+
+
+@router.get("", response_class=HTMLResponse)
+def alerts_page(
+    request: Request, actor: Analyst, platform: PlatformDep, shield: ShieldDep
+) -> HTMLResponse:
+    now = platform.clock.now()
+    alerts = alerting.list_alerts(uow=platform.uow(), actor=actor, shield=shield)
+    chart = per_hour(
+        (a.created_at for a in alerts if a.created_at >= now - timedelta(hours=24)), now
+    )
+    return render(
+        request,
+        "security/alerts.html",
+        actor=actor,
+        alerts=alerts[:100],
+        chart=chart,
+    )
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_class=HTMLResponse)
+def acknowledge(
+    request: Request, alert_id: uuid.UUID, actor: Analyst, platform: PlatformDep, shield: ShieldDep
+) -> HTMLResponse:
+    alerting.acknowledge_alert(uow=platform.uow(), actor=actor, shield=shield, alert_id=alert_id)
+    return render(request, "security/partials/done.html", actor=actor, said="security.acknowledged")
+
+
+@router.get("/containments", response_class=HTMLResponse)
+def containments_page(
+    request: Request, actor: Analyst, platform: PlatformDep, shield: ShieldDep
+) -> HTMLResponse:
+    found = lifting.list_containments(
+        uow=platform.uow(), actor=actor, shield=shield, status="active"
+    )
+    braked = {c.subject_ref for c in found if c.subject_kind == "channel"}
+    return render(
+        request,
+        "security/containments.html",
+        actor=actor,
+        containments=found,
+        channels=CHANNELS,
+        braked=braked,
+    )
+
+
+@router.post("/containments/{containment_id}/lift-requests", response_class=HTMLResponse)
+def request_lift(
+    request: Request,
+    containment_id: uuid.UUID,
+    actor: Lifter,
+    platform: PlatformDep,
+    shield: ShieldDep,
+) -> HTMLResponse:
+    """The first analyst's half: another analyst approves it."""
+    lifting.request_lift(
+        uow=platform.uow(), actor=actor, shield=shield, containment_id=containment_id
+    )
+    return render(request, "security/partials/done.html", actor=actor, said="security.lift_asked")
+
+
+@router.post("/lift-requests/{lift_request_id}/approval", response_class=HTMLResponse)
+def approve_lift(
+    request: Request,
+    lift_request_id: uuid.UUID,
+    actor: Lifter,
+    platform: PlatformDep,
+    shield: ShieldDep,
+) -> HTMLResponse:
+    """By an analyst other than the requester (the service refuses the requester)."""
+    lifting.approve_lift(
+        uow=platform.uow(), actor=actor, shield=shield, lift_request_id=lift_request_id
+    )
+    return render(request, "security/partials/done.html", actor=actor, said="security.lifted")
+
+
+@router.post("/brakes/{channel}", response_class=HTMLResponse)
+def apply_brake(
+    request: Request, channel: str, actor: Braker, platform: PlatformDep, shield: ShieldDep
+) -> HTMLResponse:
+    lifting.apply_brake(uow=platform.uow(), actor=actor, shield=shield, channel=channel)
+    return render(request, "security/partials/done.html", actor=actor, said="security.braked")
+
+
+@router.post("/brakes/{channel}/release", response_class=HTMLResponse)
+def release_brake(
+    request: Request, channel: str, actor: Lifter, platform: PlatformDep, shield: ShieldDep
+) -> HTMLResponse:
+    lifting.release_brake(uow=platform.uow(), actor=actor, shield=shield, channel=channel)
+    return render(
+        request, "security/partials/done.html", actor=actor, said="security.release_asked"
+    )
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def register_page(
+    request: Request, actor: Manager, platform: PlatformDep, shield: ShieldDep
+) -> HTMLResponse:
+    found = incidents.register(uow=platform.uow(), actor=actor, shield=shield)
+    return render(request, "security/incidents.html", actor=actor, incidents=found)
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident_page(
+    request: Request,
+    incident_id: uuid.UUID,
+    actor: Manager,
+    platform: PlatformDep,
+    shield: ShieldDep,
+) -> HTMLResponse:
+    found = incidents.read_incident(
+        uow=platform.uow(), actor=actor, shield=shield, incident_id=incident_id
+    )
+    return render(request, "security/incident.html", actor=actor, incident=found)
