@@ -15,6 +15,8 @@ from rempart.audit.domain import Category
 from rempart.claims.domain import InvoiceStatus, LineStatus
 from rempart.demo.personas import PERSONAS
 from rempart.identity.permissions import Channel, Role
+from rempart.incidents.domain import Kind as IncidentKind
+from rempart.incidents.domain import Status as IncidentStatus
 from rempart.kernel.errors import InvalidInput
 from rempart.portal import forms
 from rempart.portal.formats import Formats
@@ -90,6 +92,8 @@ def test_dynamic_keys_cover_their_domain() -> None:
         "profession": Profession,
         "channel": Channel,
         "data": Category,
+        "incident.status": IncidentStatus,
+        "incident.kind": IncidentKind,
     }
     for prefix, values in families.items():
         for value in values:

@@ -634,12 +634,12 @@ _M: dict[str, tuple[str, str]] = {
         "Histogramme : {total} alertes en 24 heures, au plus {peak} en une heure",
         "Bar chart: {total} alerts in 24 hours, at most {peak} in one hour",
     ),
-    "security.chart.caption": (
-        "Une barre par heure (UTC), la plus récente à droite ; les chiffres sont dans le tableau.",
-        "One bar per hour (UTC), the latest on the right; the figures are in the table.",
+    "chart.caption": (
+        "Une barre par heure, la plus récente à droite ; les chiffres sont dans le tableau.",
+        "One bar per hour, the latest on the right; the figures are in the table.",
     ),
+    "chart.hour": ("Heure", "Hour"),
     "security.chart.table": ("Alertes par heure", "Alerts per hour"),
-    "security.chart.hour": ("Heure", "Hour"),
     "security.chart.count": ("Alertes", "Alerts"),
     "security.acknowledged": ("Alerte prise en compte.", "Alert acknowledged."),
     "security.lift_asked": (
@@ -712,6 +712,20 @@ _M: dict[str, tuple[str, str]] = {
     "incident.kind.confidentiality": ("confidentialité", "confidentiality"),
     "incident.kind.integrity": ("intégrité", "integrity"),
     "incident.kind.availability": ("disponibilité", "availability"),
+    "pro.chart.heading": (
+        "Factures reçues par heure sur les dernières 24 heures",
+        "Invoices received per hour over the last 24 hours",
+    ),
+    "pro.chart.summary": (
+        "{total} factures de cette liste en 24 heures, au plus {peak} en une heure.",
+        "{total} invoices of this list in 24 hours, at most {peak} in one hour.",
+    ),
+    "pro.chart.title": (
+        "Histogramme : {total} factures en 24 heures, au plus {peak} en une heure",
+        "Bar chart: {total} invoices in 24 hours, at most {peak} in one hour",
+    ),
+    "pro.chart.table": ("Factures reçues par heure", "Invoices received per hour"),
+    "pro.chart.count": ("Factures", "Invoices"),
     # --- insurer ---
     "insurer.statements.title": ("Relevés de règlement", "Settlement statements"),
     "insurer.statements.heading": ("Relevés de règlement", "Settlement statements"),

@@ -22,6 +22,7 @@ from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import InvalidInput
 from rempart.payments import reading as payments
 from rempart.portal import forms
+from rempart.portal.charts import per_hour
 from rempart.portal.forms import CARE_CATEGORIES, FormDep, TypedLine
 from rempart.portal.rendering import PageRoute, render
 from rempart.registry.domain import CareCategory
@@ -154,6 +155,7 @@ def invoices_page(
         "pro/invoices.html",
         actor=actor,
         invoices=invoices,
+        chart=per_hour((i.received_at for i in invoices), platform.clock.now()),
         today=platform.clock.today(),
         key=idempotency_key(),
         lines=[SAMPLE_LINE, BLANK_LINE],
