@@ -410,10 +410,10 @@ ROUTES |= {
         frozenset({Role.INSURED}), audited="incidents:person_notice:read"
     ),
 }
-MOUNTS = {"/static": "stylesheets, scripts (htmx vendored), no data"}
 # The register's page for one incident (the analyst's pages above): like the API's read.
 ROUTES |= {
     ("GET", "/security/incidents/{incident_id}"): Guarded(
         MANAGERS, audited="incidents:incident:read"
     ),
 }
+MOUNTS = {"/static": "stylesheets, scripts (htmx vendored), no data"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -16,12 +17,17 @@ from rempart.audit.models import AuditRecordRow
 from rempart.identity.permissions import Role
 from rempart.identity.sessions import Factor
 from rempart.kernel.ids import new_id
+from rempart.payments.accounts import operator_from
+from rempart.payments.runs import run_payments
 from rempart.shield.alerting import store_alert
 from rempart.shield.alerts import Alert, Severity
 from rempart.shield.containment import escalate
 from rempart.shield.domain import Rung, Subject
 from rempart.shield.models import AlertRow
 
+from ..claims.support import drug, invoice, open_pharmacy
+from ..conftest import TODAY
+from ..payments.world import sign_mandates
 from .support import HTMX, DemoWorld, adopt_csrf
 
 
@@ -198,3 +204,27 @@ def test_each_page_is_refused_to_the_other_roles(world: DemoWorld) -> None:
             else:
                 assert answer.status_code == 403, (path, key, answer.status_code)
                 assert answer.headers["content-type"].startswith("text/html")
+
+
+def test_insurer_staff_list_their_statements_with_their_downloads(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    pharmacy = open_pharmacy(tmp_path, sqlite_url)
+    sign_mandates(pharmacy.web.platform, pharmacy.lines)
+    person = pharmacy.open_people()[0]
+    pharmacy.submit(invoice(person, drug("3400930000001"), drug("3400930000002", price=2000)))
+    report = run_payments(
+        uow=pharmacy.web.platform.uow(),
+        run_date=TODAY,
+        operator=operator_from(pharmacy.web.platform.settings),
+        out_dir=tmp_path / "payments",
+    )
+    amc = person.amc_number
+    staff = pharmacy.web.signed_in(pharmacy.web.account(Role.INSURER_STAFF, "amc", amc_number=amc))
+    page = staff.get("/insurer")
+    assert page.status_code == 200, page.text
+    assert "10,50" in page.text
+    for kind in ("pdf", "csv"):
+        link = f"/api/v1/insurers/{amc}/statements/{report.run_id}?format={kind}"
+        assert f'href="{link}"' in page.text
+        assert staff.get(link).status_code == 200
