@@ -82,6 +82,7 @@ class SeedResult:
     legitimate: LegitFigures
     scenarios: tuple[ScenarioFigures, ...]
     elapsed_s: float
+    phases_s: dict[str, float] = field(default_factory=dict)  # setup, legitimate, scenarios
 
 
 def run(
@@ -121,29 +122,59 @@ def run_seed(*, seed: int, params: Parameters, days: int, scenarios: Sequence[st
     if days < 1:
         raise ValueError("the legitimate workload needs at least one day")
     home = Path(tempfile.mkdtemp(prefix=f"rempart-range-{seed}-"))
+    phases: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        phases[name] = round(now - clock, 1)
+        clock = now
+
     try:
         world = build_world(seed=seed, params=params, days=days, home=home)
+        lap("setup")
         try:
-            timeline = Timeline(world.clock)
             ledger = Ledger(world.zone)
-            rng = random.Random(f"rempart-range-workload:{seed}")
-            Workload(world, timeline, ledger, rng, world.sites).plan(
-                world.local(world.start).date(), days
-            )
-            Triage(world, timeline, first=world.start, until=world.attack_start)
-            timeline.run_until(world.attack_start)
-            rows = containments(world.platform)
-            legitimate = ledger.figures(
-                contained=contained_days(world, rows, world.attack_start),
-                containments=len(rows),
-                alerts=len(alerts(world.platform)),
-            )
-            figures = tuple(_scenario(world, ledger, name) for name in scenarios)
+            legitimate = _legitimate(world, ledger, days)
+            lap("legitimate")
+            figures = []
+            for name in scenarios:
+                figures.append(_scenario(world, ledger, name))
+                lap(name)
         finally:
             world.close()
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    return SeedResult(seed, legitimate, figures, time.perf_counter() - started)
+    return SeedResult(seed, legitimate, tuple(figures), time.perf_counter() - started, phases)
+
+
+def _legitimate(world: World, ledger: Ledger, days: int) -> LegitFigures:
+    """The legitimate work alone: the `days` before the attack day on the world itself
+    (the history every scenario starts from), then the attack day — a winter Monday, the
+    busiest — on a fork of its own where no attacker comes."""
+    timeline = Timeline(world.clock)
+    rng = random.Random(f"rempart-range-workload:{world.seed}")
+    Workload(world, timeline, ledger, rng, world.sites).plan(world.local(world.start).date(), days)
+    Triage(world, timeline, first=world.start, until=world.attack_start)
+    timeline.run_until(world.attack_start)
+    rows = containments(world.platform)
+    raised = len(alerts(world.platform))
+    contained = contained_days(world, rows, world.attack_start)
+    monday = world.fork("legitimate")
+    try:
+        end = monday.at_local(world.params.attack_day + timedelta(days=1), 0)
+        timeline = Timeline(monday.clock)
+        rng = random.Random(f"rempart-range-attack-day:{world.seed}")
+        Workload(monday, timeline, ledger, rng, monday.sites).plan(world.params.attack_day, 1)
+        Triage(monday, timeline, first=world.attack_start, until=end)
+        timeline.run_until(end)
+        more = containments(monday.platform, since=world.attack_start)
+        raised += len(alerts(monday.platform, since=world.attack_start))
+        contained |= contained_days(monday, more, end)
+    finally:
+        monday.close(remove=True)
+    return ledger.figures(contained=contained, containments=len(rows) + len(more), alerts=raised)
 
 
 def contained_days(
@@ -167,10 +198,14 @@ def contained_days(
     return found
 
 
-def _busy_day(ledger: Ledger, account_id: uuid.UUID) -> int | None:
-    """The account's busy day in the workload: the 90th percentile (nearest rank) of its
-    active days, as the shield's own baseline takes it."""
-    days = sorted(r.checks for (a, _), r in ledger.days.items() if a == account_id and r.checks)
+def _busy_day(ledger: Ledger, account_id: uuid.UUID, before: date) -> int | None:
+    """The account's busy day in the workload before `before`: the 90th percentile
+    (nearest rank) of its active days, as the shield's own baseline takes it."""
+    days = sorted(
+        r.checks
+        for (a, day), r in ledger.days.items()
+        if a == account_id and r.checks and day < before
+    )
     if not days:
         return None
     return days[max(0, math.ceil(0.9 * len(days)) - 1)]
@@ -254,7 +289,11 @@ def _lookups(
         alerts=0,
         exclude=compromised,
     )
-    normal = _busy_day(warm, scrapers[0].account.account_id) if len(scrapers) == 1 else None
+    normal = (
+        _busy_day(warm, scrapers[0].account.account_id, p.attack_day)
+        if len(scrapers) == 1
+        else None
+    )
     return _figures(
         world,
         name,
