@@ -126,3 +126,19 @@ def test_a_careful_pace_is_irregular() -> None:
     gaps = [Pace(mean=45.0, floor=4.0).gap(rng) for _ in range(2_000)]
     assert min(gaps) >= 4.0
     assert 40 < sum(gaps) / len(gaps) < 52
+
+
+def test_parameters_can_be_set_from_the_command_line() -> None:
+    from rempart.simulation.parameters import Parameters, override
+
+    params = override(
+        Parameters(),
+        ["slow_working_hours=21,7", "slow_mean_gap_s=360", "attacker_steps_up=no"],
+    )
+    assert params.slow_working_hours == (21, 7)
+    assert params.slow_mean_gap_s == 360.0
+    assert params.attacker_steps_up is False
+    assert override(params, ["slow_working_hours=none"]).slow_working_hours is None
+    for wrong in ("nobody=1", "replay_gap_s=1", "slow_hours=soon", "pharmacy_day=1,2"):
+        with pytest.raises(ValueError, match="--set"):
+            override(Parameters(), [wrong])

@@ -142,9 +142,13 @@ class Scraper:
         address: str,
         pace: Pace,
         until: datetime,
+        hours: tuple[int, int] | None = None,
     ) -> None:
+        """`hours`: the local hours it works (start, end; may wrap past midnight), or
+        all day."""
         self.world, self.timeline, self.rng = world, timeline, rng
         self.account, self.cards, self.pace, self.until = account, cards, pace, until
+        self.hours = hours
         self.context = RequestContext(request_id=None, address=address, user_agent=ATTACKER_AGENT)
         self.token: str | None = None
         self.pending: BeneficiaryStatement | None = None
@@ -173,6 +177,12 @@ class Scraper:
                 return actor
         return self._sign_in()
 
+    def _working(self, now: datetime) -> bool:
+        assert self.hours is not None
+        start, end = self.hours
+        hour = self.world.local(now).hour
+        return start <= hour < end if start < end else hour >= start or hour < end
+
     def _stop(self, how: str) -> None:
         self.stats.stopped_at, self.stats.stopped_by = self.timeline.now, how
 
@@ -182,6 +192,9 @@ class Scraper:
     def step(self) -> None:
         now = self.timeline.now
         if now >= self.until or self.stats.stopped_at is not None:
+            return
+        if self.hours is not None and not self._working(now):
+            self.timeline.at(now + timedelta(minutes=15), self.step)
             return
         cap, answered = self.pace.cap, self.stats.answered
         if cap is not None and len(answered) >= cap:
@@ -267,6 +280,7 @@ def slow_scraper(world: World, timeline: Timeline, rng: random.Random, start: da
         address=ATTACKER_ADDRESS.format(20),
         pace=Pace(mean=p.slow_mean_gap_s, floor=p.careful_min_gap_s, cap=p.careful_cap),
         until=start + timedelta(hours=p.slow_hours),
+        hours=p.slow_working_hours,
     )
     scraper.start(start)
     return scraper

@@ -41,19 +41,28 @@ def simulate(
     beneficiaries: int | None = typer.Option(
         None, "--beneficiaries", min=500, max=200_000, help="People of each synthetic France."
     ),
+    assignments: list[str] = typer.Option(
+        [],
+        "--set",
+        help="Change a parameter, name=value (see simulation/parameters.py); repeatable.",
+    ),
 ) -> None:
     """Run the attack range: a synthetic France, weeks of legitimate work through the real
     use cases under a simulated clock, then the attack scenarios; print what each
     attacker got, how fast the shield contained it, the legitimate work disrupted, and
     whether the targets of issue #7 are met (exit status 1 when they are not).
     See docs/security/attack-range.md."""
-    from rempart.simulation.parameters import Parameters
+    from rempart.simulation.parameters import Parameters, override
     from rempart.simulation.report import json_line, table, targets
     from rempart.simulation.runner import SCENARIOS, SeedResult, run
 
     params = replace(Parameters(), scale=scale)
     if beneficiaries is not None:
         params = replace(params, beneficiaries=beneficiaries)
+    try:
+        params = override(params, assignments)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--set") from None
     chosen = list(SCENARIOS) if scenario is ScenarioChoice.ALL else [scenario.value]
     workers = jobs or min(seeds, os.cpu_count() or 1, 4)
     started = time.perf_counter()

@@ -1,6 +1,6 @@
 """Every figure the attack range uses, in one dataclass, each with where it comes from.
 
-"DOMAIN" is docs/shared DOMAIN.md (public sources gathered for the project); "assumption"
+"DOMAIN" is DOMAIN.md (the project's notes from public sources); "assumption"
 marks a figure nobody measured for us: a plausible value, kept here so that it can be
 argued with and changed in one place. Volumes are rights checks (IDB) sent to this
 operator, not patients: a patient whose insurer another operator serves is checked
@@ -8,7 +8,9 @@ elsewhere."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import types
+import typing
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 # Hour weights of a working day, local time (Europe/Paris), index = hour 0-23. Zero: closed.
@@ -165,6 +167,8 @@ class Parameters:
     # about 80 an hour, 1,900 a day.
     slow_mean_gap_s: float = 45.0
     slow_hours: float = 30.0
+    # The local hours it works, e.g. (21, 7) for nights only; None: day and night.
+    slow_working_hours: tuple[int, int] | None = None
     careful_min_gap_s: float = 4.0
     careful_cap: int = 18
     # The distributed scraper: this many compromised pharmacist accounts (across the
@@ -201,3 +205,47 @@ class Parameters:
     replay_max_lookups: int = 50  # the 2024 replay, contained within this many lookups
     slow_max_hours: float = 24.0  # the slow scraper, contained within one working day
     false_positive_max: float = 0.001  # legitimate professional-days disrupted
+
+
+def override(params: Parameters, assignments: list[str]) -> Parameters:
+    """`name=value` assignments (the command's `--set`): numbers, booleans, dates,
+    comma-separated tuples of numbers, `none` for an optional tuple."""
+    hints = typing.get_type_hints(Parameters)
+    known = {f.name for f in fields(Parameters)}
+    changes: dict[str, typing.Any] = {}
+    for assignment in assignments:
+        name, sep, text = assignment.partition("=")
+        name = name.strip()
+        if not sep or name not in known:
+            raise ValueError(f"--set takes name=value with a parameter's name: {assignment!r}")
+        changes[name] = _parse(hints[name], text.strip(), name)
+    return replace(params, **changes)
+
+
+def _parse(kind: object, text: str, name: str) -> object:
+    options = typing.get_args(kind) if isinstance(kind, types.UnionType) else ()
+    if options:
+        if text.lower() == "none" and type(None) in options:
+            return None
+        kind = next(option for option in options if option is not type(None))
+    try:
+        if kind is bool:
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(text)
+            return text.lower() in ("true", "1", "yes")
+        if kind in (int, float, str):
+            return kind(text)
+        if kind is date:
+            return date.fromisoformat(text)
+        if typing.get_origin(kind) is tuple:
+            items = typing.get_args(kind)
+            item = items[0]
+            if item not in (int, float):
+                raise ValueError(text)
+            values = tuple(item(part) for part in text.split(","))
+            if items[-1] is not Ellipsis and len(values) != len(items):
+                raise ValueError(text)
+            return values
+    except ValueError:
+        raise ValueError(f"--set {name}: cannot read {text!r}") from None
+    raise ValueError(f"--set {name}: this parameter cannot be set from the command line")
