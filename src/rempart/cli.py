@@ -15,6 +15,7 @@ from rempart.outbox.cli import app as outbox_app
 from rempart.payments.cli import ledger_app, payments_app
 from rempart.registry.cli import demo_app, import_app, registry_app, stats
 from rempart.shield.cli import app as shield_app
+from rempart.simulation.cli import simulate
 from rempart.vault.cli import app as keys_app
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(payments_app, name="payments")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(shield_app, name="shield")
 app.command("stats")(stats)
+app.command("simulate")(simulate)
 
 
 @db_app.command("upgrade")
