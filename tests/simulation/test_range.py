@@ -48,7 +48,7 @@ def test_each_reading_scenario_is_contained_and_learns_no_identity(
     assert f.minutes_to_containment is not None
     assert f.minutes_to_containment >= 0
     assert f.contained_by is not None
-    assert f.contained_by.startswith(("suspend", "brake"))
+    assert f.contained_by.startswith(("account suspend", "structure suspend", "channel brake"))
     assert f.alerts >= 1
     assert "shield.account.suspend" in f.alert_codes or "shield.channel.brake" in f.alert_codes
     assert 0 <= f.collateral_days <= f.colleague_days

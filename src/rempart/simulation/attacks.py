@@ -63,7 +63,7 @@ class Attacker:
     open_records: int = 0  # with guarantees and an accreditation
     identity_fields: int = 0
     refusals: Counter[str] = field(default_factory=Counter)
-    stopped_at: datetime | None = None  # when it met a closed door (suspended, braked)
+    stopped_at: datetime | None = None  # when it first met a closed door
     stopped_by: str | None = None
     actions: int = 0  # other actions (account requests, IBAN changes)
 
@@ -127,6 +127,9 @@ class Pace:
         return max(self.floor, rng.expovariate(1 / self.mean))
 
 
+RETRY_CLOSED_S = 1_800  # a scraper meeting a closed structure or channel tries again
+
+
 class Scraper:
     """A compromised professional account reading rights checks from `cards` at `pace`,
     from the attacker's address, until `until` or a closed door."""
@@ -152,6 +155,7 @@ class Scraper:
         self.context = RequestContext(request_id=None, address=address, user_agent=ATTACKER_AGENT)
         self.token: str | None = None
         self.pending: BeneficiaryStatement | None = None
+        self.done = False  # its account is suspended
         self.stats = Attacker(account.account_id)
 
     def start(self, at: datetime) -> None:
@@ -184,14 +188,16 @@ class Scraper:
         return start <= hour < end if start < end else hour >= start or hour < end
 
     def _stop(self, how: str) -> None:
-        self.stats.stopped_at, self.stats.stopped_by = self.timeline.now, how
+        """The first closed door it met (the attacker may still try again later)."""
+        if self.stats.stopped_at is None:
+            self.stats.stopped_at, self.stats.stopped_by = self.timeline.now, how
 
     def _again(self, seconds: float) -> None:
         self.timeline.at(self.timeline.now + timedelta(seconds=seconds), self.step)
 
     def step(self) -> None:
         now = self.timeline.now
-        if now >= self.until or self.stats.stopped_at is not None:
+        if now >= self.until or self.done:
             return
         if self.hours is not None and not self._working(now):
             self.timeline.at(now + timedelta(minutes=15), self.step)
@@ -204,8 +210,9 @@ class Scraper:
                 self._again(wait + self.rng.uniform(1, 30))
                 return
         actor = self._actor()
-        if actor is None:
+        if actor is None:  # its account is suspended: nothing opens it any more
             self._stop("session refused: account suspended")
+            self.done = True
             return
         line = self.pending or next(self.cards)
         self.pending = line
@@ -229,11 +236,11 @@ class Scraper:
             else:
                 self._again(60)
             return
-        except Suspended:
-            self._stop("suspended")
-            return
-        except ChannelClosed:
-            self._stop("channel braked")
+        except (Suspended, ChannelClosed) as closed:
+            # Its structure or the channel is closed, perhaps not its account: it comes
+            # back now and then, in case an analyst reopens the door.
+            self._stop("channel braked" if isinstance(closed, ChannelClosed) else "suspended")
+            self._again(RETRY_CLOSED_S)
             return
         self.pending = None
         self.stats.answered.append(now)

@@ -63,7 +63,7 @@ class ScenarioFigures:
     identity_fields: int  # identity fields those answers carried
     refusals: int  # the attackers' requests refused (429, step-up)
     contained: bool  # every attacker met a closed door (suspension or brake)
-    contained_by: str | None  # the rung and detector that closed it (the last one)
+    contained_by: str | None  # the subject, rung and detector that closed it (the last one)
     lookups_to_containment: int | None  # answered lookups until then (all attackers)
     minutes_to_containment: float | None  # from the attack's start
     first_rung_lookups: int | None  # answered lookups up to the first rung (throttle)
@@ -381,7 +381,7 @@ def _figures(
             if t <= stop[0]
         )
         minutes_to = (last_at - start).total_seconds() / 60
-        contained_by = f"{last_row.rung} ({last_row.detector or 'with its structure'})"
+        contained_by = f"{last_row.subject_kind} {last_row.rung} ({last_row.detector or 'linked'})"
     first_rung = min(firsts) if firsts else None
     extra = dict(extra or {})
     if name not in LOOKUP_SCENARIOS:
