@@ -1,4 +1,4 @@
-"""One seed of the range: a world, its weeks of legitimate work (measured), then each
+"""One seed of the range: a world, its days of legitimate work (measured), then each
 attack scenario on a fork of the world taken at the attack day's midnight, with the
 legitimate work of the structures it concerns going on around it."""
 
