@@ -7,7 +7,6 @@ in parallel on one database without seeing each other's counters."""
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import threading
 import uuid
@@ -30,35 +29,7 @@ BIG = Limits(1_000_000, 1_000_000, 1_000_000)
 FINESS = "750000001"
 
 
-def _redis_url() -> str:
-    url = os.environ.get("REMPART_TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("REMPART_REQUIRE_SERVICES"):
-            pytest.fail("REMPART_TEST_REDIS_URL is required in CI")
-        pytest.skip("Redis tests need REMPART_TEST_REDIS_URL")
-    try:
-        redis.Redis.from_url(url, socket_timeout=1).ping()
-    except redis.RedisError:
-        if os.environ.get("REMPART_REQUIRE_SERVICES"):
-            pytest.fail(f"Redis at REMPART_TEST_REDIS_URL does not answer: {url}")
-        pytest.skip("Redis at REMPART_TEST_REDIS_URL does not answer")
-    return url
-
-
-@pytest.fixture
-def redis_url() -> str:
-    return _redis_url()
-
-
-@pytest.fixture
-def namespace(redis_url: str) -> Iterator[str]:
-    name = f"rempart-test:{uuid.uuid4().hex}"
-    yield name
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{name}:*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
+# redis_url and namespace: tests/shield/conftest.py
 
 
 class Alerts:
