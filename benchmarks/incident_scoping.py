@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -38,17 +37,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import median, report, timed
-from _world import drop_postgres, fresh_postgres
-from audit_scoping import END, load, selectors
+from audit_scoping import END, loaded_log, selectors
 from rempart.audit import scoping as audit_scoping
 from rempart.audit.exposure import ExposureSelector
-from rempart.bootstrap import Platform, open_platform
+from rempart.bootstrap import Platform
 from rempart.identity.permissions import Actor, Role
 from rempart.incidents.scoping import scope_incident
 from rempart.incidents.service import open_incident
-from rempart.settings import Environment, Settings
 from rempart.shield.port import FixedBudgetShield
-from rempart.vault.keyring import KeyRing, LocalFileKeySource
 
 ANALYST = Actor(account_id=uuid.uuid4(), role=Role.SECURITY_ANALYST)
 TIMED = ("attacker_30d", "structure_90d")
@@ -125,22 +121,8 @@ def main() -> None:
 
     figures: dict[str, float] = {"events": events}
     ratios: dict[str, float] = {}
-    url, name = fresh_postgres(args.postgres)
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            home = Path(scratch)
-            LocalFileKeySource(home / "keys.json", require_private=True).save(KeyRing.generate())
-            platform = open_platform(
-                Settings(env=Environment.DEVELOPMENT, home=home, database_url=url), migrate=True
-            )
-            try:
-                print(f"loading {events:,} synthetic audit events into PostgreSQL")
-                figures["load_s"] = timed(lambda: load(platform, events, print))
-                measure(platform, args.repeats, figures, ratios)
-            finally:
-                platform.close()
-    finally:
-        drop_postgres(args.postgres, name)
+    with loaded_log(args.postgres, events, figures) as platform:
+        measure(platform, args.repeats, figures, ratios)
 
     targets: dict[str, float] = {}
     met = True
