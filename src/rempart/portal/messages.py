@@ -8,6 +8,8 @@ checked), never a person's page at run time: an unknown dynamic key shows the ke
 
 from __future__ import annotations
 
+from rempart.portal.insurer_messages import MESSAGES as INSURER_MESSAGES
+from rempart.portal.insurer_messages import derived_messages
 from rempart.rights.domain import COVERAGE_RULE_LABELS, CoverageRule
 from rempart.rights.reasons import Reason
 
@@ -756,6 +758,9 @@ _M: dict[str, tuple[str, str]] = {
     "insurer.notices.authority_due": ("Notification CNIL due le", "Authority notice due"),
     "insurer.notices.none": ("Aucun avis d'incident.", "No incident notice."),
 }
+
+_M |= INSURER_MESSAGES
+_M |= derived_messages(_M)
 
 
 class Translator:
