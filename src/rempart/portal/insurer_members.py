@@ -17,7 +17,9 @@ from rempart.portal.forms import FormData, FormDep
 from rempart.portal.rendering import PageRoute, render
 from rempart.registry.member_lookup import (
     LookupReason,
+    MaskedMember,
     MemberCard,
+    RevealedMember,
     StatedReason,
     look_up_member,
     reveal_member,
@@ -49,41 +51,46 @@ def lookup_page(request: Request, actor: LookingUp) -> HTMLResponse:
     )
 
 
-@router.post("/lookup", response_class=HTMLResponse)
-def lookup(
-    request: Request, actor: LookingUp, platform: PlatformDep, shield: ShieldDep, form: FormDep
+def _answer(
+    request: Request,
+    actor: Actor,
+    card: MemberCard,
+    reason: StatedReason,
+    *,
+    member: MaskedMember | None,
+    revealed: RevealedMember | None = None,
 ) -> HTMLResponse:
-    reason = _reason(form)
-    card = _card(form)
-    member = look_up_member(
-        uow=platform.uow(), actor=actor, shield=shield, card=card, reason=reason
-    )
+    """The answer beside the form: nobody, the member masked (with the reveal form
+    carrying the same card and reason), or the member revealed."""
     return render(
         request,
         "insurer/partials/member.html",
         actor=actor,
         member=member,
-        revealed=None,
+        revealed=revealed,
         card=card,
         reason=reason,
     )
+
+
+@router.post("/lookup", response_class=HTMLResponse)
+def lookup(
+    request: Request, actor: LookingUp, platform: PlatformDep, shield: ShieldDep, form: FormDep
+) -> HTMLResponse:
+    reason, card = _reason(form), _card(form)
+    member = look_up_member(
+        uow=platform.uow(), actor=actor, shield=shield, card=card, reason=reason
+    )
+    return _answer(request, actor, card, reason, member=member)
 
 
 @router.post("/reveal", response_class=HTMLResponse)
 def reveal(
     request: Request, actor: LookingUp, platform: PlatformDep, shield: ShieldDep, form: FormDep
 ) -> HTMLResponse:
-    reason = _reason(form)
-    card = _card(form)
+    reason, card = _reason(form), _card(form)
     revealed = reveal_member(
         uow=platform.uow(), actor=actor, shield=shield, card=card, reason=reason
     )
-    return render(
-        request,
-        "insurer/partials/member.html",
-        actor=actor,
-        member=None if revealed is None else revealed.masked,
-        revealed=revealed,
-        card=card,
-        reason=reason,
-    )
+    masked = None if revealed is None else revealed.masked
+    return _answer(request, actor, card, reason, member=masked, revealed=revealed)

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from rempart.audit.context import current_request
 from rempart.audit.domain import Category
 from rempart.audit.trail import record_action
 from rempart.db.uow import UnitOfWork
-from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
+from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import Conflict, NotFound
 from rempart.registry.domain import Contract
 from rempart.registry.models import ContractRow, GuaranteeLineRow, InsurerRow
+from rempart.registry.own_insurer import admit_for_own_insurer
 from rempart.registry.repository import RegistryRepository
 from rempart.registry.service import contract_guarantees
 from rempart.rights.responsible import require_responsible_compliance
@@ -41,16 +41,9 @@ class ContractSummary:
 
 
 def _own_amc(actor: Actor, shield: Shield, uow: UnitOfWork, action: str) -> str:
-    authorize(actor, Permission.CONTRACT_MANAGE, Target(ObjectKind.AMC, actor.amc_number or ""))
-    assert actor.amc_number is not None  # authorize refuses an actor without one
-    shield.admit(
-        actor=actor,
-        action=action,
-        structure=None,
-        address=current_request().address,
-        now=uow.clock.now(),
+    return admit_for_own_insurer(
+        uow=uow, actor=actor, shield=shield, permission=Permission.CONTRACT_MANAGE, action=action
     )
-    return actor.amc_number
 
 
 def list_contracts(*, uow: UnitOfWork, actor: Actor, shield: Shield) -> list[ContractSummary]:

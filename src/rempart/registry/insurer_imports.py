@@ -15,13 +15,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from rempart.audit.context import current_request
 from rempart.audit.trail import record_action
 from rempart.db.uow import UnitOfWork
-from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
+from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import NotFound
 from rempart.registry.imports import ImportOutcome, import_rights_file
 from rempart.registry.models import ImportRunRow
+from rempart.registry.own_insurer import admit_for_own_insurer
 from rempart.registry.reports import write_report_rows
 from rempart.shield.port import Shield
 
@@ -49,16 +49,9 @@ class ImportRunSummary:
 
 
 def _own_amc(actor: Actor, shield: Shield, uow: UnitOfWork, action: str) -> str:
-    authorize(actor, Permission.RIGHTS_FILE_IMPORT, Target(ObjectKind.AMC, actor.amc_number or ""))
-    assert actor.amc_number is not None  # authorize refuses an actor without one
-    shield.admit(
-        actor=actor,
-        action=action,
-        structure=None,
-        address=current_request().address,
-        now=uow.clock.now(),
+    return admit_for_own_insurer(
+        uow=uow, actor=actor, shield=shield, permission=Permission.RIGHTS_FILE_IMPORT, action=action
     )
-    return actor.amc_number
 
 
 def import_own_rights_file(

@@ -17,13 +17,12 @@ from enum import StrEnum
 
 from sqlalchemy import bindparam, select
 
-from rempart.audit.context import current_request
 from rempart.audit.domain import AuditTag, Category, Outcome
 from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
 from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
-from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
+from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import InvalidInput
 from rempart.kernel.identifiers import BirthDateOnCard, Nir, parse_amc_number, parse_birth_rank
 from rempart.registry.domain import Relationship, RightsPeriod
@@ -33,6 +32,7 @@ from rempart.registry.models import (
     MemberAccessReasonRow,
     MemberRow,
 )
+from rempart.registry.own_insurer import admit_for_own_insurer
 from rempart.registry.repository import BeneficiaryView, RegistryRepository
 from rempart.registry.sealing import CARD, card_key
 from rempart.shield.port import Card, Shield
@@ -190,12 +190,6 @@ def reveal_member(
     )
 
 
-def _own_amc(actor: Actor) -> str:
-    authorize(actor, Permission.MEMBER_LOOKUP, Target(ObjectKind.AMC, actor.amc_number or ""))
-    assert actor.amc_number is not None  # authorize refuses an actor without one
-    return actor.amc_number
-
-
 def _access(
     uow: UnitOfWork,
     actor: Actor,
@@ -205,14 +199,9 @@ def _access(
     *,
     revealing: bool,
 ) -> BeneficiaryView | None:
-    own_amc = _own_amc(actor)
     action = "registry.member_reveal" if revealing else "registry.member_lookup"
-    shield.admit(
-        actor=actor,
-        action=action,
-        structure=None,
-        address=current_request().address,
-        now=uow.clock.now(),
+    own_amc = admit_for_own_insurer(
+        uow=uow, actor=actor, shield=shield, permission=Permission.MEMBER_LOOKUP, action=action
     )
     card = card.validated()
     with uow:
