@@ -143,6 +143,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "a name or part of an identifier. Every lookup and every identity shown is on "
         "record with its reason.",
     ),
+    "insurer.members.form": ("Rechercher par la carte", "Look up by the card"),
     "insurer.members.card": ("Données de la carte", "Card data"),
     "insurer.members.why": ("Motif de la recherche", "Reason for the lookup"),
     "insurer.members.submit": ("Rechercher", "Look up"),
