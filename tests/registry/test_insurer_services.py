@@ -143,6 +143,26 @@ def test_a_reveal_shows_the_identity_and_is_audited_with_its_reason(imported: Pl
         assert (reason.reason, reason.case_reference) == ("claim_review", "CLAIM/77")
 
 
+def test_the_lookup_is_confined_to_the_own_insurer_in_sql_on_each_backend(
+    registered: Platform, tmp_path: Path
+) -> None:
+    import_rights_file(uow=registered.uow(), path=write_file(tmp_path / "rights.jsonl", lines()))
+    mine, theirs = _two_insurers()
+    their_member = next(line for line in lines() if line.amc_number == theirs)
+
+    def look_up(amc: str) -> object:
+        return member_lookup.look_up_member(
+            uow=registered.uow(),
+            actor=_staff(amc),
+            shield=SHIELD,
+            card=_card(their_member),
+            reason=REASON,
+        )
+
+    assert look_up(mine) is None
+    assert look_up(theirs) is not None
+
+
 @pytest.mark.parametrize("reference", ["", "ab", "185077512345608", "a reason with spaces"])
 def test_a_lookup_needs_a_stated_reason_without_identifiers(reference: str) -> None:
     with pytest.raises(InvalidInput) as refused:
