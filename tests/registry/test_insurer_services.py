@@ -8,6 +8,7 @@ import csv
 import io
 import uuid
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,21 +18,25 @@ from rempart.audit.models import AuditRecordRow
 from rempart.bootstrap import Platform
 from rempart.identity.permissions import Actor, Role
 from rempart.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rempart.kernel.ids import new_id
 from rempart.registry import contracts, insurer_imports, member_lookup
 from rempart.registry.domain import (
     BeneficiaryStatement,
     CareCategory,
     Contract,
     GuaranteeLine,
+    RightsPeriod,
     RuleKind,
 )
 from rempart.registry.member_lookup import LookupReason, MemberCard, StatedReason
 from rempart.registry.models import ContractRow, ImportRejectionRow, MemberAccessReasonRow
-from rempart.registry.service import import_rights_file
+from rempart.registry.service import find_beneficiary, import_rights_file
+from rempart.rights.models import AccreditationRow
 from rempart.rights.responsible import ResponsibleContractRefused
 from rempart.shield.port import FixedBudgetShield
 
-from ..factories import write_file
+from ..conftest import NOW, TODAY
+from ..factories import card_of, write_file
 from .support import lines, world
 
 SHIELD = FixedBudgetShield()
@@ -295,13 +300,15 @@ def test_an_upload_imports_the_own_lines_and_rejects_the_others(
     mine, theirs = _two_insurers()
     sample = [line for line in lines() if line.amc_number in (mine, theirs)][:30]
     path = write_file(tmp_path / "upload.csv", sample)
-    outcome = insurer_imports.import_own_rights_file(
+    uploaded = insurer_imports.import_own_rights_file(
         uow=sqlite_registered.uow(),
         actor=_staff(mine),
         shield=SHIELD,
         path=path,
         report_path=tmp_path / "report.csv",
     )
+    outcome = uploaded.imported
+    assert uploaded.revoked == 0
     own = sum(1 for line in sample if line.amc_number == mine)
     assert (outcome.created, outcome.rejected) == (own, len(sample) - own)
     with sqlite_registered.uow() as uow:
@@ -332,3 +339,45 @@ def test_an_upload_imports_the_own_lines_and_rejects_the_others(
         insurer_imports.own_import_report(
             uow=sqlite_registered.uow(), actor=_staff(theirs), shield=SHIELD, run_id=outcome.run_id
         )
+
+
+def test_an_upload_closing_rights_revokes_the_accreditations_they_no_longer_cover(
+    imported: Platform, tmp_path: Path
+) -> None:
+    statement = lines()[0]
+    beneficiary_id = member_lookup_id(imported, statement)
+    with imported.uow() as uow:
+        uow.session.add(
+            AccreditationRow(
+                id=new_id(),
+                beneficiary_id=beneficiary_id,
+                structure_finess="750000001",
+                date_of_care=TODAY,
+                issued_at=NOW,
+                expires_on=TODAY + timedelta(days=15),
+                status="valid",
+                revoked_at=None,
+                revoke_reason=None,
+            )
+        )
+        uow.commit()
+    closed = replace(
+        statement,
+        rights=(RightsPeriod(date(2020, 1, 1), date(2020, 12, 31)),),
+        as_of=max(statement.as_of, TODAY),
+    )
+    uploaded = insurer_imports.import_own_rights_file(
+        uow=imported.uow(),
+        actor=_staff(statement.amc_number),
+        shield=SHIELD,
+        path=write_file(tmp_path / "closing.csv", [closed]),
+        report_path=tmp_path / "report.csv",
+    )
+    assert (uploaded.imported.updated, uploaded.revoked) == (1, 1)
+
+
+def member_lookup_id(platform: Platform, statement: BeneficiaryStatement) -> uuid.UUID:
+    with platform.uow() as uow:
+        found = find_beneficiary(uow=uow, **card_of(statement))  # type: ignore[arg-type]
+    assert found is not None
+    return found

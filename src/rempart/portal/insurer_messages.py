@@ -127,6 +127,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The report gives each rejected line's number, code and field, never its content: "
         "look the line up in your own file.",
     ),
+    "insurer.imports.revoked": (
+        "{count} accréditations révoquées : les droits ne couvrent plus leur date de soins.",
+        "{count} accreditations revoked: the rights no longer cover their date of care.",
+    ),
     "insurer.imports.list_link": ("Voir la liste des imports", "See the list of imports"),
     "field.rights_file": ("Fichier de droits (.csv, .jsonl)", "Rights file (.csv, .jsonl)"),
     "field.rights_file.hint": (

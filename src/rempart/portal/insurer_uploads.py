@@ -110,7 +110,12 @@ async def upload(
                 report_path=Path(folder) / "report.csv",
             )
     return render(
-        request, "insurer/partials/import_done.html", actor=actor, outcome=outcome, name=name
+        request,
+        "insurer/partials/import_done.html",
+        actor=actor,
+        outcome=outcome.imported,
+        revoked=outcome.revoked,
+        name=name,
     )
 
 

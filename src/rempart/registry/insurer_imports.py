@@ -23,6 +23,7 @@ from rempart.registry.imports import ImportOutcome, import_rights_file
 from rempart.registry.models import ImportRunRow
 from rempart.registry.own_insurer import admit_for_own_insurer
 from rempart.registry.reports import write_report_rows
+from rempart.rights.service import revoke_after_import
 from rempart.shield.port import Shield
 
 IMPORTS_READ = "registry:imports:read"
@@ -54,17 +55,25 @@ def _own_amc(actor: Actor, shield: Shield, uow: UnitOfWork, action: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class UploadOutcome:
+    imported: ImportOutcome
+    revoked: int  # accreditations the new rights no longer cover
+
+
 def import_own_rights_file(
     *, uow: UnitOfWork, actor: Actor, shield: Shield, path: Path, report_path: Path
-) -> ImportOutcome:
+) -> UploadOutcome:
     """The uploaded file (`path`, named as sent: its extension says CSV or JSON Lines),
     imported for the actor's insurer alone; `report_path` is where the import may leave
     its report file (the caller's temporary folder: the portal serves the report from
-    the database)."""
+    the database). As after the operator's import, rights closed retroactively revoke
+    the accreditations issued for those dates."""
     amc = _own_amc(actor, shield, uow, "registry.rights_import")
-    return import_rights_file(
+    imported = import_rights_file(
         uow=uow, path=path, report_path=report_path, only_amc=amc, actor=actor
     )
+    return UploadOutcome(imported, revoke_after_import(uow=uow, run_id=imported.run_id))
 
 
 def list_own_imports(*, uow: UnitOfWork, actor: Actor, shield: Shield) -> list[ImportRunSummary]:
