@@ -115,8 +115,10 @@ _M: dict[str, tuple[str, str]] = {
     ),
     "persona.insurer-staff.name": ("Gestionnaire d'une complémentaire", "Insurer staff member"),
     "persona.insurer-staff.what": (
-        "Contrats, fichiers de droits, relevés de règlement (pages à venir).",
-        "Contracts, rights files, settlement statements (pages to come).",
+        "Contrats et garanties, fichiers de droits, recherche d'un adhérent par sa carte, "
+        "relevés de règlement.",
+        "Contracts and guarantees, rights files, a member looked up by their card, "
+        "settlement statements.",
     ),
     "persona.insurer-dpo.name": ("DPO d'une complémentaire", "Insurer DPO"),
     "persona.insurer-dpo.what": (
