@@ -12,10 +12,16 @@ import uuid
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from rempart.audit.models import AuditRecordRow
-from rempart.registry.models import ContractRow, GuaranteeLineRow, MemberAccessReasonRow
+from rempart.registry.models import (
+    ContractRow,
+    GuaranteeLineRow,
+    InsurerRow,
+    MemberAccessReasonRow,
+)
 from rempart.registry.service import import_rights_file
 
 from ..factories import france, statements, write_file
@@ -74,6 +80,12 @@ def test_a_lookup_is_masked_and_a_reveal_shows_the_identity_on_record(world: Dem
     with world.web.platform.uow() as uow:
         reason = uow.session.get_one(MemberAccessReasonRow, reveals[0][0])
         assert (reason.reason, reason.case_reference) == ("member_request", "TICKET-42")
+    # The person looked up sees it in "who looked at my rights": their insurer, twice.
+    with world.web.platform.uow() as uow:
+        query = select(InsurerRow.name).where(InsurerRow.amc_number == world.card.amc_number)
+        insurer_name = str(escape(uow.session.scalars(query).one()))  # as Jinja writes it
+    history = world.persona("insured").get("/insured/access-history")
+    assert history.text.count(insurer_name) == 2
 
 
 def test_the_masked_answer_names_nobody(world: DemoWorld) -> None:
