@@ -270,3 +270,18 @@ def test_the_insurer_staff_pages_are_refused_to_other_roles(world: DemoWorld) ->
     pharmacist = world.persona("pharmacist")
     refused = pharmacist.post("/insurer/members/lookup", data=_lookup_form(world), headers=HTMX)
     assert refused.status_code == 403
+
+
+def test_the_insurer_staff_pages_speak_english_too(world: DemoWorld) -> None:
+    staff = _staff(world)
+    staff.headers["Accept-Language"] = "en"
+    for path, words in (
+        ("/insurer/members", "Member lookup"),
+        ("/insurer/contracts", "Contracts and guarantees"),
+        ("/insurer/imports", "Rights files"),
+        ("/insurer/contracts/new", "Guarantees per care category"),
+    ):
+        page = staff.get(path)
+        assert page.status_code == 200
+        assert '<html lang="en">' in page.text
+        assert words in page.text
