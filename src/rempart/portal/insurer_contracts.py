@@ -23,7 +23,8 @@ from rempart.registry import contracts
 from rempart.registry.domain import CareCategory, Contract, GuaranteeLine, RuleKind
 from rempart.rights.responsible import ResponsibleContractRefused
 
-router = APIRouter(prefix="/insurer/contracts", route_class=PageRoute, include_in_schema=False)
+# Mounted under the insurer router (`insurer.router`, prefix /insurer).
+router = APIRouter(prefix="/contracts", route_class=PageRoute, include_in_schema=False)
 Manager = Annotated[Actor, Depends(permitted(Permission.CONTRACT_MANAGE))]
 ContractCode = Annotated[str, Path(max_length=20)]
 _CODE = re.compile(r"[A-Z0-9_-]{1,20}")

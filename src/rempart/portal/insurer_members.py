@@ -25,7 +25,8 @@ from rempart.registry.member_lookup import (
     reveal_member,
 )
 
-router = APIRouter(prefix="/insurer/members", route_class=PageRoute, include_in_schema=False)
+# Mounted under the insurer router (`insurer.router`, prefix /insurer).
+router = APIRouter(prefix="/members", route_class=PageRoute, include_in_schema=False)
 LookingUp = Annotated[Actor, Depends(permitted(Permission.MEMBER_LOOKUP))]
 
 

@@ -24,7 +24,8 @@ from rempart.portal.rendering import PageRoute, render
 from rempart.registry import insurer_imports
 from rempart.registry.insurer_imports import MAX_UPLOAD_BYTES
 
-router = APIRouter(prefix="/insurer/imports", route_class=PageRoute, include_in_schema=False)
+# Mounted under the insurer router (`insurer.router`, prefix /insurer).
+router = APIRouter(prefix="/imports", route_class=PageRoute, include_in_schema=False)
 Importer = Annotated[Actor, Depends(permitted(Permission.RIGHTS_FILE_IMPORT))]
 FIELD = "rights_file"
 SUFFIXES = (".csv", ".jsonl", ".ndjson")

@@ -16,16 +16,7 @@ from rempart.deps import PersonDep, PlatformDep, permitted
 from rempart.identity import cookies, service
 from rempart.identity.permissions import Actor, Permission
 from rempart.identity.sessions import revoke_session
-from rempart.portal import (
-    demo,
-    insured,
-    insurer,
-    insurer_contracts,
-    insurer_members,
-    insurer_uploads,
-    professional,
-    security,
-)
+from rempart.portal import demo, insured, insurer, professional, security
 from rempart.portal.forms import FormDep
 from rempart.portal.messages import LANGUAGES
 from rempart.portal.navigation import home_of
@@ -108,6 +99,3 @@ router.include_router(professional.router)
 router.include_router(insured.router)
 router.include_router(security.router)
 router.include_router(insurer.router)
-router.include_router(insurer_contracts.router)
-router.include_router(insurer_uploads.router)
-router.include_router(insurer_members.router)
