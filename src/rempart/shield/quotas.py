@@ -179,8 +179,25 @@ def plan(
     if actor.client_id is not None:
         # Software: the client for the named professional at the counter.
         who = f"client={actor.client_id};rpps={actor.rpps or ''}"
+        client = str(actor.client_id)
     else:
-        who = f"account={actor.account_id}"
+        who, client = f"account={actor.account_id}", None
+    return list(_plan(policy, who, client, structure, address, new_account, throttled))
+
+
+# Memoised, like `subject_key`: a counter's admissions name the same subjects again and
+# again, and building a dozen keyed checks each time was most of an admission's cost. A
+# pure function of hashable, immutable arguments (the policy is frozen), bounded.
+@functools.lru_cache(maxsize=4096)
+def _plan(
+    policy: QuotaPolicy,
+    who: str,
+    client: str | None,
+    structure: str | None,
+    address: str | None,
+    new_account: bool,
+    throttled: frozenset[SubjectKind],
+) -> tuple[Check, ...]:
     actor_limits = policy.actor
     if new_account:
         actor_limits = actor_limits.scaled(policy.new_account_share)
@@ -195,15 +212,15 @@ def plan(
     ]
     if structure is not None:
         subjects.append((SubjectKind.STRUCTURE, structure, structure_limits))
-    if actor.client_id is not None:
-        subjects.append((SubjectKind.CLIENT, str(actor.client_id), policy.client))
+    if client is not None:
+        subjects.append((SubjectKind.CLIENT, client, policy.client))
     if address:
         subjects.append((SubjectKind.ADDRESS, address, policy.address))
-    return [
+    return tuple(
         Check(f"{subject_key(kind, identifier)}:{window.name}", window, limits.of(window))
         for kind, identifier, limits in subjects
         for window in WINDOWS
-    ]
+    )
 
 
 def epoch_ms(now: datetime) -> int:
