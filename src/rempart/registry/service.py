@@ -346,13 +346,16 @@ def card_rights(
     )
     indexes = uow.vault.lookup_indexes(CARD, key)
     asked = list(dict.fromkeys(str(c) for c in categories))
+    # On the session's connection, in its transaction: a Core statement gets nothing
+    # from the ORM's execution layer (no flush, no loading) but its bookkeeping.
+    connection = uow.session.connection()
     if 0 < len(indexes) <= len(_INDEX_NAMES) and asked:
         statement = _card_rights_for(len(indexes), len(asked))
         values: dict[str, object] = dict(zip(_INDEX_NAMES, indexes, strict=False))
         values.update(zip(_CATEGORY_NAMES, asked, strict=False))
-        rows = uow.session.execute(statement, values).all()
+        rows = connection.execute(statement, values).all()
     else:  # none asked (or an unusually long key ring): the expanding form
-        rows = uow.session.execute(
+        rows = connection.execute(
             _CARD_RIGHTS, {"indexes": list(indexes), "categories": asked}
         ).all()
     if not rows:
