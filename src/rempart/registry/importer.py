@@ -74,8 +74,10 @@ def _fetch_by_index(
     session: Session, column: Any, columns: Sequence[Any], indexes: Sequence[bytes]
 ) -> dict[bytes, Any]:
     found: dict[bytes, Any] = {}
+    # Core, not the ORM: plain rows, without the ORM's per-row bookkeeping.
+    connection = session.connection()
     for chunk in _chunks(indexes):
-        for row in session.execute(select(*columns).where(column.in_(chunk))):
+        for row in connection.execute(select(*columns).where(column.in_(chunk))):
             found[row[0]] = row
     return found
 
@@ -146,7 +148,6 @@ def _existing(
         (
             b.card_index,
             b.id,
-            b.member_id,
             b.rights_as_of,
             b.statement_digest,
             b.last_import_id,
