@@ -83,14 +83,17 @@ def facts_digest(
     return vault.blind_index(DIGEST, canonical(*facts, format_rights(ordered)))
 
 
-def seal_member(vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID) -> dict[str, Any]:
+def seal_member(
+    vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID, *, member_index: bytes | None = None
+) -> dict[str, Any]:
     member_number, insured_nir = vault.seal_fields(
         table=MemberRow.__tablename__,
         row_id=row_id,
         fields=(("member_number", s.member_number), ("insured_nir", s.insured_nir)),
     )
     return {
-        "member_index": vault.blind_index(
+        "member_index": member_index
+        or vault.blind_index(
             MEMBER, member_key(amc_number=s.amc_number, member_number=s.member_number)
         ),
         "member_number": member_number,
