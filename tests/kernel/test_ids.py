@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-
 from itertools import islice
 
 from rempart.kernel.ids import id_stream, new_id
