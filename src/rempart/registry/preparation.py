@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from rempart.registry.domain import BeneficiaryStatement
 from rempart.registry.rights_file import LineRejection, read_lines
@@ -28,8 +29,7 @@ from rempart.registry.sealing import (
 from rempart.vault.cipher import Vault
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedLine:
+class PreparedLine(NamedTuple):  # immutable, and built in one C call: one per line
     line_no: int
     statement: BeneficiaryStatement
     card: bytes

@@ -288,6 +288,9 @@ class _CanonicalCsvLine:
         self.pattern = re.compile(
             re.escape(delimiter).join(f"({shapes[column]})" for column in header)
         )
+        # A file is usually dated once: its lines share one `as_of` date object (which
+        # the bulk writer then binds once).
+        self.as_of: tuple[str, date] = ("", date.min)
         # The values in COLUMNS order; an absent optional column reads as empty.
         self.pick = itemgetter(*(header.index(c) if c in header else len(header) for c in COLUMNS))
 
@@ -327,6 +330,8 @@ class _CanonicalCsvLine:
                         _STATUSES[status[0]] if status else RightsStatus.OPEN,
                     )
                 )
+            if as_of != self.as_of[0]:
+                self.as_of = (as_of, date.fromisoformat(as_of))
             return BeneficiaryStatement(
                 amc_number=amc_number,
                 member_number=member_number,
@@ -340,7 +345,7 @@ class _CanonicalCsvLine:
                 last_name=last_name,
                 first_name=first_name,
                 rights=tuple(periods),
-                as_of=date.fromisoformat(as_of),
+                as_of=self.as_of[1],
             )
         except (ValueError, InvalidInput):  # impossible date, period ending before start, overlap
             return None
