@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from itertools import islice
 
-from rempart.kernel.ids import new_id
+from rempart.kernel.ids import id_stream, new_id
 
 
 def unix_ms(value: uuid.UUID) -> int:
@@ -54,3 +55,16 @@ def test_random_bits_vary_within_one_millisecond() -> None:
     rand_b = {value.int & ((1 << 62) - 1) for value in ids}
     assert len(rand_a) > 1
     assert len(rand_b) == len(ids)
+
+
+def test_a_stream_makes_the_same_kind_of_ids_across_chunks() -> None:
+    before = time.time_ns() // 1_000_000
+    ids = list(islice(id_stream(chunk=7), 1000))
+    after = time.time_ns() // 1_000_000
+    assert len(set(ids)) == 1000
+    for value in ids:
+        assert value.version == 7
+        assert value.variant == uuid.RFC_4122
+        assert before <= unix_ms(value) <= after
+    assert [unix_ms(v) for v in ids] == sorted(unix_ms(v) for v in ids)
+    assert len({value.int & ((1 << 62) - 1) for value in ids}) == 1000

@@ -15,10 +15,23 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import Connection, LargeBinary, Table, bindparam, insert, update
 from sqlalchemy.engine import Dialect
 
 Processor = Callable[[Any], Any] | None
+
+# Drivers that bind `bytes` as a BLOB / bytea themselves: SQLAlchemy's LargeBinary
+# processor only wraps each value in the driver's `Binary` (a memoryview on sqlite3),
+# which stores the same bytes and costs a call per ciphertext.
+_NATIVE_BYTES_DRIVERS = frozenset({"pysqlite", "psycopg"})
+
+
+def _processor(type_: Any, dialect: Dialect) -> Processor:
+    impl = type_.dialect_impl(dialect)
+    if isinstance(impl, LargeBinary) and dialect.driver in _NATIVE_BYTES_DRIVERS:
+        return None
+    processor: Processor = impl.bind_processor(dialect)
+    return processor
 
 
 @lru_cache(maxsize=256)
@@ -37,9 +50,7 @@ def _compiled(
     compiled = statement.compile(dialect=dialect)
     positional = compiled.positiontup is not None
     names = tuple(compiled.positiontup) if positional else tuple(compiled.binds)
-    processors = tuple(
-        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    )
+    processors = tuple(_processor(compiled.binds[name].type, dialect) for name in names)
     return str(compiled), names, processors, positional
 
 
@@ -62,17 +73,32 @@ def _execute(
     sql, names, processors, positional = _compiled(table, kind, keys, where_key, connection.dialect)
     sources = [_source_key(n, where_key) for n in names]
     # itemgetter pulls a row's values in one C call; only the few typed columns (UUIDs on
-    # SQLite, dates) go through a processor.
+    # SQLite, dates) go through a processor, and a value repeated from the row before (the
+    # same contract, run or date object, as batches often carry) reuses its bound form.
     pull = itemgetter(*sources) if len(sources) > 1 else (lambda row: (row[sources[0]],))
     typed = [(i, p) for i, p in enumerate(processors) if p is not None]
     parameters: list[Any] = []
-    for row in rows:
-        values = list(pull(row))
-        for position, process in typed:
-            value = values[position]
-            if value is not None:
-                values[position] = process(value)
-        parameters.append(tuple(values) if positional else dict(zip(names, values, strict=True)))
+    if typed:
+        last: list[Any] = [None] * len(typed)
+        bound: list[Any] = [None] * len(typed)
+        for row in rows:
+            values = list(pull(row))
+            for slot, (position, process) in enumerate(typed):
+                value = values[position]
+                if value is None:
+                    continue
+                if value is last[slot]:
+                    values[position] = bound[slot]
+                else:
+                    last[slot] = value
+                    values[position] = bound[slot] = process(value)
+            parameters.append(
+                tuple(values) if positional else dict(zip(names, values, strict=True))
+            )
+    else:
+        for row in rows:
+            plain = pull(row)
+            parameters.append(plain if positional else dict(zip(names, plain, strict=True)))
     connection.exec_driver_sql(sql, parameters)
 
 

@@ -103,6 +103,19 @@ class Nir:
         return self.value
 
 
+def nir_shape_pattern() -> re.Pattern[str]:
+    """The shape `Nir.parse` requires of 15 compact characters, for callers that match
+    whole records at once (then `nir_checks_out` on what matched)."""
+    return _NIR_SHAPE
+
+
+def nir_checks_out(text: str) -> bool:
+    """Month and key as `Nir.parse` checks them, for 15 characters already of its shape:
+    True exactly when `Nir.parse(text)` would return `Nir(text)`."""
+    # `int` of the two key digits equals the key `nir_key` writes with two digits.
+    return _nir_month_valid(text[3:5]) and 97 - nir_number(text[:13]) % 97 == int(text[13:])
+
+
 def _nir_month_valid(month: str) -> bool:
     number = int(month)
     # 01-12; 20-42 and 50-99 are used when the month is unknown or the record is provisional.

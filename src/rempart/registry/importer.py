@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from rempart.db.base import table_of
 from rempart.db.bulk import insert_many, update_many
-from rempart.kernel.ids import new_id
+from rempart.kernel.ids import id_stream
 from rempart.registry.domain import BeneficiaryStatement, InsurerStatus
 from rempart.registry.models import (
     BeneficiaryRow,
@@ -74,8 +74,10 @@ def _fetch_by_index(
     session: Session, column: Any, columns: Sequence[Any], indexes: Sequence[bytes]
 ) -> dict[bytes, Any]:
     found: dict[bytes, Any] = {}
+    # Core, not the ORM: plain rows, without the ORM's per-row bookkeeping.
+    connection = session.connection()
     for chunk in _chunks(indexes):
-        for row in session.execute(select(*columns).where(column.in_(chunk))):
+        for row in connection.execute(select(*columns).where(column.in_(chunk))):
             found[row[0]] = row
     return found
 
@@ -126,7 +128,9 @@ def _accept(
 
 
 def _existing(
-    session: Session, accepted: Sequence[tuple[PreparedLine, InsurerRef, uuid.UUID]]
+    session: Session,
+    accepted: Sequence[tuple[PreparedLine, InsurerRef, uuid.UUID]],
+    run_id: uuid.UUID,
 ) -> tuple[dict[bytes, Any], dict[bytes, uuid.UUID]]:
     """The rows the batch names, by card key and by member key, found through their blind
     indexes under every live version (rows not yet re-keyed by a rotation are found).
@@ -146,10 +150,11 @@ def _existing(
         (
             b.card_index,
             b.id,
-            b.member_id,
             b.rights_as_of,
             b.statement_digest,
-            b.last_import_id,
+            # Compared in SQL: no id to decode per row, only to know a line restates a
+            # beneficiary this run already applied.
+            (b.last_import_id == run_id).label("in_this_run"),
             b.last_import_line,
             b.key_version,
             b.closed_reason,
@@ -181,7 +186,7 @@ def apply_batch(
     accepted = _accept(vault, now, lines, insurers, outcome)
     if not accepted:
         return outcome
-    existing_by_card, member_by_key = _existing(session, accepted)
+    existing_by_card, member_by_key = _existing(session, accepted, run_id)
 
     member_inserts: dict[uuid.UUID, dict[str, Any]] = {}
     member_updates: dict[uuid.UUID, dict[str, Any]] = {}
@@ -191,6 +196,7 @@ def apply_batch(
     periods: list[dict[str, Any]] = []
     replaced_periods: list[uuid.UUID] = []
     seen_in_batch: dict[bytes, int] = {}
+    next_id = id_stream().__next__
 
     for prepared, insurer, contract_id in accepted:
         line_no, statement, card = prepared.line_no, prepared.statement, prepared.card
@@ -199,7 +205,7 @@ def apply_batch(
             outcome.rejections.append(_duplicate(line_no, seen_in_batch[card]))
             continue
         existing = existing_by_card.get(card)
-        if existing is not None and existing.last_import_id == run_id:
+        if existing is not None and existing.in_this_run:
             outcome.rejections.append(_duplicate(line_no, existing.last_import_line))
             continue
         seen_in_batch[card] = line_no
@@ -243,58 +249,63 @@ def apply_batch(
             continue
 
         member_id = member_by_key.get(m_key)
-        member_values = {"contract_id": contract_id, "agreement_type": statement.agreement_type}
+        agreement_type = statement.agreement_type
         if member_id is None:
-            member_id = new_id()
-            member_sealed = seal_member(vault, statement, member_id)
+            member_id = next_id()
             member_by_key[m_key] = member_id
             member_inserts[member_id] = {
                 "id": member_id,
                 "insurer_id": insurer.id,
-                **member_values,
-                **member_sealed,
+                "contract_id": contract_id,
+                "agreement_type": agreement_type,
+                **seal_member(
+                    vault, statement, member_id, member_index=prepared.active_member_index
+                ),
             }
         elif member_id in member_inserts:
-            member_inserts[member_id].update(member_values)
+            member_inserts[member_id].update(contract_id=contract_id, agreement_type=agreement_type)
         else:
             member_updates[member_id] = {
                 "m_id": member_id,
-                **member_values,
-                **seal_member(vault, statement, member_id),
+                "contract_id": contract_id,
+                "agreement_type": agreement_type,
+                **seal_member(
+                    vault, statement, member_id, member_index=prepared.active_member_index
+                ),
             }
 
-        row_id = existing.id if existing is not None else new_id()
-        beneficiary_sealed = seal_beneficiary(
-            vault, statement, row_id, card_index=prepared.active_card_index
-        )
-        values = {
-            "member_id": member_id,
-            "contract_id": contract_id,
-            "agreement_type": statement.agreement_type,
-            "birth_rank": statement.birth_rank,
-            "relationship": str(statement.relationship),
-            "rights_as_of": statement.as_of,
-            "statement_digest": digest,
-            "closed_reason": None,
-            "last_import_id": run_id,
-            "last_import_line": line_no,
-            "updated_at": now,
-            **beneficiary_sealed,
-        }
         if existing is None:
-            beneficiary_inserts.append({"id": row_id, **values})
+            row_id = next_id()
+            values: dict[str, Any] = {"id": row_id}
+            beneficiary_inserts.append(values)
             outcome.created += 1
         else:
-            beneficiary_updates.append({"b_id": row_id, **values})
+            row_id = existing.id
+            values = {"b_id": row_id}
+            beneficiary_updates.append(values)
             replaced_periods.append(row_id)
             outcome.updated += 1
+        values.update(
+            member_id=member_id,
+            contract_id=contract_id,
+            agreement_type=agreement_type,
+            birth_rank=statement.birth_rank,
+            relationship=statement.relationship.value,
+            rights_as_of=statement.as_of,
+            statement_digest=digest,
+            closed_reason=None,
+            last_import_id=run_id,
+            last_import_line=line_no,
+            updated_at=now,
+            **seal_beneficiary(vault, statement, row_id, card_index=prepared.active_card_index),
+        )
         periods.extend(
             {
-                "id": new_id(),
+                "id": next_id(),
                 "beneficiary_id": row_id,
                 "start": p.start,
                 "end": p.end,
-                "status": str(p.status),
+                "status": p.status.value,
             }
             for p in statement.rights
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from rempart.registry.domain import BeneficiaryStatement
 from rempart.registry.rights_file import LineRejection, read_lines
@@ -28,8 +29,7 @@ from rempart.registry.sealing import (
 from rempart.vault.cipher import Vault
 
 
-@dataclass(frozen=True, slots=True)
-class PreparedLine:
+class PreparedLine(NamedTuple):  # immutable, and built in one C call: one per line
     line_no: int
     statement: BeneficiaryStatement
     card: bytes
@@ -37,6 +37,7 @@ class PreparedLine:
     active_card_index: bytes
     member_key: bytes
     member_indexes: tuple[bytes, ...]
+    active_member_index: bytes
     digest: bytes
 
 
@@ -54,16 +55,18 @@ class ParsedBatch:
 def prepare_line(vault: Vault, line_no: int, statement: BeneficiaryStatement) -> PreparedLine:
     card = statement_card_key(statement)
     card_indexes = vault.blind_indexes(CARD, card)
-    active = card_indexes[vault.versions.index(vault.active_version)]
+    active = vault.versions.index(vault.active_version)
     m_key = member_key(amc_number=statement.amc_number, member_number=statement.member_number)
+    member_indexes = vault.blind_indexes(MEMBER, m_key)
     return PreparedLine(
         line_no=line_no,
         statement=statement,
         card=card,
         card_indexes=card_indexes,
-        active_card_index=active,
+        active_card_index=card_indexes[active],
         member_key=m_key,
-        member_indexes=vault.blind_indexes(MEMBER, m_key),
+        member_indexes=member_indexes,
+        active_member_index=member_indexes[active],
         digest=statement_digest(vault, statement),
     )
 

@@ -15,12 +15,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from operator import itemgetter
 from typing import IO, Any
 
 from rempart.kernel.errors import InvalidInput
 from rempart.kernel.identifiers import (
     BirthDateOnCard,
     Nir,
+    nir_checks_out,
+    nir_shape_pattern,
     parse_amc_number,
     parse_birth_rank,
 )
@@ -243,6 +246,112 @@ def statement_from_record(record: dict[str, Any]) -> BeneficiaryStatement:
 ParsedLine = tuple[int, BeneficiaryStatement | LineRejection]
 
 
+# --- the fast path for CSV lines already in canonical form -------------------------------
+
+_RELATIONSHIPS = {r.value: r for r in Relationship}
+_STATUSES = {s.value: s for s in RightsStatus}
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
+class _CanonicalCsvLine:
+    """One regular expression per file (its column order and delimiter) that matches a
+    line only when every field is already what `statement_from_record` would make of it:
+    compact, upper-case identifiers of the right shape, lower-case relationship and
+    statuses, names without surrounding spaces or control characters, ISO dates. Such a
+    line then needs only the checks a shape cannot express (NIR month and key, birth year,
+    calendar dates, periods' order and overlap), made by the same functions as the full
+    path. Anything else, or any check failing, returns None: the full path then decides,
+    with its exact reason. (Files are machine-written: nearly every line is canonical.)"""
+
+    def __init__(self, header: list[str], delimiter: str) -> None:
+        other = re.escape(delimiter) + '"'
+        edge = rf"[^\s\x00-\x1f\x7f{other}]"
+        name = rf"{edge}(?:[^\x00-\x1f\x7f{other}]{{0,98}}{edge})?"
+        nir = nir_shape_pattern().pattern
+        statuses = "|".join(_STATUSES)
+        period = rf"{_DATE}/(?:{_DATE})?(?:/(?:{statuses}))?"
+        shapes = {
+            "amc_number": "[0-9]{9}",
+            "member_number": "[A-Z0-9]{1,20}",
+            "contract_code": "[A-Z0-9_-]{1,20}",
+            "agreement_type": "[A-Z0-9]{1,8}",
+            "insured_nir": nir,
+            "beneficiary_nir": f"(?:{nir})?",
+            "birth_date": "[0-9]{8}",
+            "birth_rank": "[1-9]",
+            "relationship": "|".join(_RELATIONSHIPS),
+            "last_name": name,
+            "first_name": name,
+            # Several periods are `;`-separated: only where `;` is not the delimiter.
+            "rights": period if delimiter == ";" else rf"{period}(?:;{period})*",
+            "as_of": _DATE,
+        }
+        self.pattern = re.compile(
+            re.escape(delimiter).join(f"({shapes[column]})" for column in header)
+        )
+        # A file is usually dated once: its lines share one `as_of` date object (which
+        # the bulk writer then binds once).
+        self.as_of: tuple[str, date] = ("", date.min)
+        # The values in COLUMNS order; an absent optional column reads as empty.
+        self.pick = itemgetter(*(header.index(c) if c in header else len(header) for c in COLUMNS))
+
+    def parse(self, text: str) -> BeneficiaryStatement | None:
+        match = self.pattern.fullmatch(text)
+        if match is None:
+            return None
+        (
+            amc_number,
+            member_number,
+            contract_code,
+            agreement_type,
+            insured_nir,
+            beneficiary_nir,
+            birth_date,
+            birth_rank,
+            relationship,
+            last_name,
+            first_name,
+            rights,
+            as_of,
+        ) = self.pick((*match.groups(), ""))
+        if (
+            not nir_checks_out(insured_nir)
+            or (beneficiary_nir and not nir_checks_out(beneficiary_nir))
+            or not 1850 <= int(birth_date[:4]) <= 2199
+        ):
+            return None
+        try:
+            periods = []
+            for chunk in rights.split(";"):
+                start, end, *status = chunk.split("/")
+                periods.append(
+                    RightsPeriod(
+                        date.fromisoformat(start),
+                        date.fromisoformat(end) if end else None,
+                        _STATUSES[status[0]] if status else RightsStatus.OPEN,
+                    )
+                )
+            if as_of != self.as_of[0]:
+                self.as_of = (as_of, date.fromisoformat(as_of))
+            return BeneficiaryStatement(
+                amc_number=amc_number,
+                member_number=member_number,
+                contract_code=contract_code,
+                agreement_type=agreement_type,
+                insured_nir=insured_nir,
+                beneficiary_nir=beneficiary_nir or None,
+                birth_date=birth_date,
+                birth_rank=int(birth_rank),
+                relationship=_RELATIONSHIPS[relationship],
+                last_name=last_name,
+                first_name=first_name,
+                rights=tuple(periods),
+                as_of=self.as_of[1],
+            )
+        except (ValueError, InvalidInput):  # impossible date, period ending before start, overlap
+            return None
+
+
 def detect_format(name: str, explicit: str | None = None) -> str:
     chosen = (explicit or "").lower() or (
         "jsonl" if name.lower().endswith((".jsonl", ".ndjson")) else "csv"
@@ -261,11 +370,13 @@ def read_lines(
     Line numbers count physical lines from 1, header included, as an editor shows them.
     """
     header: list[str] | None = None
+    canonical: _CanonicalCsvLine | None = None
     delimiter = ","
     content = False
     for line_no, raw in enumerate(stream, start=1):
         if file_format == "csv" and header is None:
             header, delimiter = _read_header(raw)
+            canonical = _CanonicalCsvLine(header, delimiter)
             continue
         if line_no <= skip_through:
             content = True
@@ -281,6 +392,11 @@ def read_lines(
         if not text.strip():
             continue
         content = True
+        if canonical is not None and '"' not in text:
+            statement = canonical.parse(text)
+            if statement is not None:
+                yield line_no, statement
+                continue
         try:
             if file_format == "csv":
                 assert header is not None

@@ -83,16 +83,21 @@ def facts_digest(
     return vault.blind_index(DIGEST, canonical(*facts, format_rights(ordered)))
 
 
-def seal_member(vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID) -> dict[str, Any]:
-    table = MemberRow.__tablename__
+def seal_member(
+    vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID, *, member_index: bytes | None = None
+) -> dict[str, Any]:
+    member_number, insured_nir = vault.seal_fields(
+        table=MemberRow.__tablename__,
+        row_id=row_id,
+        fields=(("member_number", s.member_number), ("insured_nir", s.insured_nir)),
+    )
     return {
-        "member_index": vault.blind_index(
+        "member_index": member_index
+        or vault.blind_index(
             MEMBER, member_key(amc_number=s.amc_number, member_number=s.member_number)
         ),
-        "member_number": vault.seal(
-            s.member_number, table=table, column="member_number", row_id=row_id
-        ),
-        "insured_nir": vault.seal(s.insured_nir, table=table, column="insured_nir", row_id=row_id),
+        "member_number": member_number,
+        "insured_nir": insured_nir,
         "key_version": vault.active_version,
     }
 
@@ -100,16 +105,24 @@ def seal_member(vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID) -> dic
 def seal_beneficiary(
     vault: Vault, s: BeneficiaryStatement, row_id: uuid.UUID, *, card_index: bytes | None = None
 ) -> dict[str, Any]:
-    table = BeneficiaryRow.__tablename__
     nir = s.beneficiary_nir
+    fields = [
+        ("card_nir", s.insured_nir),
+        ("birth_date", s.birth_date),
+        ("last_name", s.last_name),
+        ("first_name", s.first_name),
+    ]
+    if nir:
+        fields.append(("nir", nir))
+    sealed = vault.seal_fields(table=BeneficiaryRow.__tablename__, row_id=row_id, fields=fields)
     return {
         "card_index": card_index or vault.blind_index(CARD, statement_card_key(s)),
         "nir_index": vault.blind_index(NIR, nir.encode()) if nir else None,
-        "nir": vault.seal(nir, table=table, column="nir", row_id=row_id) if nir else None,
-        "card_nir": vault.seal(s.insured_nir, table=table, column="card_nir", row_id=row_id),
-        "birth_date": vault.seal(s.birth_date, table=table, column="birth_date", row_id=row_id),
-        "last_name": vault.seal(s.last_name, table=table, column="last_name", row_id=row_id),
-        "first_name": vault.seal(s.first_name, table=table, column="first_name", row_id=row_id),
+        "nir": sealed[4] if nir else None,
+        "card_nir": sealed[0],
+        "birth_date": sealed[1],
+        "last_name": sealed[2],
+        "first_name": sealed[3],
         "key_version": vault.active_version,
     }
 

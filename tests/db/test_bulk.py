@@ -1,0 +1,82 @@
+"""The driver-level bulk writer stores exactly what SQLAlchemy's own executemany stores,
+on both backends: bytes given to the driver as they are, UUIDs, dates and aware instants
+through their bind processors, and values repeated from row to row bound once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    create_engine,
+    select,
+)
+
+from rempart.db.bulk import insert_many, update_many
+from rempart.db.types import UtcDateTime
+
+
+def _table(name: str, metadata: MetaData) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("id", Uuid, primary_key=True),
+        Column("parent", Uuid),
+        Column("blob", LargeBinary),
+        Column("day", Date),
+        Column("at", UtcDateTime()),
+        Column("rank", Integer),
+        Column("label", String(20)),
+    )
+
+
+def test_bulk_rows_read_back_as_the_core_writer_stores_them(database_url: str) -> None:
+    engine = create_engine(database_url)
+    metadata, suffix = MetaData(), uuid.uuid4().hex[:8]
+    bulk, reference = _table(f"bulk_{suffix}", metadata), _table(f"core_{suffix}", metadata)
+    metadata.create_all(engine)
+    shared_parent, shared_day = uuid.uuid4(), date(2026, 11, 28)
+    shared_at = datetime(2026, 11, 28, 12, 30, 15, 123456, tzinfo=UTC)
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            # Repeated objects (the same parent, day and instant) and fresh equal ones.
+            "parent": shared_parent if n % 3 else uuid.UUID(str(shared_parent)),
+            "blob": bytes([n, 0, 255]) * (n + 1) if n % 4 else None,
+            "day": shared_day if n % 2 else date(2020, 1, n + 1),
+            "at": shared_at,
+            "rank": n,
+            "label": None if n == 5 else f"row {n}",
+        }
+        for n in range(12)
+    ]
+    try:
+        with engine.begin() as connection:
+            insert_many(connection, bulk, rows)
+            connection.execute(reference.insert(), rows)
+            changes = [
+                {"b_id": rows[n]["id"], "blob": b"\x00new", "day": shared_day} for n in (1, 7)
+            ]
+            update_many(connection, bulk, changes, id_key="b_id")
+            connection.execute(
+                reference.update()
+                .where(reference.c.id.in_([rows[1]["id"], rows[7]["id"]]))
+                .values(blob=b"\x00new", day=shared_day)
+            )
+        with engine.connect() as connection:
+            stored = connection.execute(select(bulk).order_by(bulk.c.rank)).all()
+            expected = connection.execute(select(reference).order_by(reference.c.rank)).all()
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()
+    assert stored == expected
+    assert [type(row.blob) for row in stored if row.blob is not None] == [bytes] * 9
+    assert stored[1].blob == b"\x00new"
