@@ -43,7 +43,7 @@ def landing(request: Request, platform: PlatformDep) -> HTMLResponse:
         "landing.html",
         personas=demo.PERSONAS if development else (),
         card=demo.card(platform) if development else None,
-        # A session cookie (Pro Santé Connect's callback lands here): offer the way in.
+        # A session cookie (a returning person): offer the way in to their home.
         returning=cookies.SESSION in request.cookies,
     )
 
