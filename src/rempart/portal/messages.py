@@ -8,6 +8,7 @@ checked), never a person's page at run time: an unknown dynamic key shows the ke
 
 from __future__ import annotations
 
+from rempart.portal.messages_security import SECURITY_MESSAGES
 from rempart.rights.domain import COVERAGE_RULE_LABELS, CoverageRule
 from rempart.rights.reasons import Reason
 
@@ -756,6 +757,8 @@ _M: dict[str, tuple[str, str]] = {
     "insurer.notices.authority_due": ("Notification CNIL due le", "Authority notice due"),
     "insurer.notices.none": ("Aucun avis d'incident.", "No incident notice."),
 }
+
+_M |= SECURITY_MESSAGES
 
 
 class Translator:

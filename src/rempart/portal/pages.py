@@ -16,11 +16,11 @@ from rempart.deps import PersonDep, PlatformDep, permitted
 from rempart.identity import cookies, service
 from rempart.identity.permissions import Actor, Permission
 from rempart.identity.sessions import revoke_session
-from rempart.portal import demo, insured, insurer, professional, security
-from rempart.portal.forms import FormDep
+from rempart.portal import demo, incident_actions, insured, insurer, professional, security
+from rempart.portal.forms import FormDep, form_csrf
 from rempart.portal.messages import LANGUAGES
 from rempart.portal.navigation import home_of
-from rempart.portal.rendering import LANG_COOKIE, PageRoute, render
+from rempart.portal.rendering import LANG_COOKIE, PageRoute, is_htmx, render
 
 SEE_OTHER = 303
 HistoryReader = Annotated[Actor, Depends(permitted(Permission.SECURITY_HISTORY_READ))]
@@ -78,11 +78,16 @@ def home(actor: PersonDep) -> Response:
 
 
 @public.post("/sign-out")
-def sign_out(actor: PersonDep, platform: PlatformDep) -> Response:
-    """Ends this session (CSRF-checked like any unsafe request) and goes back home."""
+def sign_out(request: Request, actor: PersonDep, platform: PlatformDep) -> Response:
+    """Ends this session (CSRF-checked like any unsafe request) and goes back home: HTMX
+    follows its header, a form sent without JavaScript the redirect."""
     if actor.session_id is not None:
         revoke_session(uow=platform.uow(), actor=actor, session_id=actor.session_id)
-    response = Response(status_code=200, headers={"HX-Redirect": "/"})
+    response: Response = (
+        Response(status_code=200, headers={"HX-Redirect": "/"})
+        if is_htmx(request)
+        else RedirectResponse("/", status_code=SEE_OTHER)
+    )
     cookies.clear(response, cookies.SESSION)
     return response
 
@@ -93,9 +98,12 @@ def security_history(request: Request, actor: HistoryReader, platform: PlatformD
     return render(request, "account/security.html", actor=actor, events=events[:200])
 
 
-router = APIRouter()
+# Every page's POST may carry its CSRF token in a hidden field (forms work without
+# JavaScript); the reader runs before the actor is resolved.
+router = APIRouter(dependencies=[Depends(form_csrf)])
 router.include_router(public)
 router.include_router(professional.router)
 router.include_router(insured.router)
 router.include_router(security.router)
+router.include_router(incident_actions.router)
 router.include_router(insurer.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -27,6 +28,8 @@ from rempart.problems import ProblemDetails
 HERE = Path(__file__).parent
 LANG_COOKIE = "__Host-rempart-lang"
 DEFAULT_LANGUAGE = "fr"
+# Templates that are answers swapped into a page by HTMX (drawn whole without it).
+FRAGMENTS = ("partials/", "pro/partials/", "insured/partials/", "security/partials/")
 
 _environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -110,9 +113,23 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     values = page_context(request, actor) | context
+    if template.startswith(FRAGMENTS) and not values["htmx"]:
+        # A form sent without JavaScript: the answer HTMX would swap in, inside a page.
+        values |= {"fragment": template, "back": back_path(request)}
+        template = "answer.html"
     return templates.TemplateResponse(
         request, template, values, status_code=status, headers=headers
     )
+
+
+def back_path(request: Request) -> str:
+    """The page a form was sent from (its Referer, when it is this site's), else home."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.netloc in ("", request.url.netloc)
+    path = referer.path
+    if not same_site or not path.startswith("/") or path.startswith("//") or len(path) > 200:
+        return "/home"
+    return path
 
 
 def render_problem(request: Request, details: ProblemDetails) -> Response | None:

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from rempart.deps import PlatformDep, ShieldDep, permitted
 from rempart.identity.permissions import Actor, Permission
 from rempart.incidents import service as incidents
+from rempart.incidents.domain import Closure, Containment, Milestone
 from rempart.portal.charts import per_hour
 from rempart.portal.rendering import PageRoute, render
 from rempart.shield import alerting, lifting
@@ -26,6 +27,8 @@ Lifter = Annotated[Actor, Depends(permitted(Permission.CONTAINMENT_LIFT, step_up
 Braker = Annotated[Actor, Depends(permitted(Permission.BRAKE_APPLY, step_up=True))]
 Manager = Annotated[Actor, Depends(permitted(Permission.INCIDENT_MANAGE))]
 CHANNELS = ("portal", "api", "insurer")
+# The scoping form's window starts this long before the detection (the analyst widens it).
+SCOPING_WINDOW = timedelta(hours=24)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -139,4 +142,14 @@ def incident_page(
     found = incidents.read_incident(
         uow=platform.uow(), actor=actor, shield=shield, incident_id=incident_id
     )
-    return render(request, "security/incident.html", actor=actor, incident=found)
+    return render(
+        request,
+        "security/incident.html",
+        actor=actor,
+        incident=found,
+        now=platform.clock.now(),
+        window=SCOPING_WINDOW,
+        containment_kinds=tuple(Containment),
+        milestones=tuple(Milestone),
+        closures=tuple(Closure),
+    )
