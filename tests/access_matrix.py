@@ -328,6 +328,7 @@ ROUTES |= {
 # objects).
 ROUTES |= {
     ("GET", "/security"): Guarded(ANALYST, audited="shield:alerts:read"),
+    ("GET", "/security/activity"): Guarded(ANALYST, audited="shield:activity:read"),
     ("POST", "/security/alerts/{alert_id}/acknowledge"): Guarded(
         ANALYST, audited="shield:alert:acknowledged"
     ),

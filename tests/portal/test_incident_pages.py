@@ -148,6 +148,17 @@ def test_scoping_containing_and_notifying_need_a_fresh_passkey(world: DemoWorld)
         refused = phishable.post(f"{page}/{action}", data=form, headers=HTMX)
         assert refused.status_code == 401, (action, refused.text)
         assert 'data-problem="step-up-required"' in refused.text
+        # The refusal offers the step-up where it stands; beside a form, no navigation.
+        assert "data-step-up>" in refused.text
+        assert "data-next" not in refused.text
+    # A whole page (a form sent without JavaScript): back to the incident once done.
+    whole = phishable.post(
+        page + "/notifications", headers={"Referer": "https://testserver" + page}
+    )
+    assert whole.status_code == 401
+    assert f'data-next="{page}"' in whole.text
+    assert '<meta name="csrf-token"' in whole.text  # the ceremony's calls carry it
+    assert '<script src="/static/step-up.js" defer></script>' in whole.text
 
 
 def test_the_platform_dpo_scopes_but_does_not_contain(world: DemoWorld) -> None:

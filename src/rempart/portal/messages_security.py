@@ -190,4 +190,86 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     "field.closure": ("Clôture", "Closure"),
     "incident.action.recorded": ("Inscrit au journal.", "Written in the log."),
     "incident.action.closed": ("Incident clos.", "Incident closed."),
+    # --- activity: rights checks per hour, use against the quota limits ---
+    "nav.security.activity": ("Activité", "Activity"),
+    "activity.title": ("Activité", "Activity"),
+    "activity.heading": ("Activité de la plateforme", "Platform activity"),
+    "activity.text": (
+        "Les vérifications de droits comptées dans le journal d'audit : par heure, et "
+        "par structure et par compte face à leurs quotas. Des nombres seulement : "
+        "aucune personne vérifiée n'est nommée.",
+        "Rights checks counted from the audit log: per hour, and per structure and "
+        "account against their quotas. Counts only: no person checked is named.",
+    ),
+    "activity.checks.heading": (
+        "Vérifications de droits par heure sur les dernières 24 heures",
+        "Rights checks per hour over the last 24 hours",
+    ),
+    "activity.checks.summary": (
+        "{total} vérifications en 24 heures, au plus {peak} en une heure.",
+        "{total} checks in 24 hours, at most {peak} in one hour.",
+    ),
+    "activity.checks.title": (
+        "Histogramme : {total} vérifications en 24 heures, au plus {peak} en une heure",
+        "Bar chart: {total} checks in 24 hours, at most {peak} in one hour",
+    ),
+    "activity.checks.table": ("Vérifications par heure", "Checks per hour"),
+    "activity.checks.count": ("Vérifications", "Checks"),
+    "activity.structures.heading": (
+        "Structures les plus actives face à leurs quotas",
+        "Busiest structures against their quotas",
+    ),
+    "activity.structures.title": (
+        "Barres : part du quota horaire et du quota journalier utilisée par structure",
+        "Bars: share of the hourly and daily quota used per structure",
+    ),
+    "activity.structures.table": (
+        "Vérifications par structure (FINESS) et part du quota",
+        "Checks per structure (FINESS) and share of the quota",
+    ),
+    "activity.accounts.heading": (
+        "Comptes les plus actifs face à leurs quotas",
+        "Busiest accounts against their quotas",
+    ),
+    "activity.accounts.title": (
+        "Barres : part du quota horaire et du quota journalier utilisée par compte",
+        "Bars: share of the hourly and daily quota used per account",
+    ),
+    "activity.accounts.table": (
+        "Vérifications par compte et part du quota",
+        "Checks per account and share of the quota",
+    ),
+    "activity.structure": ("Structure (FINESS)", "Structure (FINESS)"),
+    "activity.account": ("Compte", "Account"),
+    "activity.none": (
+        "Aucune vérification sur les dernières 24 heures.",
+        "No check in the last 24 hours.",
+    ),
+    "usage.last_hour": ("Dernière heure", "Last hour"),
+    "usage.last_day": ("Dernières 24 heures", "Last 24 hours"),
+    "usage.of_limit": ("{used} sur {limit} ({percent} %)", "{used} of {limit} ({percent}%)"),
+    "usage.hour_bar": (
+        "Dernière heure : {used} sur {limit} ({percent} %)",
+        "Last hour: {used} of {limit} ({percent}%)",
+    ),
+    "usage.day_bar": (
+        "Dernières 24 heures : {used} sur {limit} ({percent} %)",
+        "Last 24 hours: {used} of {limit} ({percent}%)",
+    ),
+    "usage.legend.hour": ("quota horaire", "hourly quota"),
+    "usage.legend.day": ("quota journalier", "daily quota"),
+    "account.checks.heading": (
+        "Mes vérifications de droits par heure (24 heures)",
+        "My rights checks per hour (24 hours)",
+    ),
+    "account.checks.summary": (
+        "{total} vérifications faites avec ce compte en 24 heures, au plus {peak} en une "
+        "heure. Si ce n'était pas vous, prévenez votre administrateur.",
+        "{total} checks made with this account in 24 hours, at most {peak} in one hour. "
+        "If that was not you, tell your administrator.",
+    ),
+    "account.checks.title": (
+        "Histogramme : {total} vérifications en 24 heures, au plus {peak} en une heure",
+        "Bar chart: {total} checks in 24 hours, at most {peak} in one hour",
+    ),
 }

@@ -12,17 +12,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rempart.deps import PersonDep, PlatformDep, permitted
+from rempart.deps import PersonDep, PlatformDep, ShieldDep, permitted
 from rempart.identity import cookies, service
-from rempart.identity.permissions import Actor, Permission
+from rempart.identity.permissions import Actor, Permission, Role
 from rempart.identity.sessions import revoke_session
 from rempart.portal import demo, incident_actions, insured, insurer, professional, security
+from rempart.portal.charts import hourly
 from rempart.portal.forms import FormDep, form_csrf
 from rempart.portal.messages import LANGUAGES
 from rempart.portal.navigation import home_of
 from rempart.portal.rendering import LANG_COOKIE, PageRoute, is_htmx, render
+from rempart.shield import usage
 
 SEE_OTHER = 303
+CHECKERS = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})
 HistoryReader = Annotated[Actor, Depends(permitted(Permission.SECURITY_HISTORY_READ))]
 
 public = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -93,9 +96,15 @@ def sign_out(request: Request, actor: PersonDep, platform: PlatformDep) -> Respo
 
 
 @public.get("/account/security", response_class=HTMLResponse)
-def security_history(request: Request, actor: HistoryReader, platform: PlatformDep) -> HTMLResponse:
+def security_history(
+    request: Request, actor: HistoryReader, platform: PlatformDep, shield: ShieldDep
+) -> HTMLResponse:
     events = service.security_history(uow=platform.uow(), actor=actor)
-    return render(request, "account/security.html", actor=actor, events=events[:200])
+    checks = None
+    if actor.role in CHECKERS:  # a professional sees what their account checked, per hour
+        own = usage.own_checks_per_hour(uow=platform.uow(), actor=actor, shield=shield)
+        checks = hourly(own.first, own.counts)
+    return render(request, "account/security.html", actor=actor, events=events[:200], checks=checks)
 
 
 # Every page's POST may carry its CSRF token in a hidden field (forms work without

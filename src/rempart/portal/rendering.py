@@ -27,6 +27,7 @@ from rempart.problems import ProblemDetails
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "__Host-rempart-lang"
+STEP_UP = "step-up-required"  # the problem code of a refusal that a fresh passkey lifts
 DEFAULT_LANGUAGE = "fr"
 # Templates that are answers swapped into a page by HTMX (drawn whole without it).
 FRAGMENTS = ("partials/", "pro/partials/", "insured/partials/", "security/partials/")
@@ -143,10 +144,18 @@ def render_problem(request: Request, details: ProblemDetails) -> Response | None
     if isinstance(field, str):
         named.append(field)
     template = "partials/problem.html" if is_htmx(request) else "problem.html"
+    step_up: dict[str, Any] = {}
+    token = request.cookies.get(COOKIE_NAME)
+    if details.code == STEP_UP and token:
+        # A person signed in, asked for a fresh passkey: the page offers the ceremony
+        # (its calls carry the session's CSRF token) and, once done, goes back.
+        back = request.url.path if request.method == "GET" else back_path(request)
+        step_up = {"csrf": csrf_token(token), "back": back}
     return render(
         request,
         template,
         status=details.status,
         problem=details,
         fields=named,
+        **step_up,
     )

@@ -17,9 +17,9 @@ from rempart.deps import PlatformDep, ShieldDep, permitted
 from rempart.identity.permissions import Actor, Permission
 from rempart.incidents import service as incidents
 from rempart.incidents.domain import Closure, Containment, Milestone
-from rempart.portal.charts import per_hour
+from rempart.portal.charts import hourly, per_hour, use_against_limits
 from rempart.portal.rendering import PageRoute, render
-from rempart.shield import alerting, lifting
+from rempart.shield import alerting, lifting, usage
 
 router = APIRouter(prefix="/security", route_class=PageRoute, include_in_schema=False)
 Analyst = Annotated[Actor, Depends(permitted(Permission.ALERT_READ))]
@@ -46,6 +46,23 @@ def alerts_page(
         actor=actor,
         alerts=alerts[:100],
         chart=chart,
+    )
+
+
+@router.get("/activity", response_class=HTMLResponse)
+def activity_page(
+    request: Request, actor: Analyst, platform: PlatformDep, shield: ShieldDep
+) -> HTMLResponse:
+    """Rights checks per hour, and the busiest structures and accounts against their
+    quota limits: counts from the audit log, nobody checked is named."""
+    found = usage.platform_activity(uow=platform.uow(), actor=actor, shield=shield)
+    return render(
+        request,
+        "security/activity.html",
+        actor=actor,
+        checks=hourly(found.checks.first, found.checks.counts),
+        structures=use_against_limits(found.structures),
+        accounts=use_against_limits(found.accounts),
     )
 
 
