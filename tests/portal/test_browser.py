@@ -5,9 +5,11 @@ uvicorn on a free local port.
 A professional enrols a passkey with Chromium's virtual authenticator (CDP WebAuthn
 domain), signs out, signs in with it, checks a patient's rights, simulates, invoices and
 finds the invoice listed; an insured person sees who looked at her rights and reports
-one. axe-core runs on each main page (no serious or critical violation), the strict CSP
-reports nothing blocked, and screenshots are kept under test-artifacts/screenshots/
-(with REMPART_DOCS_SCREENSHOTS=1, the README's are refreshed under docs/screenshots/).
+one; a security analyst acknowledges an alert, reads the activity charts, scopes an
+incident and records a containment step. axe-core runs on each main page (no serious
+or critical violation), the strict CSP reports nothing blocked, and screenshots are
+kept under test-artifacts/screenshots/ (with REMPART_DOCS_SCREENSHOTS=1, the README's
+are refreshed under docs/screenshots/).
 
 Without Chromium, Playwright or axe-core these tests skip, except under
 REMPART_REQUIRE_SERVICES (CI), where they fail."""
@@ -24,6 +26,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,8 @@ from rempart.app import create_app
 from rempart.identity import factors
 from rempart.identity.permissions import Actor, Role
 from rempart.kernel.clock import FixedClock
+from rempart.shield.alerting import store_alert
+from rempart.shield.alerts import Alert, Severity
 
 from ..conftest import NOW, make_settings, write_keys
 from ..identity.web import Web
@@ -297,4 +302,65 @@ def test_an_insured_person_sees_who_looked_at_her_rights_and_reports_one(
 
     page.goto(f"{base}/insured/invoices")
     _axe(page, "insured-invoices")
+    _no_errors(served)
+
+
+def test_a_security_analyst_reads_the_activity_and_scopes_an_incident(
+    served: Served, chromium: Any
+) -> None:
+    """Alerts acknowledged, the activity charts, then an incident scoped (counts per
+    insurer and category) and a containment step recorded, all from the pages."""
+    world = served.world
+    clock = world.web.platform.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(NOW - timedelta(minutes=10))  # before now: a scoping window ends at now
+    pharmacist = world.persona("pharmacist")
+    pharmacist.post(
+        "/pro/rights-check",
+        data={**card_form(world.card), "date_of_care": "2026-11-28", "categories": "pharmacy_65"},
+        headers={"HX-Request": "true"},
+    )
+    clock.set(NOW)
+    account = pharmacist.get("/api/v1/me").json()["account_id"]
+    with world.web.platform.uow() as uow:
+        store_alert(uow, Alert("shield.burst", Severity.WARNING, "checks in bursts"))
+        uow.commit()
+    opener = world.web.signed_in(world.web.account(Role.SECURITY_ANALYST, "analyste.ouvre"))
+    incident = opener.post(
+        "/api/v1/incidents",
+        json={
+            "kinds": ["confidentiality"],
+            "description": "Un mot de passe hameçonné",
+            "detected_at": "2026-11-28T08:00:00Z",
+        },
+    ).json()
+
+    page = _page(chromium, served)
+    base = served.base
+    page.goto(f"{base}/")
+    page.click('button[data-persona="security-analyst"]')
+    page.wait_for_url(f"{base}/security")
+    page.locator("tr[data-alert] button[type=submit]").first.click()
+    page.wait_for_selector("td .done")
+    _axe(page, "security-alerts")
+
+    page.goto(f"{base}/security/activity")
+    assert page.locator("svg.bars rect.bar").count() == 24
+    assert page.locator("svg.use").count() == 2
+    _axe(page, "security-activity")
+    _screenshot(page, "security-activity")
+
+    page.goto(f"{base}/security/incidents/{incident['id']}")
+    page.fill("#f-start", "2026-11-28T00:00")
+    page.fill("#f-accounts", account)
+    page.click("form[hx-post$='/scoping'] button[type=submit]")
+    page.wait_for_selector("table.scoping-figures")
+    assert page.evaluate("document.activeElement.classList.contains('scoping')")  # focused
+    assert world.seeded.amc_number in page.locator("table.scoping-figures").inner_text()
+    page.select_option("#f-kind", "rotate_keys")
+    page.fill("#f-reason", "Rotation des clés faite par l'exploitant")
+    page.click("form[hx-post$='/containment'] button[type=submit]")
+    page.wait_for_selector("#containment-result .done")
+    _axe(page, "security-incident")
+    _screenshot(page, "security", docs=True)
     _no_errors(served)
