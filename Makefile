@@ -68,6 +68,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/invoices.py --quick
 	$(BIN)/python benchmarks/payment_run.py --quick
 	$(BIN)/python benchmarks/shield_detection.py --quick
+	@if [ -n "$$REMPART_TEST_DATABASE_URL" ]; then \
+		$(BIN)/python benchmarks/audit_scoping.py --quick && \
+		$(BIN)/python benchmarks/incident_scoping.py --quick; \
+	else echo "audit_scoping, incident_scoping: they need PostgreSQL (REMPART_TEST_DATABASE_URL)"; fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(OIDC_DIR)/node_modules \

@@ -41,7 +41,8 @@ import os
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -211,6 +212,30 @@ def load(platform: Platform, events: int, say: Callable[[str], None]) -> None:
         conn.execute(text("VACUUM ANALYZE audit_records"))
 
 
+@contextmanager
+def loaded_log(server: str, events: int, figures: dict[str, float]) -> Iterator[Platform]:
+    """A platform on a new database of the PostgreSQL server at `server`, its audit log
+    loaded with `events` records (the time it took in `figures["load_s"]`); dropped
+    after."""
+    url, name = fresh_postgres(server)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            home = Path(scratch)
+            LocalFileKeySource(home / "keys.json", require_private=True).save(KeyRing.generate())
+            platform = open_platform(
+                Settings(env=Environment.DEVELOPMENT, home=home, database_url=url), migrate=True
+            )
+            try:
+                print(f"loading {events:,} synthetic audit events into PostgreSQL")
+                figures["load_s"] = timed(lambda: load(platform, events, print))
+                print(f"  {figures['load_s']:.1f} s ({events / figures['load_s']:,.0f} rows/s)")
+                yield platform
+            finally:
+                platform.close()
+    finally:
+        drop_postgres(server, name)
+
+
 def account(number: int) -> uuid.UUID:
     return uuid.UUID(hex=hashlib.md5(f"account-{number}".encode()).hexdigest())
 
@@ -276,23 +301,8 @@ def main() -> None:
 
     figures: dict[str, float] = {"events": events}
     ratios: dict[str, float] = {}
-    url, name = fresh_postgres(args.postgres)
-    try:
-        with tempfile.TemporaryDirectory() as scratch:
-            home = Path(scratch)
-            LocalFileKeySource(home / "keys.json", require_private=True).save(KeyRing.generate())
-            platform = open_platform(
-                Settings(env=Environment.DEVELOPMENT, home=home, database_url=url), migrate=True
-            )
-            try:
-                print(f"loading {events:,} synthetic audit events into PostgreSQL")
-                figures["load_s"] = timed(lambda: load(platform, events, print))
-                print(f"  {figures['load_s']:.1f} s ({events / figures['load_s']:,.0f} rows/s)")
-                measure(platform, args, figures, ratios)
-            finally:
-                platform.close()
-    finally:
-        drop_postgres(args.postgres, name)
+    with loaded_log(args.postgres, events, figures) as platform:
+        measure(platform, args, figures, ratios)
 
     limit = 1.0 if events <= 1_000_000 else 3.0
     names = [k.removesuffix("_s") for k in figures if k.endswith("_s") and k != "load_s"]

@@ -363,6 +363,12 @@ ROUTES |= {
         },
         audited="incidents:incident:opened",
     ),
+    ("POST", "/api/v1/incidents/from-alert"): Guarded(
+        frozenset({Role.SECURITY_ANALYST}),  # reading the alert is theirs
+        step_up=True,
+        body={"alert_id": "{alert_id}", "lookback_hours": 2},
+        audited="incidents:incident:opened",
+    ),
     ("GET", "/api/v1/incidents"): Guarded(MANAGERS, audited="incidents:register:read"),
     ("GET", INCIDENT): Guarded(MANAGERS, audited="incidents:incident:read"),
     ("POST", INCIDENT + "/scoping"): Guarded(

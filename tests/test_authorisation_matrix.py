@@ -164,7 +164,14 @@ def _access_record_id(scene: Scene, account_id: uuid.UUID) -> uuid.UUID:
 
 def _alert_id(scene: Scene) -> uuid.UUID:
     with scene.web.platform.uow() as uow:
-        alert_id = store_alert(uow, Alert("shield.matrix", Severity.INFO, "for the matrix"))
+        alert = Alert(
+            "shield.matrix",
+            Severity.INFO,
+            "for the matrix",
+            subject_kind="account",  # an incident can be opened from it
+            subject_ref=str(new_id()),
+        )
+        alert_id = store_alert(uow, alert)
         uow.commit()
     return alert_id
 
@@ -293,6 +300,8 @@ def body_for(scene: Scene, rule: Guarded, *, own: bool = True) -> dict[str, obje
     text = json.dumps(rule.form if rule.form is not None else rule.body or {})
     if "{accreditation_id}" in text:
         text = text.replace("{accreditation_id}", str(_accreditation_id(scene, own=own)))
+    if "{alert_id}" in text:
+        text = text.replace("{alert_id}", str(_alert_id(scene)))
     body: dict[str, object] = json.loads(text)
     return body
 

@@ -3,6 +3,7 @@ a named account, printing counts and ids only."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,8 @@ from rempart.identity.models import AccountRow
 from rempart.identity.permissions import Channel, Role
 from rempart.identity.sealing import seal_login
 from rempart.settings import Settings
+from rempart.shield.alerting import store_alert
+from rempart.shield.alerts import Alert, Severity
 
 ATTACKER = uuid.UUID("0196b5f0-0000-7000-8000-000000000101")
 
@@ -73,10 +76,39 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
                         categories=frozenset({Category.RIGHTS}),
                     ),
                 )
+            alert = Alert(
+                "shield.account.suspend",
+                Severity.HIGH,
+                "bursts of checks",
+                subject_kind="account",
+                subject_ref=str(ATTACKER),
+            )
+            alert_id = store_alert(uow, alert)
             uow.commit()
     finally:
         platform.close()
-    return {"now": now, "accounts": accounts, "home": tmp_path / "home"}
+    return {"now": now, "accounts": accounts, "home": tmp_path / "home", "alert": alert_id}
+
+
+def test_an_incident_opens_from_a_stored_alert_scoped_on_its_subject(
+    home: dict[str, object],
+) -> None:
+    accounts: dict[Role, uuid.UUID] = home["accounts"]  # type: ignore[assignment]
+    analyst = accounts[Role.SECURITY_ANALYST]
+    opened = run("incident", "from-alert", str(home["alert"]), account=analyst)
+    assert opened.exit_code == 0, opened.output
+    assert "opened and scoped: 3 people" in opened.stdout
+    shown = run("incident", "show", opened.stdout.split()[1], "--json", account=analyst)
+    incident = json.loads(shown.stdout)
+    assert incident["source"] == f"alert:{home['alert']}"
+    assert incident["scoping"]["accounts"] == [str(ATTACKER)]
+
+    unknown = run("incident", "from-alert", str(uuid.uuid4()), account=analyst)
+    assert unknown.exit_code != 0
+    assert "no such alert" in unknown.output
+    # The platform DPO manages incidents but does not read the shield's alerts.
+    dpo = run("incident", "from-alert", str(home["alert"]), account=accounts[Role.PLATFORM_DPO])
+    assert dpo.exit_code != 0
 
 
 def test_the_runbook_from_the_command_line(home: dict[str, object]) -> None:
@@ -101,7 +133,7 @@ def test_the_runbook_from_the_command_line(home: dict[str, object]) -> None:
         account=analyst,
     )
     assert opened.exit_code == 0, opened.output
-    assert "opened and scoped: 3 people" in opened.stdout
+    assert "scoped: 3 people" in opened.stdout
     incident = opened.stdout.split()[1]
 
     listed = run("incident", "list", account=analyst)

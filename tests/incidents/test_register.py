@@ -16,7 +16,7 @@ from rempart.audit.exposure import ExposureSelector
 from rempart.audit.recorder import record
 from rempart.bootstrap import Platform
 from rempart.identity.permissions import Actor, Channel, Role
-from rempart.incidents import scoping, service
+from rempart.incidents import from_alert, scoping, service
 from rempart.incidents.domain import Closure, Milestone, Status
 from rempart.incidents.models import IncidentLogRow
 from rempart.incidents.repository import AppendOnly
@@ -315,13 +315,13 @@ def test_a_false_alarm_closes_at_once_and_the_flags_are_logged(platform: Platfor
 
 def test_opening_from_an_alert_scopes_its_subjects(platform: Platform) -> None:
     disclose(platform, ("p1", AMC1), ("p2", AMC2))
-    alert = scoping.AlertSubjects(
+    alert = from_alert.AlertSubjects(
         alert_id="alert-0042",
         start=NOW - timedelta(hours=1),
         end=NOW + timedelta(hours=1),  # an alert still running: the scope stops at now
         accounts=frozenset({ATTACKER}),
     )
-    incident_id, view = scoping.open_from_alert(
+    incident_id, view = from_alert.open_from_alert(
         uow_factory=platform.uow,
         actor=ANALYST,
         shield=SHIELD,
@@ -337,11 +337,11 @@ def test_opening_from_an_alert_scopes_its_subjects(platform: Platform) -> None:
     assert service.find_incident(uow=platform.uow(), named=incident.reference) == incident_id
     assert service.find_incident(uow=platform.uow(), named=str(incident_id)) == incident_id
     with pytest.raises(InvalidInput):
-        scoping.open_from_alert(
+        from_alert.open_from_alert(
             uow_factory=platform.uow,
             actor=ANALYST,
             shield=SHIELD,
-            alert=scoping.AlertSubjects("empty", NOW - timedelta(hours=1), NOW),
+            alert=from_alert.AlertSubjects("empty", NOW - timedelta(hours=1), NOW),
             description="no subjects",
             controller_target=TARGET,
         )

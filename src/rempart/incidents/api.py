@@ -7,6 +7,7 @@ factor; every route is counted by the shield and audited by its use case."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
@@ -21,7 +22,7 @@ from rempart.deps import (
     permitted,
 )
 from rempart.identity.permissions import Actor, Permission
-from rempart.incidents import containment, notify, reading, scoping, service
+from rempart.incidents import containment, from_alert, notify, reading, scoping, service
 from rempart.incidents.domain import Status, containment_step
 from rempart.incidents.schemas import (
     ClosureIn,
@@ -29,6 +30,7 @@ from rempart.incidents.schemas import (
     ContainmentOut,
     DecisionIn,
     EntryOut,
+    FromAlertIn,
     IncidentIn,
     IncidentOut,
     MailMergeOut,
@@ -46,6 +48,8 @@ from rempart.incidents.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["incidents"])
 Manager = Annotated[Actor, Depends(permitted(Permission.INCIDENT_MANAGE))]
 SteppedUpManager = Annotated[Actor, Depends(permitted(Permission.INCIDENT_MANAGE, step_up=True))]
+# Opening from an alert reads the shield's alert store: the analysts' own.
+AlertTriager = Annotated[Actor, Depends(permitted(Permission.ALERT_READ, step_up=True))]
 Container = Annotated[Actor, Depends(permitted(Permission.INCIDENT_CONTAIN, step_up=True))]
 Reidentifier = Annotated[Actor, Depends(permitted(Permission.INCIDENT_REIDENTIFY, step_up=True))]
 NoticeReader = Annotated[Actor, Depends(permitted(Permission.INCIDENT_NOTICE_READ))]
@@ -88,6 +92,31 @@ def open_incident(
         source=None
         if body.source is None
         else service.Source(body.source.kind, body.source.reference),
+    )
+    return _read(platform, actor, shield, incident_id)
+
+
+@router.post("/incidents/from-alert", status_code=status.HTTP_201_CREATED)
+def open_from_alert(
+    body: FromAlertIn,
+    actor: AlertTriager,
+    platform: PlatformDep,
+    settings: SettingsDep,
+    shield: ShieldDep,
+) -> IncidentOut:
+    """Open an incident from a shield alert and scope it at once on the account, client
+    or structure the alert names, from `lookback_hours` before the alert until now —
+    broad on purpose: narrow it by scoping again once the investigation names the
+    attacker's addresses or window."""
+    incident_id, _ = from_alert.open_from_stored_alert(
+        uow_factory=platform.uow,
+        actor=actor,
+        shield=shield,
+        alert_id=body.alert_id,
+        controller_target=settings.controller_notice_target,
+        lookback=timedelta(hours=body.lookback_hours),
+        description=body.description,
+        kinds=[k.value for k in body.kinds],
     )
     return _read(platform, actor, shield, incident_id)
 

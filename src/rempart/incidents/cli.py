@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import typer
 from rich.console import Console
@@ -21,7 +21,7 @@ from rempart.bootstrap import Platform
 from rempart.cli_support import fail, platform
 from rempart.identity.actors import actor_for_operator
 from rempart.identity.permissions import Actor
-from rempart.incidents import containment, notify, scoping, service
+from rempart.incidents import containment, from_alert, notify, scoping, service
 from rempart.incidents.domain import Closure, Containment, Milestone, Status, containment_step
 from rempart.incidents.ports import document_sink_for
 from rempart.incidents.schemas import IncidentOut
@@ -46,11 +46,15 @@ def _instant(value: str, option: str) -> datetime:
     return instant
 
 
-def _uuids(values: list[str], option: str) -> frozenset[uuid.UUID]:
+def _uuid(value: str, option: str) -> uuid.UUID:
     try:
-        return frozenset(uuid.UUID(v) for v in values)
+        return uuid.UUID(value)
     except ValueError:
         fail(f"{option} takes ids (UUIDs)")
+
+
+def _uuids(values: list[str], option: str) -> frozenset[uuid.UUID]:
+    return frozenset(_uuid(v, option) for v in values)
 
 
 @contextmanager
@@ -100,7 +104,9 @@ def open_command(
     aware_at: str | None = typer.Option(None, "--aware-at", help="Default: now."),
     kind: list[str] = typer.Option(["confidentiality"], "--kind", help="Repeatable."),
     unintelligible: bool = typer.Option(False, help="Only unintelligible data was disclosed."),
-    alert: str | None = typer.Option(None, "--alert", help="The shield alert it comes from."),
+    alert: str | None = typer.Option(
+        None, "--alert", help="The shield alert it comes from (its source; see from-alert)."
+    ),
     start: str | None = typer.Option(None, help="Scope at once: window start."),
     end: str | None = typer.Option(None, help="Scope at once: window end (excluded)."),
     accounts: list[str] = ACCOUNTS,
@@ -111,30 +117,8 @@ def open_command(
 ) -> None:
     """Open an incident; with subjects and a window, scope it at once."""
     subjects = start is not None or end is not None or accounts or structures or clients
+    subjects = subjects or addresses
     with _acting(as_account) as (opened, actor):
-        target = opened.settings.controller_notice_target
-        if alert is not None and subjects:
-            selector = _selector(start, end, accounts, structures, clients, addresses)
-            incident_id, scope = scoping.open_from_alert(
-                uow_factory=opened.uow,
-                actor=actor,
-                shield=_SHIELD,
-                alert=scoping.AlertSubjects(
-                    alert_id=alert,
-                    start=selector.start,
-                    end=selector.end,
-                    accounts=selector.accounts,
-                    structures=selector.structures,
-                    clients=selector.clients,
-                    addresses=selector.addresses,
-                ),
-                description=description,
-                controller_target=target,
-                kinds=kind,
-                detected_at=_instant(detected_at, "--detected-at"),
-            )
-            console.print(f"incident {incident_id} opened and scoped: {scope.people} people")
-            return
         incident_id = service.open_incident(
             uow=opened.uow(),
             actor=actor,
@@ -143,7 +127,7 @@ def open_command(
             description=description,
             detected_at=_instant(detected_at, "--detected-at"),
             aware_at=None if aware_at is None else _instant(aware_at, "--aware-at"),
-            controller_target=target,
+            controller_target=opened.settings.controller_notice_target,
             unintelligible=unintelligible,
             source=service.Source("alert", alert) if alert else service.Source("manual"),
         )
@@ -151,6 +135,31 @@ def open_command(
         if subjects:
             selector = _selector(start, end, accounts, structures, clients, addresses)
             _scope(opened, actor, incident_id, selector)
+
+
+@app.command("from-alert")
+def from_alert_command(
+    alert: str = typer.Argument(..., help="The shield alert's id."),
+    lookback_hours: int = typer.Option(
+        24, "--lookback-hours", help="Scope from this long before the alert (1-8784)."
+    ),
+    description: str | None = typer.Option(None, help="Default: the alert's code, to qualify."),
+    as_account: str = AS,
+) -> None:
+    """Open an incident from a shield alert and scope it at once on the account, client
+    or structure the alert names, from the look-back until now (broad on purpose:
+    narrow it with `rempart incident scope` once the attacker's addresses are known)."""
+    with _acting(as_account) as (opened, actor):
+        incident_id, scope = from_alert.open_from_stored_alert(
+            uow_factory=opened.uow,
+            actor=actor,
+            shield=_SHIELD,
+            alert_id=_uuid(alert, "ALERT"),
+            controller_target=opened.settings.controller_notice_target,
+            lookback=timedelta(hours=lookback_hours),
+            description=description,
+        )
+        console.print(f"incident {incident_id} opened and scoped: {scope.people} people")
 
 
 def _scope(

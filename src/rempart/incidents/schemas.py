@@ -44,6 +44,21 @@ class IncidentIn(BaseModel):
     source: SourceIn | None = None
 
 
+class FromAlertIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    alert_id: uuid.UUID
+    lookback_hours: int = Field(
+        default=24, ge=1, le=8784, description="Scope from this long before the alert"
+    )
+    description: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="What happened, naming no insured person; default: the alert's code",
+    )
+    kinds: list[Kind] = Field(default=[Kind.CONFIDENTIALITY], min_length=1, max_length=3)
+
+
 class SelectorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start: AwareDatetime

@@ -1,7 +1,7 @@
 """Scoping an incident: the audit log's exposure scoping (`rempart.audit.scoping`, not a
 copy of it) run for the incident's subjects and window, its figures and its people —
 keyed pseudonyms, never identities — stored on the incident, and the insurers concerned
-derived from it. Opening from a shield alert is opening, then scoping its subjects.
+derived from it. Opening from a shield alert is `rempart.incidents.from_alert`.
 
 The people stream from the log into the register in batches (a scope of millions is
 never held in memory); the incident points at the scoping only once it is complete, so
@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import insert, select
 
@@ -34,7 +34,6 @@ from rempart.incidents.models import (
     IncidentScopingRow,
 )
 from rempart.incidents.repository import append, controller_rows, incident_row
-from rempart.incidents.service import Source, open_incident
 from rempart.incidents.views import ScopingView, admitted, figures_json, scoping_view
 from rempart.kernel.ids import new_id
 from rempart.shield.port import Shield
@@ -266,64 +265,3 @@ def exposures(uow: UnitOfWork, scoping_id: uuid.UUID, amc: str) -> Iterable[Inci
         .order_by(IncidentExposureRow.pseudonym)
         .execution_options(yield_per=BATCH)
     )
-
-
-# -- opening from an alert -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AlertSubjects:
-    """What a shield alert names: its id, the actors it saw and when. The shield's alert
-    store calls `open_from_alert` with these (wired when it lands)."""
-
-    alert_id: str
-    start: datetime
-    end: datetime
-    accounts: frozenset[uuid.UUID] = frozenset()
-    structures: frozenset[str] = frozenset()
-    clients: frozenset[uuid.UUID] = frozenset()
-    addresses: frozenset[str] = frozenset()
-
-    def selector(self) -> ExposureSelector:
-        return ExposureSelector(
-            start=self.start,
-            end=self.end,
-            accounts=self.accounts,
-            structures=self.structures,
-            clients=self.clients,
-            addresses=self.addresses,
-        )
-
-
-def open_from_alert(
-    *,
-    uow_factory: Callable[[], UnitOfWork],
-    actor: Actor,
-    shield: Shield,
-    alert: AlertSubjects,
-    description: str,
-    controller_target: timedelta,
-    kinds: Iterable[str] = (domain.Kind.CONFIDENTIALITY.value,),
-    detected_at: datetime | None = None,
-) -> tuple[uuid.UUID, ScopingView]:
-    """An incident whose source is the alert, detected when the alert's window ends
-    (unless told), then scoped on the alert's subjects and window."""
-    check_selector(alert.selector())  # refuse before anything is written
-    incident_id = open_incident(
-        uow=uow_factory(),
-        actor=actor,
-        shield=shield,
-        kinds=kinds,
-        description=description,
-        detected_at=detected_at or min(alert.end, uow_factory().clock.now()),
-        controller_target=controller_target,
-        source=Source("alert", alert.alert_id),
-    )
-    scoping = scope_incident(
-        uow_factory=uow_factory,
-        actor=actor,
-        shield=shield,
-        incident_id=incident_id,
-        selector=alert.selector(),
-    )
-    return incident_id, scoping

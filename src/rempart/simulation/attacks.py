@@ -59,6 +59,9 @@ class Attacker:
 
     account_id: uuid.UUID
     answered: list[datetime] = field(default_factory=list)  # instants of answered lookups
+    # The cards whose answers told something about someone: what an incident opened
+    # after the attack must scope, exactly (the incident replay test compares them).
+    disclosed: list[BeneficiaryStatement] = field(default_factory=list)
     records: int = 0  # answers about someone: rights open or closed
     open_records: int = 0  # with guarantees and an accreditation
     identity_fields: int = 0
@@ -245,6 +248,7 @@ class Scraper:
         self.pending = None
         self.stats.answered.append(now)
         if is_record(answer):
+            self.stats.disclosed.append(line)
             self.stats.records += 1
             self.stats.open_records += 1 if answer.accreditation_id else 0
         self.stats.identity_fields += identity_fields_disclosed(answer, line)

@@ -76,6 +76,11 @@ class ScenarioFigures:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+# Called with a lookup scenario's name, its world (still open) and its attackers once the
+# scenario has run: what the tests use to look at the world an attack left behind.
+Inspection = Callable[[str, World, Sequence[Attacker]], None]
+
+
 @dataclass(frozen=True)
 class SeedResult:
     seed: int
@@ -114,7 +119,14 @@ def run(
     return results
 
 
-def run_seed(*, seed: int, params: Parameters, days: int, scenarios: Sequence[str]) -> SeedResult:
+def run_seed(
+    *,
+    seed: int,
+    params: Parameters,
+    days: int,
+    scenarios: Sequence[str],
+    inspect: Inspection | None = None,
+) -> SeedResult:
     started = time.perf_counter()
     unknown = set(scenarios) - set(SCENARIOS)
     if unknown:
@@ -140,7 +152,7 @@ def run_seed(*, seed: int, params: Parameters, days: int, scenarios: Sequence[st
             lap("legitimate")
             figures = []
             for name in scenarios:
-                figures.append(_scenario(world, ledger, name))
+                figures.append(_scenario(world, ledger, name, inspect))
                 lap(name)
         finally:
             world.close()
@@ -211,7 +223,9 @@ def _busy_day(ledger: Ledger, account_id: uuid.UUID, before: date) -> int | None
     return days[max(0, math.ceil(0.9 * len(days)) - 1)]
 
 
-def _scenario(base: World, warm: Ledger, name: str) -> ScenarioFigures:
+def _scenario(
+    base: World, warm: Ledger, name: str, inspect: Inspection | None = None
+) -> ScenarioFigures:
     world = base.fork(name)
     try:
         p = world.params
@@ -219,7 +233,7 @@ def _scenario(base: World, warm: Ledger, name: str) -> ScenarioFigures:
         timeline = Timeline(world.clock)
         start = world.at_local(p.attack_day, rng.uniform(*p.attack_start_hours))
         if name in LOOKUP_SCENARIOS:
-            return _lookups(world, warm, timeline, rng, name, start)
+            return _lookups(world, warm, timeline, rng, name, start, inspect)
         if name == "rogue-admin":
             admin = RogueAdmin(world, timeline, rng, start)
             timeline.run_until(admin.until)
@@ -259,6 +273,7 @@ def _lookups(
     rng: random.Random,
     name: str,
     start: datetime,
+    inspect: Inspection | None,
 ) -> ScenarioFigures:
     p = world.params
     scrapers: list[Scraper]
@@ -289,6 +304,8 @@ def _lookups(
         alerts=0,
         exclude=compromised,
     )
+    if inspect is not None:
+        inspect(name, world, [s.stats for s in scrapers])
     normal = (
         _busy_day(warm, scrapers[0].account.account_id, p.attack_day)
         if len(scrapers) == 1
