@@ -329,6 +329,9 @@ ROUTES |= {
 ROUTES |= {
     ("GET", "/security"): Guarded(ANALYST, audited="shield:alerts:read"),
     ("GET", "/security/activity"): Guarded(ANALYST, audited="shield:activity:read"),
+    ("POST", "/security/alerts/{alert_id}/incident"): Guarded(
+        ANALYST, step_up=True, form={"lookback_hours": "2"}, audited="incidents:incident:opened"
+    ),
     ("POST", "/security/alerts/{alert_id}/acknowledge"): Guarded(
         ANALYST, audited="shield:alert:acknowledged"
     ),

@@ -143,7 +143,9 @@ def chromium(served: Served) -> Iterator[Any]:
 
 def _page(chromium: Any, served: Served, **options: Any) -> Any:
     context = chromium.new_context(
-        locale="fr-FR", viewport=options.pop("viewport", {"width": 1366, "height": 900})
+        locale="fr-FR",
+        viewport=options.pop("viewport", {"width": 1366, "height": 900}),
+        **options,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -363,4 +365,18 @@ def test_a_security_analyst_reads_the_activity_and_scopes_an_incident(
     page.wait_for_selector("#containment-result .done")
     _axe(page, "security-incident")
     _screenshot(page, "security", docs=True)
+
+    # Without JavaScript: the same forms post, with the token in their hidden field.
+    plain = _page(chromium, served, java_script_enabled=False)
+    plain.goto(f"{base}/")
+    plain.click('button[data-persona="security-analyst"]')
+    plain.wait_for_url(f"{base}/security")
+    plain.goto(f"{base}/security/incidents/{incident['id']}")
+    plain.fill("#f-text", "Compte du pharmacien suspendu en attendant l'enquête")
+    plain.click("form[action$='/decisions'] button[type=submit]")
+    plain.wait_for_selector("p.done")
+    assert plain.locator("h1").inner_text() == "Résultat"
+    plain.click(f"a[href='/security/incidents/{incident['id']}']")
+    assert plain.get_by_text("Compte du pharmacien suspendu").count() == 1
+    # (no axe-core here: it runs as the page's script, and this page runs none)
     _no_errors(served)

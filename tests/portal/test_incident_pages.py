@@ -1,7 +1,8 @@
 """An incident handled from its page, as HTMX sends the forms: scoped (counts per
 insurer and per category, nobody named), contained (an account suspended), its
 containment recorded, the insurers notified (their documents) and closed as resolved;
-each step through the incidents use cases, audited, and refused without a fresh passkey."""
+each step through the incidents use cases, audited, and refused without a fresh passkey;
+and an incident opened from a shield alert, scoped at once on the subject it names."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from rempart.audit.models import AuditRecordRow
 from rempart.identity.models import AccountRow
 from rempart.identity.permissions import Role
 from rempart.identity.sessions import Factor
+from rempart.shield.alerting import store_alert
+from rempart.shield.alerts import Alert, Severity
 
 from ..conftest import NOW
 from .support import HTMX, DemoWorld, adopt_csrf, card_form
@@ -170,3 +173,40 @@ def test_the_platform_dpo_scopes_but_does_not_contain(world: DemoWorld) -> None:
         page + "/containment", data={"kind": "rotate_keys", "reason": "rotated"}, headers=HTMX
     )
     assert refused.status_code == 403, refused.text
+
+
+def test_an_incident_is_opened_from_an_alert_and_scoped_on_its_subject(world: DemoWorld) -> None:
+    pharmacist = _pharmacist_checks_the_card(world)
+    with world.web.platform.uow() as uow:
+        named = store_alert(
+            uow,
+            Alert(
+                "shield.burst",
+                Severity.WARNING,
+                "checks in bursts",
+                subject_kind="account",
+                subject_ref=str(pharmacist),
+            ),
+        )
+        platform_wide = store_alert(uow, Alert("shield.global", Severity.INFO, "many checks"))
+        uow.commit()
+    analyst = _analyst(world, "analyst.one")
+    alerts = analyst.get("/security").text
+    assert f'hx-post="/security/alerts/{named}/incident"' in alerts
+    assert f"/security/alerts/{platform_wide}/incident" not in alerts  # it names no one
+    before = _audited(world, "incidents:incident:opened")
+    opened = analyst.post(f"/security/alerts/{named}/incident", headers=HTMX)
+    assert opened.status_code == 200, opened.text
+    assert _audited(world, "incidents:incident:opened") == before + 1
+    page = opened.headers["HX-Redirect"]
+    assert re.fullmatch(r"/security/incidents/[0-9a-f-]{36}", page)
+    html = analyst.get(page).text
+    assert "shield.burst" in html  # the description names the alert's code
+    assert "scoping-figures" in html  # scoped at once on the alert's account
+    # Without JavaScript: the same, then the incident's page.
+    again = analyst.post(f"/security/alerts/{named}/incident", follow_redirects=False)
+    assert again.status_code == 303
+    assert again.headers["location"].startswith("/security/incidents/")
+    phishable = _analyst(world, "analyst.totp", Factor.TOTP)
+    refused = phishable.post(f"/security/alerts/{named}/incident", headers=HTMX)
+    assert refused.status_code == 401

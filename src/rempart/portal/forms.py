@@ -102,6 +102,12 @@ async def _read_body(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(read_form)]
 
 
+def sent_from(request: Request) -> str:
+    """The `back` field of a form already read (the page it was sent from), or ''."""
+    kept = getattr(request.state, _FORM_STATE, None)
+    return kept.get("back") if isinstance(kept, FormData) else ""
+
+
 async def form_csrf(request: Request) -> None:
     """A form posted without JavaScript has no X-CSRF-Token header: its token travels in
     the hidden `csrf_token` field. Read before the actor is resolved (a dependency of the

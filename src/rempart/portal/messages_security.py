@@ -272,4 +272,5 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
         "Histogramme : {total} vérifications en 24 heures, au plus {peak} en une heure",
         "Bar chart: {total} checks in 24 hours, at most {peak} in one hour",
     ),
+    "security.alerts.open_incident": ("Ouvrir un incident", "Open an incident"),
 }

@@ -21,7 +21,7 @@ from rempart.portal.charts import hourly
 from rempart.portal.forms import FormDep, form_csrf
 from rempart.portal.messages import LANGUAGES
 from rempart.portal.navigation import home_of
-from rempart.portal.rendering import LANG_COOKIE, PageRoute, is_htmx, render
+from rempart.portal.rendering import LANG_COOKIE, PageRoute, is_htmx, local_path, render
 from rempart.shield import usage
 
 SEE_OTHER = 303
@@ -29,13 +29,6 @@ CHECKERS = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})
 HistoryReader = Annotated[Actor, Depends(permitted(Permission.SECURITY_HISTORY_READ))]
 
 public = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-
-def local_path(value: str) -> str:
-    """Where to go back to: a path of this site only (never `//elsewhere` or a URL)."""
-    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 200:
-        return "/"
-    return value
 
 
 @public.get("/", response_class=HTMLResponse)

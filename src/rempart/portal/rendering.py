@@ -21,6 +21,7 @@ from rempart import __version__
 from rempart.identity.permissions import Actor
 from rempart.identity.sessions import COOKIE_NAME, csrf_token
 from rempart.portal.formats import Formats
+from rempart.portal.forms import sent_from
 from rempart.portal.messages import LANGUAGES, Translator
 from rempart.portal.navigation import navigation
 from rempart.problems import ProblemDetails
@@ -98,6 +99,7 @@ def page_context(request: Request, actor: Actor | None) -> dict[str, Any]:
         "actor": actor,
         "nav": navigation(actor),
         "path": request.url.path,
+        "page": page_path(request),
         "development": development,
         "version": __version__,
         "htmx": is_htmx(request),
@@ -115,22 +117,43 @@ def render(
 ) -> HTMLResponse:
     values = page_context(request, actor) | context
     if template.startswith(FRAGMENTS) and not values["htmx"]:
-        # A form sent without JavaScript: the answer HTMX would swap in, inside a page.
-        values |= {"fragment": template, "back": back_path(request)}
+        # A form sent without JavaScript: the answer HTMX would swap in, inside a page
+        # that stands for the form's page (its own forms go back there too).
+        back = back_path(request)
+        values |= {"fragment": template, "back": back, "page": back}
         template = "answer.html"
     return templates.TemplateResponse(
         request, template, values, status_code=status, headers=headers
     )
 
 
+def local_path(value: str, fallback: str = "/") -> str:
+    """Where to go back to: a path of this site only (never `//elsewhere` or a URL)."""
+    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 200:
+        return fallback
+    return value
+
+
+def page_path(request: Request) -> str:
+    """The page the person is on: for an HTMX request, the page that sent it (so that a
+    form inside a swapped answer names its page, not the route that drew it)."""
+    if is_htmx(request):
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        if current.netloc == request.url.netloc:
+            return local_path(current.path, request.url.path)
+    return request.url.path
+
+
 def back_path(request: Request) -> str:
-    """The page a form was sent from (its Referer, when it is this site's), else home."""
+    """The page a form was sent from: its `back` field (every signed-in form carries its
+    page: the app sends no Referer), else a same-site Referer, else home."""
+    sent = sent_from(request)
+    if sent:
+        return local_path(sent, "/home")
     referer = urlsplit(request.headers.get("referer", ""))
-    same_site = referer.netloc in ("", request.url.netloc)
-    path = referer.path
-    if not same_site or not path.startswith("/") or path.startswith("//") or len(path) > 200:
+    if referer.netloc not in ("", request.url.netloc):
         return "/home"
-    return path
+    return local_path(referer.path, "/home")
 
 
 def render_problem(request: Request, details: ProblemDetails) -> Response | None:
