@@ -24,10 +24,22 @@ recorded in the audit log before anything is returned.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Table,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
@@ -84,7 +96,8 @@ def _bit_or_sqlite(element: _BitOr, compiler: SQLCompiler, **kw: Any) -> str:
     return "(" + " + ".join(f"max({column} & {bit})" for bit in CATEGORY_BITS.values()) + ")"
 
 
-def _has(column: ColumnElement[int], bit: int) -> ColumnElement[int]:
+def has_category(column: ColumnElement[int], bit: int) -> ColumnElement[int]:
+    """1 when the category bit is set in the mask `column`, else 0 (to sum)."""
     return case((column.op("&")(bit) != 0, 1), else_=0)
 
 
@@ -144,7 +157,7 @@ def _per_person(where: list[ColumnElement[bool]], *, category_counts: bool) -> S
     ]
     if category_counts:
         columns += [
-            func.sum(_has(_T.c.categories, bit)).label(f"r_{category.value}")
+            func.sum(has_category(_T.c.categories, bit)).label(f"r_{category.value}")
             for category, bit in CATEGORY_BITS.items()
         ]
     return select(*columns).where(*where).group_by(_T.c.target_amc, _T.c.target_pseudonym)
@@ -163,7 +176,7 @@ def summary_statement(
             func.min(person.c.first_at).label("first_at"),
             func.max(person.c.last_at).label("last_at"),
             *[
-                func.sum(_has(person.c.mask, bit)).label(f"p_{category.value}")
+                func.sum(has_category(person.c.mask, bit)).label(f"p_{category.value}")
                 for category, bit in CATEGORY_BITS.items()
             ],
             *[
@@ -308,6 +321,45 @@ def scope_exposure(
         platform_wide=own_amc is None,
         by_amc=tuple(sorted(by_amc.values(), key=lambda a: (a.amc is None, a.amc or ""))),
     )
+
+
+# The columns `copy_exposure` fills, after the caller's constants.
+EXPOSURE_COLUMNS = ("amc", "pseudonym", "categories", "first_at", "last_at", "records")
+
+
+def copy_exposure(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    selector: ExposureSelector,
+    into: Table,
+    constants: Mapping[str, object],
+) -> int:
+    """Every exposed person of the scope written into the table `into` by the database
+    itself (INSERT ... SELECT: no person crosses into this process, whatever the scope's
+    size), one row each with `constants` in columns of their own and the columns of
+    EXPOSURE_COLUMNS; in one transaction with the scoping's own audit record. Returns the
+    rows written."""
+    own_amc = _own_amc(actor)
+    selector = check_selector(selector)
+    with uow:
+        where = _match(selector, _hashes(uow, selector), own_amc)
+        person = _per_person(where, category_counts=False).subquery()
+        source = select(
+            *[literal(value, into.c[name].type).label(name) for name, value in constants.items()],
+            person.c.amc,
+            person.c.pseudonym,
+            person.c.mask,
+            person.c.first_at,
+            person.c.last_at,
+            person.c.records,
+        )
+        written = uow.session.execute(
+            insert(into).from_select([*constants, *EXPOSURE_COLUMNS], source)
+        )
+        _record_scoping(uow, actor, own_amc)
+        uow.commit()
+        return int(written.rowcount)  # type: ignore[attr-defined]
 
 
 def stream_exposure(

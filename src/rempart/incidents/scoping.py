@@ -3,9 +3,10 @@ copy of it) run for the incident's subjects and window, its figures and its peop
 keyed pseudonyms, never identities — stored on the incident, and the insurers concerned
 derived from it. Opening from a shield alert is `rempart.incidents.from_alert`.
 
-The people stream from the log into the register in batches (a scope of millions is
-never held in memory); the incident points at the scoping only once it is complete, so
-an interrupted scoping leaves the previous one in force."""
+The database writes the people from the log into the register itself, in one INSERT ...
+SELECT (a scope of millions never crosses into the process: streaming them through it
+cost about 1.5 ms a person on PostgreSQL); the incident points at the scoping only once
+it is complete, so an interrupted scoping leaves the previous one in force."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, select
 
 from rempart.audit import scoping as audit_scoping
-from rempart.audit.domain import Category, categories_of
-from rempart.audit.exposure import ExposedPerson, ExposureReport, ExposureSelector, check_selector
+from rempart.audit.domain import CATEGORY_BITS, Category
+from rempart.audit.exposure import ExposureReport, ExposureSelector, check_selector
 from rempart.audit.recorder import hash_address
 from rempart.audit.trail import record_action
 from rempart.db.base import table_of
@@ -41,26 +42,18 @@ from rempart.shield.port import Shield
 BATCH = 5_000
 # Operators' log: references, counts and insurers' public numbers, never a person.
 logger = logging.getLogger("rempart.incidents")
-_INSERT = insert(table_of(IncidentExposureRow))
+_EXPOSURES = table_of(IncidentExposureRow)
 
 
 @dataclass
 class _Tally:
-    """One insurer's people as they stream past."""
+    """One insurer's part of the people stored."""
 
     people: int = 0
     records: int = 0
     by_category: dict[Category, int] = field(default_factory=lambda: dict.fromkeys(Category, 0))
     first_at: datetime | None = None
     last_at: datetime | None = None
-
-    def add(self, person: ExposedPerson) -> None:
-        self.people += 1
-        self.records += person.records
-        for category in categories_of(person.categories_mask):
-            self.by_category[category] += 1
-        self.first_at = min(filter(None, (self.first_at, person.first_at)))
-        self.last_at = max(filter(None, (self.last_at, person.last_at)))
 
 
 def scope_incident(
@@ -169,36 +162,41 @@ def _store_people(
     selector: ExposureSelector,
     scoping_id: uuid.UUID,
 ) -> dict[str | None, _Tally]:
-    """Every person of the scope into the register, a committed batch at a time, from
-    the log's server-side cursor; tallied by insurer on the way."""
-    tallies: dict[str | None, _Tally] = {}
-    writer = uow_factory()
-    batch: list[dict[str, object]] = []
-
-    def flush() -> None:
-        with writer:
-            writer.session.execute(_INSERT, batch)
-            writer.commit()
-        batch.clear()
-
-    people = audit_scoping.stream_exposure(uow=uow_factory(), actor=actor, selector=selector)
-    for person in people:
-        tallies.setdefault(person.amc, _Tally()).add(person)
-        batch.append(
-            {
-                "scoping_id": scoping_id,
-                "pseudonym": person.pseudonym,
-                "amc": person.amc,
-                "categories": person.categories_mask,
-                "first_at": person.first_at,
-                "last_at": person.last_at,
-                "records": person.records,
-            }
+    """Every person of the scope into the register, written by the database from the
+    log (one INSERT ... SELECT), then tallied by insurer there."""
+    audit_scoping.copy_exposure(
+        uow=uow_factory(),
+        actor=actor,
+        selector=selector,
+        into=_EXPOSURES,
+        constants={"scoping_id": scoping_id},
+    )
+    e = _EXPOSURES.c
+    tally = (
+        select(
+            e.amc,
+            func.count(),
+            func.sum(e.records),
+            func.min(e.first_at),
+            func.max(e.last_at),
+            *[
+                func.sum(audit_scoping.has_category(e.categories, bit))
+                for bit in CATEGORY_BITS.values()
+            ],
         )
-        if len(batch) >= BATCH:
-            flush()
-    if batch:
-        flush()
+        .where(e.scoping_id == scoping_id)
+        .group_by(e.amc)
+    )
+    tallies: dict[str | None, _Tally] = {}
+    with uow_factory() as uow:
+        for amc, people, records, first_at, last_at, *per_category in uow.session.execute(tally):
+            tallies[amc] = _Tally(
+                people=int(people),
+                records=int(records),
+                by_category={c: int(n) for c, n in zip(CATEGORY_BITS, per_category, strict=True)},
+                first_at=first_at,
+                last_at=last_at,
+            )
     return tallies
 
 
