@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ from rempart.shield.alerting import store_alert
 from rempart.shield.alerts import Alert, Severity
 
 from ..conftest import NOW
-from .support import HTMX, DemoWorld, adopt_csrf, card_form
+from .support import HTMX, DemoWorld, adopt_csrf, card_form, demo_world
 
 # Paris time, as the inputs send them; the end is capped at now by the service.
 START, END = "2026-11-28T00:00", "2026-11-28T11:00"
@@ -62,8 +63,9 @@ def _open(analyst: TestClient) -> str:
 
 
 def test_an_incident_is_scoped_contained_notified_and_closed_from_its_page(
-    world: DemoWorld,
+    tmp_path: Path, database_url: str
 ) -> None:
+    world = demo_world(tmp_path, database_url)  # both backends: the scoping is SQL
     pharmacist = _pharmacist_checks_the_card(world)
     analyst = _analyst(world, "analyst.one")
     page = _open(analyst)
