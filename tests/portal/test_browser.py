@@ -187,16 +187,9 @@ def _screenshot(page: Any, name: str, *, docs: bool = False) -> None:
         shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
 
 
-def _no_errors(served: Served) -> None:
-    blocked = [e for e in served.errors if "Content Security Policy" in e or "Refused" in e]
-    assert not blocked, blocked
-    assert not [e for e in served.errors if "Uncaught" in e or "Error" in e], served.errors
-
-
-def test_a_professional_signs_in_with_a_passkey_checks_simulates_and_invoices(
-    served: Served, chromium: Any
-) -> None:
-    page = _page(chromium, served)
+def _virtual_authenticator(page: Any) -> None:
+    """Chromium's virtual platform authenticator (CDP WebAuthn): user verification,
+    presence simulated, so that passkey ceremonies run unattended."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable", {"enableUI": False})
     cdp.send(
@@ -212,6 +205,19 @@ def test_a_professional_signs_in_with_a_passkey_checks_simulates_and_invoices(
             }
         },
     )
+
+
+def _no_errors(served: Served) -> None:
+    blocked = [e for e in served.errors if "Content Security Policy" in e or "Refused" in e]
+    assert not blocked, blocked
+    assert not [e for e in served.errors if "Uncaught" in e or "Error" in e], served.errors
+
+
+def test_a_professional_signs_in_with_a_passkey_checks_simulates_and_invoices(
+    served: Served, chromium: Any
+) -> None:
+    page = _page(chromium, served)
+    _virtual_authenticator(page)
     base = served.base
 
     page.goto(f"{base}/")

@@ -21,6 +21,7 @@ from .test_browser import (  # noqa: F401 (fixtures)
     _axe,
     _no_errors,
     _page,
+    _virtual_authenticator,
     chromium,
     served,
 )
@@ -50,21 +51,7 @@ def test_an_analyst_steps_up_from_the_refusal_and_sends_the_form_again(
     ).json()
 
     page = _page(chromium, served)
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("WebAuthn.enable", {"enableUI": False})
-    cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )
+    _virtual_authenticator(page)
     base = served.base
     page.goto(f"{base}/sign-in")
     page.fill("#f-enrolment_code", code)
