@@ -205,6 +205,42 @@ ROUTES |= {
         frozenset({Role.INSURER_DPO}), audited="incidents:notice:read"
     ),
 }
+# The insurer staff's contracts, rights-file uploads and member lookup: the AMC is the
+# account's own (no "other" in a path); another insurer's contract, run or member is "not
+# found" like an unknown one (tested in tests/portal/test_insurer_pages.py). The matrix's
+# AMC has no contract: a code is not found (404), a save finds no registered insurer
+# (404), an upload sent url-encoded is refused (422) — all past the permission checks.
+INSURER_STAFF = frozenset({Role.INSURER_STAFF})
+LOOKUP_FORM: dict[str, object] = {
+    **{
+        k: str(v)
+        for k, v in NOBODYS_CARD.items()
+        if k in ("insured_nir", "birth_date", "amc_number")
+    },
+    "birth_rank": "1",
+    "member_number": str(NOBODYS_CARD["member_number"]),
+    "reason": "member_request",
+    "case_reference": "MATRIX-1",
+}
+ROUTES |= {
+    ("GET", "/insurer/contracts"): Guarded(INSURER_STAFF, audited="registry:contracts:read"),
+    ("GET", "/insurer/contracts/new"): Guarded(INSURER_STAFF),
+    ("GET", "/insurer/contracts/{contract_code}"): Guarded(INSURER_STAFF),
+    ("POST", "/insurer/contracts"): Guarded(
+        INSURER_STAFF,
+        form={"mode": "create", "code": "MATRIX-1", "label": "Matrix", "responsible": ""},
+    ),
+    ("GET", "/insurer/imports"): Guarded(INSURER_STAFF, audited="registry:imports:read"),
+    ("POST", "/insurer/imports"): Guarded(INSURER_STAFF, form={"rights_file": "not a file"}),
+    ("GET", "/insurer/imports/{run_id}/report"): Guarded(INSURER_STAFF),
+    ("GET", "/insurer/members"): Guarded(INSURER_STAFF),
+    ("POST", "/insurer/members/lookup"): Guarded(
+        INSURER_STAFF, form=LOOKUP_FORM, audited="registry:member:looked_up"
+    ),
+    ("POST", "/insurer/members/reveal"): Guarded(
+        INSURER_STAFF, form=LOOKUP_FORM, audited="registry:member:revealed"
+    ),
+}
 ROUTES |= {
     ("POST", "/api/v1/audit/exposure"): Guarded(
         frozenset({Role.INSURER_DPO, Role.SECURITY_ANALYST, Role.PLATFORM_DPO}),

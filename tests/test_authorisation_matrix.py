@@ -227,6 +227,7 @@ def url_for(scene: Scene, path: str, account_id: uuid.UUID, *, own: bool) -> str
         "lift_request_id": lambda: _lift_request_id(scene),
         "channel": lambda: "insurer",
         "incident_id": lambda: _incident_id(scene),
+        "contract_code": lambda: "MATRIX-1",
     }
     for name, value in values.items():
         if "{" + name + "}" in path:

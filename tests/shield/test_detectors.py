@@ -183,6 +183,34 @@ def test_new_place_with_volume() -> None:
     assert behaviour.new_place(behaviour.Place(True, True, False, 300, None), policy).score == 0
 
 
+def test_a_trickle_from_a_new_address_while_the_structure_is_closed_adds_up() -> None:
+    policy = behaviour.PlacePolicy()
+
+    def night(off_hours: int, *, new_address: bool = True) -> int:
+        place = behaviour.Place(new_address, not new_address, True, 8, 160, off_hours)
+        return behaviour.new_place(place, policy).score
+
+    # A few lookups an hour, far under the volume threshold (30), add up over the night.
+    assert [night(n) for n in (1, 9, 10, 19, 20, 39, 40)] == [0, 0, 40, 40, 70, 70, 100]
+    assert (
+        "while the structure is closed"
+        in behaviour.new_place(behaviour.Place(True, False, True, 8, 160, 40), policy).evidence
+    )
+    # A new counter PC on night duty reads from the pharmacy's usual address: only the
+    # volume rule applies to a new device.
+    assert night(40, new_address=False) == 0
+    # Open hours count nothing here (the engine passes 0): the volume rule stands alone.
+    assert behaviour.new_place(behaviour.Place(True, False, True, 8, 160, 0), policy).score == 0
+
+
+def test_off_hours_need_a_known_structure_that_hardly_works_then() -> None:
+    policy = behaviour.HoursPolicy()
+    assert behaviour.is_off_hours(2000, 0.0005, policy)
+    assert not behaviour.is_off_hours(2000, 0.03, policy)  # its usual hours
+    assert not behaviour.is_off_hours(50, 0.0, policy)  # too young to know
+    assert not behaviour.is_off_hours(2000, None, policy)
+
+
 def test_unusual_hours_only_add_to_other_signals() -> None:
     policy = behaviour.HoursPolicy()
     night = behaviour.Hours(hour=40, history=2000, usual_share=0.0005)

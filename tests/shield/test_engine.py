@@ -94,6 +94,37 @@ def test_the_2024_replay_is_called_out_within_a_few_dozen_lookups(
     assert Detector.CADENCE in fired
 
 
+def test_a_night_time_trickle_from_a_new_address_is_called_out_within_hours(
+    honest: tuple[Detection, Counter],
+) -> None:
+    """The attack range's blind spot: a phished account read while the pharmacy is
+    closed, about ten lookups an hour, irregular — under every volume threshold. The
+    same trickle from the pharmacy's own address (a night on duty) stays quiet."""
+    detection, counter = honest
+    rng = random.Random(5)
+    start = MONDAY.replace(hour=22)
+
+    def trickle(address: str) -> list[tuple[object, object]]:
+        counter.address = address
+        at, stream = start, []
+        for card in leaked(rng, 60):
+            at += timedelta(seconds=rng.expovariate(1 / 360))
+            stream.append((at, counter.sighting(card)))
+        return stream
+
+    duty = replay(detection, iter(trickle("address-of-the-pharmacy")))
+    assert Rung.SUSPEND not in duty
+    assert Rung.STEP_UP not in duty
+
+    detection, counter = Detection(LocalFeatureStore()), Counter.make(seed=7)
+    replay(detection, counter.weeks(MONDAY))
+    rungs = replay(detection, iter(trickle("a-stolen-session-elsewhere")))
+    assert Rung.SUSPEND in rungs
+    assert rungs.index(Rung.SUSPEND) + 1 <= 40  # about four hours at this pace
+    fired = detection.state(counter.account, epoch_ms(start + timedelta(hours=6))).risk.fired
+    assert Detector.NEW_PLACE in {s.detector for s in fired}
+
+
 def test_walking_identifiers_is_called_out_as_enumeration() -> None:
     detection = Detection(LocalFeatureStore())
     counter = Counter.make(seed=11)

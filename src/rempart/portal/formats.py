@@ -56,3 +56,13 @@ class Formats:
     def iso(self, value: date) -> str:
         """For the value of a date input (always ISO, whatever the language)."""
         return value.isoformat()
+
+    def euros_input(self, cents: int) -> str:
+        """For the value of an amount input: what `forms.euros` reads back (`12,50`)."""
+        whole, part = divmod(cents, 100)
+        return f"{whole},{part:02d}"
+
+    def rate_input(self, basis_points: int) -> str:
+        """For the value of a rate input in per cent: what `forms.percent` reads back."""
+        whole, part = divmod(basis_points, 100)
+        return str(whole) if part == 0 else f"{whole},{part:02d}"

@@ -8,6 +8,8 @@ checked), never a person's page at run time: an unknown dynamic key shows the ke
 
 from __future__ import annotations
 
+from rempart.portal.insurer_messages import MESSAGES as INSURER_MESSAGES
+from rempart.portal.insurer_messages import derived_messages
 from rempart.portal.messages_security import SECURITY_MESSAGES
 from rempart.rights.domain import COVERAGE_RULE_LABELS, CoverageRule
 from rempart.rights.reasons import Reason
@@ -114,8 +116,10 @@ _M: dict[str, tuple[str, str]] = {
     ),
     "persona.insurer-staff.name": ("Gestionnaire d'une complémentaire", "Insurer staff member"),
     "persona.insurer-staff.what": (
-        "Contrats, fichiers de droits, relevés de règlement (pages à venir).",
-        "Contracts, rights files, settlement statements (pages to come).",
+        "Contrats et garanties, fichiers de droits, recherche d'un adhérent par sa carte, "
+        "relevés de règlement.",
+        "Contracts and guarantees, rights files, a member looked up by their card, "
+        "settlement statements.",
     ),
     "persona.insurer-dpo.name": ("DPO d'une complémentaire", "Insurer DPO"),
     "persona.insurer-dpo.what": (
@@ -758,7 +762,9 @@ _M: dict[str, tuple[str, str]] = {
     "insurer.notices.none": ("Aucun avis d'incident.", "No incident notice."),
 }
 
+_M |= INSURER_MESSAGES
 _M |= SECURITY_MESSAGES
+_M |= derived_messages(_M)
 
 
 class Translator:

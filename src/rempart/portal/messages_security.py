@@ -37,9 +37,9 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     "incident.scope.button": ("Évaluer l'étendue", "Scope"),
     "incident.scoping.heading": ("Étendue", "Scope"),
     "incident.scoping.summary": (
-        "{people} personnes, {records} consultations, {insurers} complémentaires, "
-        "du {start} au {end}.",
-        "{people} people, {records} records, {insurers} insurers, from {start} to {end}.",
+        "Personnes : {people} · consultations : {records} · complémentaires : {insurers} "
+        "· du {start} au {end}.",
+        "People: {people} · records: {records} · insurers: {insurers} · from {start} to {end}.",
     ),
     "incident.scoping.incomplete": (
         "Incomplet : {expired} consultations de la fenêtre ont dépassé leur durée de conservation.",
@@ -121,7 +121,6 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
         "The account or client id, or the channel (portal, api, insurer); nothing for the "
         "key rotation.",
     ),
-    "field.reason": ("Motif", "Reason"),
     # --- incident: milestones, decisions, notices, closure ---
     "incident.milestone.heading": ("Jalon", "Milestone"),
     "incident.milestone.button": ("Inscrire le jalon", "Record the milestone"),

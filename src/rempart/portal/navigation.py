@@ -38,7 +38,13 @@ ANALYST = (
     NavItem("/security/incidents", "nav.security.incidents"),
     ACCOUNT,
 )
-INSURER_STAFF = (NavItem("/insurer", "nav.insurer.statements"), ACCOUNT)
+INSURER_STAFF = (
+    NavItem("/insurer", "nav.insurer.statements"),
+    NavItem("/insurer/contracts", "nav.insurer.contracts"),
+    NavItem("/insurer/imports", "nav.insurer.imports"),
+    NavItem("/insurer/members", "nav.insurer.members"),
+    ACCOUNT,
+)
 INSURER_DPO = (NavItem("/insurer/notices", "nav.insurer.notices"), ACCOUNT)
 
 HOMES: dict[Role, str] = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from rempart.audit.domain import AuditTag, Category
 from rempart.audit.trail import record_action
 from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
+from rempart.identity.permissions import Actor
 from rempart.kernel.errors import Conflict
 from rempart.kernel.ids import new_id
 from rempart.registry.importer import InsurerRef, apply_batch, load_insurers
@@ -27,6 +28,8 @@ from rempart.registry.preparation import ParsedBatch, parsed_batches
 from rempart.registry.reports import check_report_path, is_a_report, write_report
 from rempart.registry.rights_file import (
     FileFormatError,
+    LineRejection,
+    RejectionCode,
     detect_format,
     read_lines,
 )
@@ -85,8 +88,13 @@ def import_rights_file(
     report_path: Path | None = None,
     batch_size: int = 2000,
     on_progress: Callable[[Progress], None] = lambda _: None,
+    only_amc: str | None = None,
+    actor: Actor | None = None,
 ) -> ImportOutcome:
     """Import an insurer's rights file; see docs/formats/rights-file.md.
+
+    With `only_amc` (an insurer's own upload), lines naming another insurer are rejected
+    (`I-OTHER-AMC`) and the run belongs to that insurer; `actor` is who sent it, on record.
 
     Each batch commits together with the run's checkpoint, so a killed import rerun on
     the same file resumes after the last committed line and ends in exactly the state of
@@ -115,6 +123,8 @@ def import_rights_file(
             report_path,
             batch_size,
             on_progress,
+            only_amc,
+            actor,
         )
 
 
@@ -128,9 +138,11 @@ def _import_locked(
     report_path: Path | None,
     batch_size: int,
     on_progress: Callable[[Progress], None],
+    only_amc: str | None,
+    actor: Actor | None,
 ) -> ImportOutcome:
     with uow:
-        run, resumed = _start_or_resume(uow, path, sha256, chosen_format, snapshot, as_of)
+        run, resumed = _start_or_resume(uow, path, sha256, chosen_format, snapshot, as_of, only_amc)
         uow.commit()
         run_id, checkpoint = run.id, run.checkpoint_line
 
@@ -139,7 +151,9 @@ def _import_locked(
         for batch in parsed_batches(
             path, chosen_format, skip_through=checkpoint, batch_size=batch_size
         ):
-            _commit_batch_once_more_after_a_rotation(uow, run_id, insurers, batch)
+            _commit_batch_once_more_after_a_rotation(
+                uow, run_id, insurers, _own_lines_only(batch, only_amc)
+            )
             on_progress(Progress(batch.bytes_read, batch.last_line))
 
     snapshot_blocked = 0
@@ -163,6 +177,8 @@ def _import_locked(
         record_action(
             uow,
             tag=AuditTag.REGISTRY_RIGHTS_FILE_IMPORTED,
+            actor=actor,
+            target_amc=only_amc,
             categories=(Category.IDENTITY, Category.RIGHTS, Category.GUARANTEES),
         )
         uow.commit()
@@ -178,6 +194,32 @@ def _import_locked(
             report=report,
             snapshot_blocked=snapshot_blocked,
         )
+
+
+def _own_lines_only(batch: ParsedBatch, only_amc: str | None) -> ParsedBatch:
+    """The batch less the lines naming another insurer than `only_amc`, which become
+    rejections: an insurer's staff state their own members only."""
+    if only_amc is None:
+        return batch
+    others = [number for number, line in batch.lines if line.amc_number != only_amc]
+    if not others:
+        return batch
+    return replace(
+        batch,
+        lines=[(number, line) for number, line in batch.lines if line.amc_number == only_amc],
+        rejections=[
+            *batch.rejections,
+            *(
+                LineRejection(
+                    number,
+                    RejectionCode.OTHER_AMC,
+                    "amc_number is not the insurer this file was sent for",
+                    "amc_number",
+                )
+                for number in others
+            ),
+        ],
+    )
 
 
 def _commit_batch_once_more_after_a_rotation(
@@ -200,13 +242,18 @@ def _start_or_resume(
     file_format: str,
     snapshot: bool,
     as_of: date | None,
+    only_amc: str | None,
 ) -> tuple[ImportRunRow, bool]:
-    """An unfinished run of the same file (and mode) is resumed with its own date."""
+    """An unfinished run of the same file (and mode, and sender) is resumed with its own
+    date."""
     unfinished = uow.session.scalar(
         select(ImportRunRow).where(
             ImportRunRow.file_sha256 == sha256,
             ImportRunRow.snapshot == snapshot,
             ImportRunRow.status != "completed",
+            ImportRunRow.submitted_for.is_(None)
+            if only_amc is None
+            else ImportRunRow.submitted_for == only_amc,
         )
     )
     other_snapshot = uow.session.scalar(
@@ -247,6 +294,7 @@ def _start_or_resume(
         rejected=0,
         closed=0,
         insurers_seen="",
+        submitted_for=only_amc,
         started_at=uow.clock.now(),
         finished_at=None,
     )

@@ -154,6 +154,9 @@ class ImportRunRow(IdMixin, Base):
     rejected: Mapped[int] = mapped_column(Integer())
     closed: Mapped[int] = mapped_column(Integer())
     insurers_seen: Mapped[str] = mapped_column(Text())  # space-separated AMC numbers
+    # The insurer whose staff sent the file from the insurer portal: only its own lines
+    # are imported, and only its staff list the run. None for an operator's import.
+    submitted_for: Mapped[str | None] = mapped_column(String(9), index=True)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
@@ -168,3 +171,15 @@ class ImportRejectionRow(Base):
     code: Mapped[str] = mapped_column(String(32))
     field: Mapped[str | None] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(String(300))
+
+
+class MemberAccessReasonRow(Base):
+    """Why insurer staff looked a member up or revealed their identity: the reason they
+    stated, tied to the audit record of that access (written in the same transaction).
+    A code from a closed list and a case reference, never free text about the person."""
+
+    __tablename__ = "member_access_reasons"
+
+    audit_record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    case_reference: Mapped[str] = mapped_column(String(40))

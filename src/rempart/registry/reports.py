@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+import uuid
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -49,18 +51,24 @@ def write_report(session: Session, run: ImportRunRow, report_path: Path | None) 
     descriptor, temporary = tempfile.mkstemp(prefix=".report-", dir=path.parent)
     partial = Path(temporary)
     with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(REPORT_HEADER)
-        for rejection in session.scalars(
-            select(ImportRejectionRow)
-            .where(ImportRejectionRow.run_id == run.id)
-            .order_by(ImportRejectionRow.line_no)
-        ):
-            writer.writerow(
-                [rejection.line_no, rejection.code, rejection.field or "", rejection.message]
-            )
+        write_report_rows(session, run.id, handle)
     partial.replace(path)  # a reader never sees half a report
     return path
+
+
+def write_report_rows(session: Session, run_id: uuid.UUID, handle: TextIO) -> None:
+    """The report's CSV (header and one row per rejected line, in line order) into
+    `handle`: the file the CLI leaves, or the download of the insurer portal."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(REPORT_HEADER)
+    for rejection in session.scalars(
+        select(ImportRejectionRow)
+        .where(ImportRejectionRow.run_id == run_id)
+        .order_by(ImportRejectionRow.line_no)
+    ):
+        writer.writerow(
+            [rejection.line_no, rejection.code, rejection.field or "", rejection.message]
+        )
 
 
 # --- reference data ----------------------------------------------------------------------

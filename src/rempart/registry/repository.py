@@ -88,10 +88,11 @@ class RegistryRepository:
         )
         self.session.flush()
         for contract in insurer.contracts:
-            self._save_contract(row.id, contract)
+            self.save_contract(row.id, contract)
         return row.id
 
-    def _save_contract(self, insurer_id: uuid.UUID, contract: Contract) -> None:
+    def save_contract(self, insurer_id: uuid.UUID, contract: Contract) -> None:
+        """Create or update one contract of the insurer, its guarantee lines replaced."""
         row = self.session.scalar(
             select(ContractRow).where(
                 ContractRow.insurer_id == insurer_id, ContractRow.code == contract.code

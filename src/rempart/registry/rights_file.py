@@ -62,6 +62,7 @@ class RejectionCode(StrEnum):
     UNKNOWN_CONTRACT = "I-UNKNOWN-CONTRACT"
     DUPLICATE = "I-DUPLICATE"
     STALE = "I-STALE"
+    OTHER_AMC = "I-OTHER-AMC"  # an insurer's own upload naming another insurer
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from rempart.shield.store import (
 )
 
 PLATFORM = "platform:all"
+OFF_HOURS = "xo:h"  # lookups from a new address while the structure is closed, per hour
 
 
 class Detection:
@@ -83,6 +84,9 @@ class Detection:
         card = f"{now_ms}|{trait}" if trait else None
         add(a, "cards", Recent(f"{pa}:cards", card, 50))
         add(a, "arrivals", Recent(f"{pa}:arrivals", str(now_ms), 30))
+        # Read here, counted after (`_off_hours`): only the detectors know the lookup
+        # came from a new address while the structure is closed.
+        add(a, OFF_HOURS, Tally(f"{pa}:{OFF_HOURS}", hour, 0, hour - 23, 2 * DAY_MS))
         for name, member in (("places", sighting.address), ("devices", sighting.device)):
             horizon = now_ms - 60 * DAY_MS
             add(a, name, Mark(f"{pa}:{name}", member, now_ms, horizon, 61 * DAY_MS))
@@ -113,7 +117,9 @@ class Detection:
         invoices_active = sum(counts(a, "platform-inv").values()) > 0
         assessments = []
         for s in subjects:
-            fresh = self._lookup_signals(s, sighting, answers, at, hours, invoices_active, now_ms)
+            fresh = self._lookup_signals(
+                s, sighting, answers, at, hours, invoices_active, now_ms, follow
+            )
             memory = memories[s]
             changes = memory.changes(fresh, now_ms)
             if changes:
@@ -168,6 +174,7 @@ class Detection:
         hours: tuple[int, float] | None,
         invoices_active: bool,
         now_ms: int,
+        follow: list[Op],
     ) -> list[Signal]:
         p = self.policy
         minute, hour, day = minute_of(now_ms), hour_of(now_ms), day_of(now_ms)
@@ -214,7 +221,10 @@ class Detection:
                 behaviour.unusual_hours(behaviour.Hours(hour_count, history, share), p.hours)
             )
         if s == sighting.actor:
-            found += self._actor_signals(s, sighting, answers, at, seen, ten, now_ms)
+            closed = hours is not None and behaviour.is_off_hours(*hours, p.hours)
+            found += self._actor_signals(
+                s, sighting, answers, at, seen, ten, now_ms, closed, follow
+            )
         return found
 
     def _actor_signals(
@@ -226,7 +236,10 @@ class Detection:
         seen: volume.Volume,
         ten: int,
         now_ms: int,
+        closed: bool,
+        follow: list[Op],
     ) -> list[Signal]:
+        """`closed`: the structure hardly ever works in this hour of the week."""
         p = self.policy
         person = s.type is SubjectType.ACCOUNT
         traits = []
@@ -244,17 +257,24 @@ class Detection:
             return member is not None and member in table and table[member][0] >= old
 
         established = any(first < old for first, _ in (*places.values(), *devices.values()))
+        new_address = is_new(places, sighting.address)
+        off_hours = 0
+        if new_address and closed:
+            hour = hour_of(now_ms)
+            off_hours = window_sum(answers.counts(at[(s, OFF_HOURS)]), hour - 23, hour) + 1
+            follow.append(Tally(feature_key(s, OFF_HOURS), hour, 1, hour - 23, 2 * DAY_MS))
         policy = p.person_volume if person else p.shared_volume
         found = [
             lookups.enumeration(traits, p.lookups),
             behaviour.cadence(arrivals, ten, p.cadence if person else p.software_cadence),
             behaviour.new_place(
                 behaviour.Place(
-                    is_new(places, sighting.address),
+                    new_address,
                     is_new(devices, sighting.device),
                     established,
                     seen.hour,
                     volume.baseline(seen.past_days, policy),
+                    off_hours,
                 ),
                 p.place,
             ),

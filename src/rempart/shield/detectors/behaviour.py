@@ -55,19 +55,27 @@ def cadence(arrivals_ms: Sequence[int], ten_minutes: int, policy: CadencePolicy)
 class Place:
     """Whether the request's address or device (user agent) was first seen by this
     subject in the last day, whether the subject has older ones (an established
-    subject), its lookups in the hour and its busy day (None while immature)."""
+    subject), its lookups in the hour and its busy day (None while immature).
+    `off_hours`: the subject's lookups of the last 24 h made from a new address in hours
+    its structure does not work (this one included; 0 when this one is not)."""
 
     new_address: bool
     new_device: bool
     established: bool
     hour: int
     busy_day: int | None
+    off_hours: int = 0
 
 
 @dataclass(frozen=True)
 class PlacePolicy:
     hour_share: float = 0.25  # a quarter of a busy day within an hour, from a new place
     min_hour: int = 30
+    # From a new address while the structure is closed, volume is not needed: a
+    # phished account read at night, a few lookups an hour, is a trickle no counter
+    # makes (a pharmacy on night duty reads from its usual address). Counted over 24 h,
+    # so that a trickle adds up: about 4 h at 10 an hour reaches the third step.
+    off_hours_steps: tuple[float, float, float] = (10, 20, 40)
 
 
 def new_place(place: Place, policy: PlacePolicy) -> Signal:
@@ -76,11 +84,15 @@ def new_place(place: Place, policy: PlacePolicy) -> Signal:
     threshold = max(policy.hour_share * (place.busy_day or 0), policy.min_hour)
     score = 70 if place.hour >= 2 * threshold else 40 if place.hour >= threshold else 0
     what = "address" if place.new_address else "device"
-    return Signal(
-        Detector.NEW_PLACE,
-        score,
-        f"new {what}, {place.hour} lookups in the hour (threshold {threshold:.0f})",
-    )
+    evidence = f"new {what}, {place.hour} lookups in the hour (threshold {threshold:.0f})"
+    closed = stepped(place.off_hours, policy.off_hours_steps) if place.new_address else 0
+    if closed > score:
+        score = closed
+        evidence = (
+            f"new address, {place.off_hours} lookups in 24 h from it while the structure "
+            f"is closed (steps {'/'.join(f'{s:.0f}' for s in policy.off_hours_steps)})"
+        )
+    return Signal(Detector.NEW_PLACE, score, evidence)
 
 
 @dataclass(frozen=True)
@@ -103,13 +115,20 @@ class HoursPolicy:
     scores: tuple[int, int] = (20, 35)
 
 
+def is_off_hours(history: int, usual_share: float | None, policy: HoursPolicy) -> bool:
+    """Whether the structure, known well enough, hardly ever works in this hour of the
+    week."""
+    return (
+        usual_share is not None
+        and history >= policy.min_history
+        and usual_share < policy.rare_share
+    )
+
+
 def unusual_hours(hours: Hours, policy: HoursPolicy) -> Signal:
-    if (
-        hours.usual_share is None
-        or hours.history < policy.min_history
-        or hours.usual_share >= policy.rare_share
-    ):
+    if not is_off_hours(hours.history, hours.usual_share, policy):
         return quiet(Detector.UNUSUAL_HOURS)
+    assert hours.usual_share is not None
     low, high = policy.steps
     score = policy.scores[1] if hours.hour >= high else policy.scores[0] if hours.hour >= low else 0
     return Signal(

@@ -1,0 +1,27 @@
+"""The first step of every insurer-portal use case: the actor's own insurer, once the
+permission reaches it, and the shield's admission (every such call counts against the
+same quotas as any other data-serving call)."""
+
+from __future__ import annotations
+
+from rempart.audit.context import current_request
+from rempart.db.uow import UnitOfWork
+from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
+from rempart.shield.port import Shield
+
+
+def admit_for_own_insurer(
+    *, uow: UnitOfWork, actor: Actor, shield: Shield, permission: Permission, action: str
+) -> str:
+    """The AMC number the account is bound to; Forbidden without the permission or an
+    insurer, a shield refusal past the quotas."""
+    authorize(actor, permission, Target(ObjectKind.AMC, actor.amc_number or ""))
+    assert actor.amc_number is not None  # authorize refuses an actor without one
+    shield.admit(
+        actor=actor,
+        action=action,
+        structure=None,
+        address=current_request().address,
+        now=uow.clock.now(),
+    )
+    return actor.amc_number
