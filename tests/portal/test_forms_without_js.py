@@ -61,6 +61,8 @@ def test_a_missing_or_wrong_token_is_refused(world: DemoWorld) -> None:
     # Another session's token is worth nothing here.
     other = world.persona("security-analyst").headers["X-CSRF-Token"]
     assert browser.post(action, data={"csrf_token": other}).status_code == 403
+    # An upload is left to its route to read (once): without the header, refused.
+    assert browser.post(action, files={"file": ("a.csv", b"x")}).status_code == 403
     # The header path keeps working (HTMX sends both).
     assert browser.post(action, headers={"X-CSRF-Token": token}).status_code == 200
 

@@ -56,6 +56,7 @@ class FormData:
         return bool(self.get(name))
 
 
+URL_ENCODED = "application/x-www-form-urlencoded"
 _FORM_STATE = "portal_form"  # the body read once per request, kept for every reader
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -77,6 +78,10 @@ async def read_form(request: Request) -> FormData:
     return form
 
 
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 async def _read_body(request: Request) -> FormData:
     declared = request.headers.get("content-length", "0")
     if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
@@ -88,8 +93,7 @@ async def _read_body(request: Request) -> FormData:
             raise InvalidInput("the form is too large")
     if not body:
         return FormData({})
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/x-www-form-urlencoded":
+    if _media_type(request) != URL_ENCODED:
         raise InvalidInput("send the form url-encoded")
     try:
         text = body.decode("utf-8")
@@ -118,6 +122,7 @@ async def form_csrf(request: Request) -> None:
         request.method not in _UNSAFE
         or request.headers.get(CSRF_HEADER)
         or COOKIE_NAME not in request.cookies
+        or _media_type(request) != URL_ENCODED  # an upload is its route's to read, once
     ):
         return
     try:
