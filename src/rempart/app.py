@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from rempart import __version__, problems
 from rempart.audit import api as audit_api
 from rempart.audit import history_api
-from rempart.audit.context import REQUEST_ID_SHAPE, RequestContext, serving
 from rempart.bootstrap import open_platform
 from rempart.claims import api as claims_api
 from rempart.identity import (
@@ -33,6 +31,7 @@ from rempart.identity.passwords import (
 from rempart.identity.prosante import ProSanteConnect
 from rempart.incidents import api as incidents_api
 from rempart.kernel.clock import Clock
+from rempart.middleware import RequestContextMiddleware, SecurityHeadersMiddleware
 from rempart.payments import api as payments_api
 from rempart.payouts import api as payouts_api
 from rempart.portal import demo as demo_pages
@@ -43,16 +42,6 @@ from rempart.settings import Settings
 from rempart.shield import api as shield_api
 from rempart.shield.wiring import ShieldChannelBrakes, build_shield
 from rempart.system import api as system_api
-
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
@@ -117,37 +106,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         "/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static"
     )
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        # Every audit record written while serving names this request; a caller's own
-        # well-formed X-Request-ID is kept so that both sides can correlate.
-        incoming = request.headers.get("x-request-id", "")
-        request_id = incoming if REQUEST_ID_SHAPE.fullmatch(incoming) else uuid.uuid4().hex
-        context = RequestContext(
-            request_id=request_id,
-            address=request.client.host if request.client else None,
-            user_agent=request.headers.get("user-agent"),
-        )
-        with serving(context):
-            response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
-        return response
-
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if not request.url.path.startswith("/docs"):
-            response.headers.update(_SECURITY_HEADERS)
-        # Pages may hold personal data: never stored. Static assets (no data) are
-        # revalidated with their ETag rather than downloaded again.
-        static = request.url.path.startswith("/static/")
-        response.headers.setdefault("Cache-Control", "no-cache" if static else "no-store")
-        return response
-
+    # Added innermost first: the security headers wrap the request context, as the
+    # `@app.middleware` functions they replace did (see rempart.middleware).
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

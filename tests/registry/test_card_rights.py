@@ -52,6 +52,17 @@ def test_one_read_equals_the_separate_reads(platform: Platform, tmp_path: Path) 
             only = service.card_rights(uow=uow, categories=(), **card)  # type: ignore[arg-type]
             assert only is not None
             assert (only.rights, only.guarantees) == (rights, ())
+            # every category, some twice: each line once, as the separate read says
+            every = service.card_rights(uow=uow, categories=(*CareCategory, *ASKED), **card)  # type: ignore[arg-type]
+            assert every is not None
+            assert every.guarantees == tuple(
+                sorted(
+                    service.contract_guarantees(
+                        session=uow.session, contract_id=rights.contract_id, categories=CareCategory
+                    ),
+                    key=lambda g: g.category,
+                )
+            )
     assert several_periods == len(lines[::3])
 
 

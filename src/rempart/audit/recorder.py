@@ -19,7 +19,9 @@ from rempart.kernel.ids import new_id
 from rempart.vault.cipher import Vault
 
 # A Core insert compiled once, values as parameters: the ORM's flush and per-call
-# statement building would cost more than the row itself, on every audited action.
+# statement building would cost more than the row itself, on every audited action. It
+# runs on the session's connection, in the caller's transaction: `Session.execute` would
+# add only its ORM bookkeeping (a Core statement is neither flushed before nor loaded).
 _INSERT = insert(table_of(AuditRecordRow))
 
 
@@ -28,7 +30,7 @@ def record(uow: UnitOfWork, event: AuditEvent) -> uuid.UUID:
     record's id."""
     record_id = new_id()
     payload = encode(record_id, event)
-    uow.session.execute(
+    uow.session.connection().execute(
         _INSERT,
         {
             "id": record_id,

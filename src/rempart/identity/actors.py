@@ -50,7 +50,9 @@ _ACTOR = (
 
 def actor_for_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> Actor | None:
     with uow:  # one unit of work per request for the session and the account
-        rows = uow.session.execute(_ACTOR, {"token_hash": token_digest(token)}).all()
+        # On the session's connection: a Core read needs nothing of the ORM's execution.
+        connection = uow.session.connection()
+        rows = connection.execute(_ACTOR, {"token_hash": token_digest(token)}).all()
         if not rows:
             return None
         live = keep_alive(uow, rows[0], policy)

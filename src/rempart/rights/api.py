@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from rempart.deps import PlatformDep, ShieldDep, serving
@@ -79,10 +79,15 @@ class RevocationOut(BaseModel):
     reason: Reason
 
 
-@router.post("/checks")
+# The answer is serialised here, in the worker thread the route already runs in: returned
+# as a model, a plain `def` route's answer is validated again by FastAPI in a thread-pool
+# hop of its own, on every check, for a model this function has just built and validated.
+# The bytes are the ones FastAPI would send (compact JSON of the same model, same media
+# type); `response_model` keeps the published schema.
+@router.post("/checks", response_model=RightsCheckOut)
 def check(
     body: RightsCheckIn, actor: Checker, platform: PlatformDep, shield: ShieldDep
-) -> RightsCheckOut:
+) -> Response:
     answer = service.check_rights(
         uow=platform.uow(),
         actor=actor,
@@ -99,7 +104,7 @@ def check(
             structure=body.structure,
         ),
     )
-    return RightsCheckOut(
+    out = RightsCheckOut(
         status=answer.status,
         reason=answer.reason,
         valid_from=answer.valid_from,
@@ -121,6 +126,7 @@ def check(
             else None
         ),
     )
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 @router.get("/revoked")

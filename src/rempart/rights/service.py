@@ -173,12 +173,13 @@ _INSERT_ACCREDITATION = insert(table_of(AccreditationRow))
 def _accredit(
     uow: UnitOfWork, beneficiary_id: uuid.UUID, structure: str, date_of_care: date
 ) -> tuple[uuid.UUID, date]:
-    """A plain insert (no ORM object: every open check issues one)."""
+    """A plain insert (no ORM object: every open check issues one), on the session's
+    connection: a Core statement needs nothing from the ORM's execution layer."""
     accreditation_id = new_id()
     # From the later of the care and the check: a late check still gets a guarantee it
     # can use; whether a late invoice is still due is the adjudication's call.
     expires_on = max(date_of_care, uow.clock.today()) + ACCREDITATION_LIFETIME
-    uow.session.execute(
+    uow.session.connection().execute(
         _INSERT_ACCREDITATION,
         {
             "id": accreditation_id,

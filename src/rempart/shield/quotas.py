@@ -25,6 +25,7 @@ answers again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import threading
@@ -69,7 +70,9 @@ class Limits:
             raise ValueError("quota limits are at least 1")
 
     def of(self, window: Window) -> int:
-        return {MINUTE: self.per_minute, HOUR: self.per_hour, DAY: self.per_day}[window]
+        if window is MINUTE:
+            return self.per_minute
+        return self.per_hour if window is HOUR else self.per_day
 
     def scaled(self, share: float) -> Limits:
         # Rounded down but never to zero: a share is conservative, not a shutdown.
@@ -148,6 +151,10 @@ class Check:
     limit: int
 
 
+# Memoised: every admission names the same few subjects again (its actor, structure and
+# address), and four hashes a request were a tenth of a rights check's own work. A pure
+# function of its arguments, bounded: it changes no answer, only how often it is computed.
+@functools.lru_cache(maxsize=16_384)
 def subject_key(kind: SubjectKind, identifier: str) -> str:
     """Opaque: the identifiers are account and client UUIDs, FINESS, RPPS and addresses,
     none of which belongs in a key an operator lists. (Hashing makes the keys opaque,
@@ -172,8 +179,25 @@ def plan(
     if actor.client_id is not None:
         # Software: the client for the named professional at the counter.
         who = f"client={actor.client_id};rpps={actor.rpps or ''}"
+        client = str(actor.client_id)
     else:
-        who = f"account={actor.account_id}"
+        who, client = f"account={actor.account_id}", None
+    return list(_plan(policy, who, client, structure, address, new_account, throttled))
+
+
+# Memoised, like `subject_key`: a counter's admissions name the same subjects again and
+# again, and building a dozen keyed checks each time was most of an admission's cost. A
+# pure function of hashable, immutable arguments (the policy is frozen), bounded.
+@functools.lru_cache(maxsize=4096)
+def _plan(
+    policy: QuotaPolicy,
+    who: str,
+    client: str | None,
+    structure: str | None,
+    address: str | None,
+    new_account: bool,
+    throttled: frozenset[SubjectKind],
+) -> tuple[Check, ...]:
     actor_limits = policy.actor
     if new_account:
         actor_limits = actor_limits.scaled(policy.new_account_share)
@@ -188,15 +212,15 @@ def plan(
     ]
     if structure is not None:
         subjects.append((SubjectKind.STRUCTURE, structure, structure_limits))
-    if actor.client_id is not None:
-        subjects.append((SubjectKind.CLIENT, str(actor.client_id), policy.client))
+    if client is not None:
+        subjects.append((SubjectKind.CLIENT, client, policy.client))
     if address:
         subjects.append((SubjectKind.ADDRESS, address, policy.address))
-    return [
+    return tuple(
         Check(f"{subject_key(kind, identifier)}:{window.name}", window, limits.of(window))
         for kind, identifier, limits in subjects
         for window in WINDOWS
-    ]
+    )
 
 
 def epoch_ms(now: datetime) -> int:
@@ -224,6 +248,40 @@ def _wait_ms(buckets: dict[int, int], check: Check, now_ms: int) -> int:
     raise AssertionError("unreachable: limits are at least 1")
 
 
+class _Tally:
+    """One key's buckets, with their sum and their oldest bucket kept up to date, so that
+    an admission whose buckets are all still in the window reads its count without
+    summing or sorting them (the usual case: buckets leave once a bucket's time)."""
+
+    __slots__ = ("buckets", "oldest", "total")
+
+    def __init__(self, buckets: dict[int, int] | None = None) -> None:
+        self.buckets: dict[int, int] = dict(buckets or {})
+        self.total = sum(self.buckets.values())
+        self.oldest = min(self.buckets, default=0)
+
+    def wait_ms(self, check: Check, now_ms: int) -> int:
+        """`_wait_ms` of these buckets, without walking them while none has left."""
+        if not self.buckets:
+            return 0  # limits are at least 1
+        every_bucket_live = self.oldest >= now_ms // check.window.bucket_ms - BUCKETS
+        if every_bucket_live and self.total < check.limit:
+            return 0
+        return _wait_ms(self.buckets, check, now_ms)
+
+    def count(self, bucket: int) -> None:
+        """One more in `bucket`, and forget the buckets that left the window there."""
+        buckets = self.buckets
+        if not buckets or bucket < self.oldest:
+            self.oldest = bucket
+        buckets[bucket] = buckets.get(bucket, 0) + 1
+        self.total += 1
+        if self.oldest < bucket - BUCKETS:
+            for stale in [b for b in buckets if b < bucket - BUCKETS]:
+                self.total -= buckets.pop(stale)
+            self.oldest = min(buckets)
+
+
 class LocalQuotas:
     """The same buckets, kept in this process: the default shield of a single process,
     and the fallback of `RedisShield` when Redis does not answer."""
@@ -232,22 +290,32 @@ class LocalQuotas:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._buckets: dict[str, dict[int, int]] = {}
+        self._tallies: dict[str, _Tally] = {}
         self._admitted = 0
+
+    def copy(self) -> LocalQuotas:
+        """An independent copy of every counter (a forked simulation's world)."""
+        twin = LocalQuotas()
+        with self._lock:
+            twin._tallies = {k: _Tally(t.buckets) for k, t in self._tallies.items()}
+            twin._admitted = self._admitted
+        return twin
 
     def admit(self, checks: Sequence[Check], now_ms: int) -> None:
         with self._lock:
-            wait = max(
-                (_wait_ms(self._buckets.get(c.key, {}), c, now_ms) for c in checks), default=0
-            )
+            tallies = self._tallies
+            wait = 0
+            for check in checks:
+                tally = tallies.get(check.key)
+                if tally is not None:
+                    wait = max(wait, tally.wait_ms(check, now_ms))
             if wait > 0:
                 raise refusal(wait)
             for check in checks:
-                buckets = self._buckets.setdefault(check.key, {})
-                current = now_ms // check.window.bucket_ms
-                buckets[current] = buckets.get(current, 0) + 1
-                for stale in [b for b in buckets if b < current - BUCKETS]:
-                    del buckets[stale]
+                tally = tallies.get(check.key)
+                if tally is None:
+                    tally = tallies[check.key] = _Tally()
+                tally.count(now_ms // check.window.bucket_ms)
             self._admitted += 1
             if self._admitted % self._SWEEP_EVERY == 0:
                 self._sweep(now_ms)
@@ -256,8 +324,8 @@ class LocalQuotas:
         # Keys carry their window's name last; a subject whose newest bucket has left
         # the window holds nothing that could refuse anyone.
         spans = {window.name: window for window in WINDOWS}
-        for key in list(self._buckets):
+        for key in list(self._tallies):
             window = spans[key.rsplit(":", 1)[1]]
             current = now_ms // window.bucket_ms
-            if max(self._buckets[key], default=-1) < current - BUCKETS:
-                del self._buckets[key]
+            if max(self._tallies[key].buckets, default=-1) < current - BUCKETS:
+                del self._tallies[key]

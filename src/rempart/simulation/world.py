@@ -71,9 +71,7 @@ class ForkableQuotas(FixedBudgetShield):
 
     def fork(self) -> ForkableQuotas:
         twin = ForkableQuotas(self.policy)
-        with self._quotas._lock:
-            twin._quotas._buckets = {k: dict(v) for k, v in self._quotas._buckets.items()}
-            twin._quotas._admitted = self._quotas._admitted
+        twin._quotas = self._quotas.copy()
         return twin
 
 
