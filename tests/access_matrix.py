@@ -364,6 +364,10 @@ ROUTES |= {
 # objects).
 ROUTES |= {
     ("GET", "/security"): Guarded(ANALYST, audited="shield:alerts:read"),
+    ("GET", "/security/activity"): Guarded(ANALYST, audited="shield:activity:read"),
+    ("POST", "/security/alerts/{alert_id}/incident"): Guarded(
+        ANALYST, step_up=True, form={"lookback_hours": "2"}, audited="incidents:incident:opened"
+    ),
     ("POST", "/security/alerts/{alert_id}/acknowledge"): Guarded(
         ANALYST, audited="shield:alert:acknowledged"
     ),
@@ -456,6 +460,38 @@ ROUTES |= {
 ROUTES |= {
     ("GET", "/security/incidents/{incident_id}"): Guarded(
         MANAGERS, audited="incidents:incident:read"
+    ),
+}
+# The incident page's actions: the rows of the API routes they call, as page forms.
+PAGE_INCIDENT = "/security/incidents/{incident_id}"
+ROUTES |= {
+    ("POST", PAGE_INCIDENT + "/scoping"): Guarded(
+        MANAGERS,
+        step_up=True,
+        form={
+            "start": "2026-11-27T00:00",
+            "end": "2026-11-28T10:00",
+            "accounts": "0196b5f0-0000-7000-8000-000000000101",
+        },
+        audited="incidents:incident:scoped",
+    ),
+    ("POST", PAGE_INCIDENT + "/containment"): Guarded(
+        frozenset({Role.SECURITY_ANALYST}),
+        step_up=True,
+        form={"kind": "rotate_keys", "reason": "keys rotated by the operator"},
+        audited="incidents:containment:executed",
+    ),
+    ("POST", PAGE_INCIDENT + "/milestones"): Guarded(
+        MANAGERS, form={"milestone": "contained", "at": "2026-11-28T10:00"}, audited=RECORDED
+    ),
+    ("POST", PAGE_INCIDENT + "/decisions"): Guarded(
+        MANAGERS, form={"text": "Account suspended pending review"}, audited=RECORDED
+    ),
+    ("POST", PAGE_INCIDENT + "/notifications"): Guarded(MANAGERS, step_up=True, form={}),
+    ("POST", PAGE_INCIDENT + "/closure"): Guarded(
+        MANAGERS,
+        form={"closure": "not_a_breach", "reason": "a load test"},
+        audited="incidents:incident:closed",
     ),
 }
 MOUNTS = {"/static": "stylesheets, scripts (htmx vendored), no data"}

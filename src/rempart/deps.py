@@ -41,6 +41,11 @@ from rempart.settings import Settings
 from rempart.shield.port import Shield
 
 CSRF_HEADER = "X-CSRF-Token"
+# A portal form sent without JavaScript carries the token in this field instead; the
+# portal's form reader (`portal.forms.form_csrf`) leaves it on the request's state under
+# CSRF_FORM_STATE before the actor is resolved. Same token, same check.
+CSRF_FORM_FIELD = "csrf_token"
+CSRF_FORM_STATE = "csrf_form_token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -108,8 +113,9 @@ def public_url(settings: Settings, path: str) -> str:
 def get_actor(request: Request) -> Actor:
     """The caller: software presenting a DPoP-bound token (API channel), or a person's
     browser session (portal channel). Unsafe requests by session must also echo the
-    session's CSRF token: SameSite=Strict already keeps the cookie off cross-site
-    requests, the token covers browsers and sub-domains where it would not.
+    session's CSRF token (in the header, or in a portal form's hidden field):
+    SameSite=Strict already keeps the cookie off cross-site requests, the token covers
+    browsers and sub-domains where it would not.
 
     Every authenticated request resolves it, so it takes the platform and its settings
     from the app itself rather than as sub-dependencies: FastAPI's bookkeeping for each
@@ -136,10 +142,16 @@ def get_actor(request: Request) -> Actor:
     if actor is None:
         raise Unauthenticated("the session has ended: sign in again")
     if request.method not in _SAFE_METHODS:
-        presented = request.headers.get(CSRF_HEADER, "")
+        presented = request.headers.get(CSRF_HEADER) or _form_csrf(request)
         if not hmac.compare_digest(presented.encode(), csrf_token(token).encode()):
-            raise Forbidden(f"the {CSRF_HEADER} header is missing or wrong")
+            raise Forbidden(f"the {CSRF_HEADER} header (or form field) is missing or wrong")
     return actor
+
+
+def _form_csrf(request: Request) -> str:
+    """The token a portal form carried in its hidden field (empty when none was read)."""
+    found = getattr(request.state, CSRF_FORM_STATE, "")
+    return found if isinstance(found, str) else ""
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]

@@ -42,7 +42,7 @@ def test_a_professional_signs_in_with_pro_sante_connect(
     params = oidc_provider.sign_in(start.headers["location"], login="pro-card")
     done = browser.get("/api/v1/auth/psc/callback", params=params, follow_redirects=False)
     assert done.status_code == 303, done.text
-    assert done.headers["location"] == "/"
+    assert done.headers["location"] == "/home"
     assert browser.cookies.get(cookies.SESSION)
     me = browser.get("/api/v1/me").json()
     assert me["account_id"] == str(account_id)

@@ -5,9 +5,11 @@ uvicorn on a free local port.
 A professional enrols a passkey with Chromium's virtual authenticator (CDP WebAuthn
 domain), signs out, signs in with it, checks a patient's rights, simulates, invoices and
 finds the invoice listed; an insured person sees who looked at her rights and reports
-one. axe-core runs on each main page (no serious or critical violation), the strict CSP
-reports nothing blocked, and screenshots are kept under test-artifacts/screenshots/
-(with REMPART_DOCS_SCREENSHOTS=1, the README's are refreshed under docs/screenshots/).
+one; a security analyst acknowledges an alert, reads the activity charts, scopes an
+incident and records a containment step. axe-core runs on each main page (no serious
+or critical violation), the strict CSP reports nothing blocked, and screenshots are
+kept under test-artifacts/screenshots/ (with REMPART_DOCS_SCREENSHOTS=1, the README's
+are refreshed under docs/screenshots/).
 
 Without Chromium, Playwright or axe-core these tests skip, except under
 REMPART_REQUIRE_SERVICES (CI), where they fail."""
@@ -24,6 +26,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,8 @@ from rempart.app import create_app
 from rempart.identity import factors
 from rempart.identity.permissions import Actor, Role
 from rempart.kernel.clock import FixedClock
+from rempart.shield.alerting import store_alert
+from rempart.shield.alerts import Alert, Severity
 
 from ..conftest import NOW, make_settings, write_keys
 from ..identity.web import Web
@@ -138,7 +143,9 @@ def chromium(served: Served) -> Iterator[Any]:
 
 def _page(chromium: Any, served: Served, **options: Any) -> Any:
     context = chromium.new_context(
-        locale="fr-FR", viewport=options.pop("viewport", {"width": 1366, "height": 900})
+        locale="fr-FR",
+        viewport=options.pop("viewport", {"width": 1366, "height": 900}),
+        **options,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -180,16 +187,9 @@ def _screenshot(page: Any, name: str, *, docs: bool = False) -> None:
         shutil.copyfile(path, DOCS_SCREENSHOTS / f"{name}.png")
 
 
-def _no_errors(served: Served) -> None:
-    blocked = [e for e in served.errors if "Content Security Policy" in e or "Refused" in e]
-    assert not blocked, blocked
-    assert not [e for e in served.errors if "Uncaught" in e or "Error" in e], served.errors
-
-
-def test_a_professional_signs_in_with_a_passkey_checks_simulates_and_invoices(
-    served: Served, chromium: Any
-) -> None:
-    page = _page(chromium, served)
+def _virtual_authenticator(page: Any) -> None:
+    """Chromium's virtual platform authenticator (CDP WebAuthn): user verification,
+    presence simulated, so that passkey ceremonies run unattended."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable", {"enableUI": False})
     cdp.send(
@@ -205,6 +205,19 @@ def test_a_professional_signs_in_with_a_passkey_checks_simulates_and_invoices(
             }
         },
     )
+
+
+def _no_errors(served: Served) -> None:
+    blocked = [e for e in served.errors if "Content Security Policy" in e or "Refused" in e]
+    assert not blocked, blocked
+    assert not [e for e in served.errors if "Uncaught" in e or "Error" in e], served.errors
+
+
+def test_a_professional_signs_in_with_a_passkey_checks_simulates_and_invoices(
+    served: Served, chromium: Any
+) -> None:
+    page = _page(chromium, served)
+    _virtual_authenticator(page)
     base = served.base
 
     page.goto(f"{base}/")
@@ -297,4 +310,79 @@ def test_an_insured_person_sees_who_looked_at_her_rights_and_reports_one(
 
     page.goto(f"{base}/insured/invoices")
     _axe(page, "insured-invoices")
+    _no_errors(served)
+
+
+def test_a_security_analyst_reads_the_activity_and_scopes_an_incident(
+    served: Served, chromium: Any
+) -> None:
+    """Alerts acknowledged, the activity charts, then an incident scoped (counts per
+    insurer and category) and a containment step recorded, all from the pages."""
+    world = served.world
+    clock = world.web.platform.clock
+    assert isinstance(clock, FixedClock)
+    clock.set(NOW - timedelta(minutes=10))  # before now: a scoping window ends at now
+    pharmacist = world.persona("pharmacist")
+    pharmacist.post(
+        "/pro/rights-check",
+        data={**card_form(world.card), "date_of_care": "2026-11-28", "categories": "pharmacy_65"},
+        headers={"HX-Request": "true"},
+    )
+    clock.set(NOW)
+    account = pharmacist.get("/api/v1/me").json()["account_id"]
+    with world.web.platform.uow() as uow:
+        store_alert(uow, Alert("shield.burst", Severity.WARNING, "checks in bursts"))
+        uow.commit()
+    opener = world.web.signed_in(world.web.account(Role.SECURITY_ANALYST, "analyste.ouvre"))
+    incident = opener.post(
+        "/api/v1/incidents",
+        json={
+            "kinds": ["confidentiality"],
+            "description": "Un mot de passe hameçonné",
+            "detected_at": "2026-11-28T08:00:00Z",
+        },
+    ).json()
+
+    page = _page(chromium, served)
+    base = served.base
+    page.goto(f"{base}/")
+    page.click('button[data-persona="security-analyst"]')
+    page.wait_for_url(f"{base}/security")
+    page.locator("tr[data-alert] button[type=submit]").first.click()
+    page.wait_for_selector("td .done")
+    _axe(page, "security-alerts")
+
+    page.goto(f"{base}/security/activity")
+    assert page.locator("svg.bars rect.bar").count() == 24
+    assert page.locator("svg.use").count() == 2
+    _axe(page, "security-activity")
+    _screenshot(page, "security-activity")
+
+    page.goto(f"{base}/security/incidents/{incident['id']}")
+    page.fill("#f-start", "2026-11-28T00:00")
+    page.fill("#f-accounts", account)
+    page.click("form[hx-post$='/scoping'] button[type=submit]")
+    page.wait_for_selector("table.scoping-figures")
+    assert page.evaluate("document.activeElement.classList.contains('scoping')")  # focused
+    assert world.seeded.amc_number in page.locator("table.scoping-figures").inner_text()
+    page.select_option("#f-kind", "rotate_keys")
+    page.fill("#f-reason", "Rotation des clés faite par l'exploitant")
+    page.click("form[hx-post$='/containment'] button[type=submit]")
+    page.wait_for_selector("#containment-result .done")
+    _axe(page, "security-incident")
+    _screenshot(page, "security", docs=True)
+
+    # Without JavaScript: the same forms post, with the token in their hidden field.
+    plain = _page(chromium, served, java_script_enabled=False)
+    plain.goto(f"{base}/")
+    plain.click('button[data-persona="security-analyst"]')
+    plain.wait_for_url(f"{base}/security")
+    plain.goto(f"{base}/security/incidents/{incident['id']}")
+    plain.fill("#f-text", "Compte du pharmacien suspendu en attendant l'enquête")
+    plain.click("form[action$='/decisions'] button[type=submit]")
+    plain.wait_for_selector("p.done")
+    assert plain.locator("h1").inner_text() == "Résultat"
+    plain.click(f"a[href='/security/incidents/{incident['id']}']")
+    assert plain.get_by_text("Compte du pharmacien suspendu").count() == 1
+    # (no axe-core here: it runs as the page's script, and this page runs none)
     _no_errors(served)

@@ -21,8 +21,7 @@ from rempart.kernel.errors import InvalidInput
 from rempart.portal import forms
 from rempart.portal.formats import Formats
 from rempart.portal.messages import LANGUAGES, Translator, catalogue
-from rempart.portal.pages import local_path
-from rempart.portal.rendering import negotiate
+from rempart.portal.rendering import local_path, negotiate
 from rempart.registry.domain import (
     CareCategory,
     Profession,

@@ -20,7 +20,7 @@ from rempart.kernel.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/auth/psc", tags=["sign-in"])
 PSC_COOKIE = "__Host-rempart-psc"
-AFTER_SIGN_IN = "/"
+AFTER_SIGN_IN = "/home"  # each person's home by role (portal.pages.home)
 
 
 def _provider(request: Request) -> ProSanteConnect:

@@ -49,6 +49,10 @@ class Formats:
         )
         return f"{number}{_NARROW_SPACE}%" if self.lang == "fr" else f"{number}%"
 
+    def local_input(self, value: datetime) -> str:
+        """For the value of a datetime-local input: Paris wall-clock time, to the minute."""
+        return value.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
+
     def iso(self, value: date) -> str:
         """For the value of a date input (always ISO, whatever the language)."""
         return value.isoformat()

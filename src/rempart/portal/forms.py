@@ -8,16 +8,21 @@ consistency) stay with the services and their domain."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, TypeVar
 from urllib.parse import parse_qs
 
 from fastapi import Depends, Request
 
+from rempart.deps import CSRF_FORM_FIELD, CSRF_FORM_STATE, CSRF_HEADER
+from rempart.identity.sessions import COOKIE_NAME
 from rempart.kernel.errors import InvalidInput
 from rempart.kernel.money import parse_euros
+from rempart.portal.formats import PARIS
 from rempart.registry.domain import CareCategory
 from rempart.rights.attestation import parse_attestation
 from rempart.rights.domain import NOT_CARE, CareLine, apply_rate
@@ -33,6 +38,7 @@ CARD_FIELDS = (
     "agreement_type",
 )
 MAX_LINES = 20
+Choice = TypeVar("Choice", bound=StrEnum)
 
 
 class FormData:
@@ -50,8 +56,33 @@ class FormData:
         return bool(self.get(name))
 
 
+URL_ENCODED = "application/x-www-form-urlencoded"
+_FORM_STATE = "portal_form"  # the body read once per request, kept for every reader
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 async def read_form(request: Request) -> FormData:
-    """The url-encoded body (an empty one is an empty form)."""
+    """The url-encoded body (an empty one is an empty form), read once per request: the
+    CSRF reader below may have read it already (a body can be streamed only once)."""
+    kept = getattr(request.state, _FORM_STATE, None)
+    if isinstance(kept, InvalidInput):
+        raise kept
+    if isinstance(kept, FormData):
+        return kept
+    try:
+        form = await _read_body(request)
+    except InvalidInput as refused:
+        setattr(request.state, _FORM_STATE, refused)
+        raise
+    setattr(request.state, _FORM_STATE, form)
+    return form
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+async def _read_body(request: Request) -> FormData:
     declared = request.headers.get("content-length", "0")
     if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
         raise InvalidInput("the form is too large")
@@ -62,8 +93,7 @@ async def read_form(request: Request) -> FormData:
             raise InvalidInput("the form is too large")
     if not body:
         return FormData({})
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/x-www-form-urlencoded":
+    if _media_type(request) != URL_ENCODED:
         raise InvalidInput("send the form url-encoded")
     try:
         text = body.decode("utf-8")
@@ -74,6 +104,32 @@ async def read_form(request: Request) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(read_form)]
+
+
+def sent_from(request: Request) -> str:
+    """The `back` field of a form already read (the page it was sent from), or ''."""
+    kept = getattr(request.state, _FORM_STATE, None)
+    return kept.get("back") if isinstance(kept, FormData) else ""
+
+
+async def form_csrf(request: Request) -> None:
+    """A form posted without JavaScript has no X-CSRF-Token header: its token travels in
+    the hidden `csrf_token` field. Read before the actor is resolved (a dependency of the
+    portal's routers, so it runs first) and left for `deps.get_actor`, which checks it
+    exactly as it checks the header. A body that cannot be read is refused later, by the
+    route's own reader, once the caller is authenticated: a stranger learns nothing."""
+    if (
+        request.method not in _UNSAFE
+        or request.headers.get(CSRF_HEADER)
+        or COOKIE_NAME not in request.cookies
+        or _media_type(request) != URL_ENCODED  # an upload is its route's to read, once
+    ):
+        return
+    try:
+        form = await read_form(request)
+    except InvalidInput:
+        return
+    setattr(request.state, CSRF_FORM_STATE, form.get(CSRF_FORM_FIELD))
 
 
 def text(form: FormData, name: str, *, max_length: int = 40) -> str:
@@ -122,6 +178,40 @@ def percent(name: str, value: str) -> int:
         return euros(FormData({}), name, value)  # the same decimal rules: 65,5 -> 6550
     except InvalidInput:
         raise InvalidInput(f"{name} is a rate in per cent", field=name) from None
+
+
+def instant(form: FormData, name: str) -> datetime:
+    """An instant as a `datetime-local` input sends it (Paris wall-clock time, the
+    reader's), or ISO 8601 with its offset."""
+    try:
+        value = datetime.fromisoformat(form.get(name))
+    except ValueError:
+        raise InvalidInput(f"{name} is a date and time", field=name) from None
+    return value.replace(tzinfo=PARIS) if value.tzinfo is None else value
+
+
+def named(form: FormData, name: str, *, limit: int = 10_000) -> list[str]:
+    """The references typed in a text area: one per line (commas and spaces also part
+    them). Never echoed in a refusal: an address is personal data."""
+    found = [part for value in form.all(name) for part in re.split(r"[\s,;]+", value) if part]
+    if len(found) > limit:
+        raise InvalidInput(f"{name}: at most {limit}", field=name)
+    return found
+
+
+def identifiers(form: FormData, name: str) -> list[uuid.UUID]:
+    try:
+        return [uuid.UUID(value) for value in named(form, name)]
+    except ValueError:
+        raise InvalidInput(f"{name} are named by their ids (UUIDs)", field=name) from None
+
+
+def choice(form: FormData, name: str, kind: type[Choice]) -> Choice:
+    """One of a select's or radio group's values."""
+    try:
+        return kind(form.get(name))
+    except ValueError:
+        raise InvalidInput(f"choose the {name} from the list", field=name) from None
 
 
 def identifier(form: FormData, name: str) -> uuid.UUID:

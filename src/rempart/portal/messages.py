@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rempart.portal.insurer_messages import MESSAGES as INSURER_MESSAGES
 from rempart.portal.insurer_messages import derived_messages
+from rempart.portal.messages_security import SECURITY_MESSAGES
 from rempart.rights.domain import COVERAGE_RULE_LABELS, CoverageRule
 from rempart.rights.reasons import Reason
 
@@ -762,6 +763,7 @@ _M: dict[str, tuple[str, str]] = {
 }
 
 _M |= INSURER_MESSAGES
+_M |= SECURITY_MESSAGES
 _M |= derived_messages(_M)
 
 

@@ -33,6 +33,7 @@ INSURED = (
 
 ANALYST = (
     NavItem("/security", "nav.security.alerts"),
+    NavItem("/security/activity", "nav.security.activity"),
     NavItem("/security/containments", "nav.security.containments"),
     NavItem("/security/incidents", "nav.security.incidents"),
     ACCOUNT,

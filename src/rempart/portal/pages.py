@@ -12,27 +12,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rempart.deps import PersonDep, PlatformDep, permitted
+from rempart.deps import PersonDep, PlatformDep, ShieldDep, permitted
 from rempart.identity import cookies, service
-from rempart.identity.permissions import Actor, Permission
+from rempart.identity.permissions import Actor, Permission, Role
 from rempart.identity.sessions import revoke_session
-from rempart.portal import demo, insured, insurer, professional, security
-from rempart.portal.forms import FormDep
+from rempart.portal import demo, incident_actions, insured, insurer, professional, security
+from rempart.portal.charts import hourly
+from rempart.portal.forms import FormDep, form_csrf
 from rempart.portal.messages import LANGUAGES
 from rempart.portal.navigation import home_of
-from rempart.portal.rendering import LANG_COOKIE, PageRoute, render
+from rempart.portal.rendering import LANG_COOKIE, PageRoute, is_htmx, local_path, render
+from rempart.shield import usage
 
 SEE_OTHER = 303
+CHECKERS = frozenset({Role.PROFESSIONAL, Role.STRUCTURE_ADMIN})
 HistoryReader = Annotated[Actor, Depends(permitted(Permission.SECURITY_HISTORY_READ))]
 
 public = APIRouter(route_class=PageRoute, include_in_schema=False)
-
-
-def local_path(value: str) -> str:
-    """Where to go back to: a path of this site only (never `//elsewhere` or a URL)."""
-    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 200:
-        return "/"
-    return value
 
 
 @public.get("/", response_class=HTMLResponse)
@@ -43,7 +39,7 @@ def landing(request: Request, platform: PlatformDep) -> HTMLResponse:
         "landing.html",
         personas=demo.PERSONAS if development else (),
         card=demo.card(platform) if development else None,
-        # A session cookie (Pro Santé Connect's callback lands here): offer the way in.
+        # A session cookie (a returning person): offer the way in to their home.
         returning=cookies.SESSION in request.cookies,
     )
 
@@ -78,24 +74,38 @@ def home(actor: PersonDep) -> Response:
 
 
 @public.post("/sign-out")
-def sign_out(actor: PersonDep, platform: PlatformDep) -> Response:
-    """Ends this session (CSRF-checked like any unsafe request) and goes back home."""
+def sign_out(request: Request, actor: PersonDep, platform: PlatformDep) -> Response:
+    """Ends this session (CSRF-checked like any unsafe request) and goes back home: HTMX
+    follows its header, a form sent without JavaScript the redirect."""
     if actor.session_id is not None:
         revoke_session(uow=platform.uow(), actor=actor, session_id=actor.session_id)
-    response = Response(status_code=200, headers={"HX-Redirect": "/"})
+    response: Response = (
+        Response(status_code=200, headers={"HX-Redirect": "/"})
+        if is_htmx(request)
+        else RedirectResponse("/", status_code=SEE_OTHER)
+    )
     cookies.clear(response, cookies.SESSION)
     return response
 
 
 @public.get("/account/security", response_class=HTMLResponse)
-def security_history(request: Request, actor: HistoryReader, platform: PlatformDep) -> HTMLResponse:
+def security_history(
+    request: Request, actor: HistoryReader, platform: PlatformDep, shield: ShieldDep
+) -> HTMLResponse:
     events = service.security_history(uow=platform.uow(), actor=actor)
-    return render(request, "account/security.html", actor=actor, events=events[:200])
+    checks = None
+    if actor.role in CHECKERS:  # a professional sees what their account checked, per hour
+        own = usage.own_checks_per_hour(uow=platform.uow(), actor=actor, shield=shield)
+        checks = hourly(own.first, own.counts)
+    return render(request, "account/security.html", actor=actor, events=events[:200], checks=checks)
 
 
-router = APIRouter()
+# Every page's POST may carry its CSRF token in a hidden field (forms work without
+# JavaScript); the reader runs before the actor is resolved.
+router = APIRouter(dependencies=[Depends(form_csrf)])
 router.include_router(public)
 router.include_router(professional.router)
 router.include_router(insured.router)
 router.include_router(security.router)
+router.include_router(incident_actions.router)
 router.include_router(insurer.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,13 +21,17 @@ from rempart import __version__
 from rempart.identity.permissions import Actor
 from rempart.identity.sessions import COOKIE_NAME, csrf_token
 from rempart.portal.formats import Formats
+from rempart.portal.forms import sent_from
 from rempart.portal.messages import LANGUAGES, Translator
 from rempart.portal.navigation import navigation
 from rempart.problems import ProblemDetails
 
 HERE = Path(__file__).parent
 LANG_COOKIE = "__Host-rempart-lang"
+STEP_UP = "step-up-required"  # the problem code of a refusal that a fresh passkey lifts
 DEFAULT_LANGUAGE = "fr"
+# Templates that are answers swapped into a page by HTMX (drawn whole without it).
+FRAGMENTS = ("partials/", "pro/partials/", "insured/partials/", "security/partials/")
 
 _environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -94,6 +99,7 @@ def page_context(request: Request, actor: Actor | None) -> dict[str, Any]:
         "actor": actor,
         "nav": navigation(actor),
         "path": request.url.path,
+        "page": page_path(request),
         "development": development,
         "version": __version__,
         "htmx": is_htmx(request),
@@ -110,9 +116,44 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     values = page_context(request, actor) | context
+    if template.startswith(FRAGMENTS) and not values["htmx"]:
+        # A form sent without JavaScript: the answer HTMX would swap in, inside a page
+        # that stands for the form's page (its own forms go back there too).
+        back = back_path(request)
+        values |= {"fragment": template, "back": back, "page": back}
+        template = "answer.html"
     return templates.TemplateResponse(
         request, template, values, status_code=status, headers=headers
     )
+
+
+def local_path(value: str, fallback: str = "/") -> str:
+    """Where to go back to: a path of this site only (never `//elsewhere` or a URL)."""
+    if not value.startswith("/") or value.startswith("//") or "\\" in value or len(value) > 200:
+        return fallback
+    return value
+
+
+def page_path(request: Request) -> str:
+    """The page the person is on: for an HTMX request, the page that sent it (so that a
+    form inside a swapped answer names its page, not the route that drew it)."""
+    if is_htmx(request):
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        if current.netloc == request.url.netloc:
+            return local_path(current.path, request.url.path)
+    return request.url.path
+
+
+def back_path(request: Request) -> str:
+    """The page a form was sent from: its `back` field (every signed-in form carries its
+    page: the app sends no Referer), else a same-site Referer, else home."""
+    sent = sent_from(request)
+    if sent:
+        return local_path(sent, "/home")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc not in ("", request.url.netloc):
+        return "/home"
+    return local_path(referer.path, "/home")
 
 
 def render_problem(request: Request, details: ProblemDetails) -> Response | None:
@@ -126,10 +167,18 @@ def render_problem(request: Request, details: ProblemDetails) -> Response | None
     if isinstance(field, str):
         named.append(field)
     template = "partials/problem.html" if is_htmx(request) else "problem.html"
+    step_up: dict[str, Any] = {}
+    token = request.cookies.get(COOKIE_NAME)
+    if details.code == STEP_UP and token:
+        # A person signed in, asked for a fresh passkey: the page offers the ceremony
+        # (its calls carry the session's CSRF token) and, once done, goes back.
+        back = request.url.path if request.method == "GET" else back_path(request)
+        step_up = {"csrf": csrf_token(token), "back": back}
     return render(
         request,
         template,
         status=details.status,
         problem=details,
         fields=named,
+        **step_up,
     )

@@ -1,8 +1,9 @@
-"""The security analyst's pages: live alerts (acknowledge) with their count per hour
-over the last 24 hours, containments with two-person lifts, the channel brakes, and
-the incidents register. Each page and action calls the use case the JSON API calls
-(`shield.api`, `incidents.api`): same permissions, step-up, shield and audit records;
-a lift asked by one analyst is approved by another, as the service decides."""
+"""The security analyst's pages: live alerts (acknowledge, open an incident from one)
+with their count per hour over the last 24 hours, the platform's activity, containments
+with two-person lifts, the channel brakes, and the incidents register. Each page and
+action calls the use case the JSON API calls (`shield.api`, `incidents.api`): same
+permissions, step-up, shield and audit records; a lift asked by one analyst is approved
+by another, as the service decides."""
 
 from __future__ import annotations
 
@@ -11,21 +12,28 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from rempart.deps import PlatformDep, ShieldDep, permitted
+from rempart.deps import PlatformDep, SettingsDep, ShieldDep, permitted
 from rempart.identity.permissions import Actor, Permission
+from rempart.incidents import from_alert
 from rempart.incidents import service as incidents
-from rempart.portal.charts import per_hour
-from rempart.portal.rendering import PageRoute, render
-from rempart.shield import alerting, lifting
+from rempart.incidents.domain import Closure, Containment, Milestone
+from rempart.portal import forms
+from rempart.portal.charts import hourly, per_hour, use_against_limits
+from rempart.portal.forms import FormDep
+from rempart.portal.rendering import PageRoute, is_htmx, render
+from rempart.shield import alerting, lifting, usage
 
 router = APIRouter(prefix="/security", route_class=PageRoute, include_in_schema=False)
 Analyst = Annotated[Actor, Depends(permitted(Permission.ALERT_READ))]
 Lifter = Annotated[Actor, Depends(permitted(Permission.CONTAINMENT_LIFT, step_up=True))]
+AlertTriager = Annotated[Actor, Depends(permitted(Permission.ALERT_READ, step_up=True))]
 Braker = Annotated[Actor, Depends(permitted(Permission.BRAKE_APPLY, step_up=True))]
 Manager = Annotated[Actor, Depends(permitted(Permission.INCIDENT_MANAGE))]
 CHANNELS = ("portal", "api", "insurer")
+# The scoping form's window starts this long before the detection (the analyst widens it).
+SCOPING_WINDOW = timedelta(hours=24)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -46,12 +54,58 @@ def alerts_page(
     )
 
 
+@router.get("/activity", response_class=HTMLResponse)
+def activity_page(
+    request: Request, actor: Analyst, platform: PlatformDep, shield: ShieldDep
+) -> HTMLResponse:
+    """Rights checks per hour, and the busiest structures and accounts against their
+    quota limits: counts from the audit log, nobody checked is named."""
+    found = usage.platform_activity(uow=platform.uow(), actor=actor, shield=shield)
+    return render(
+        request,
+        "security/activity.html",
+        actor=actor,
+        checks=hourly(found.checks.first, found.checks.counts),
+        structures=use_against_limits(found.structures),
+        accounts=use_against_limits(found.accounts),
+    )
+
+
 @router.post("/alerts/{alert_id}/acknowledge", response_class=HTMLResponse)
 def acknowledge(
     request: Request, alert_id: uuid.UUID, actor: Analyst, platform: PlatformDep, shield: ShieldDep
 ) -> HTMLResponse:
     alerting.acknowledge_alert(uow=platform.uow(), actor=actor, shield=shield, alert_id=alert_id)
     return render(request, "security/partials/done.html", actor=actor, said="security.acknowledged")
+
+
+@router.post("/alerts/{alert_id}/incident")
+def open_incident_from_alert(
+    request: Request,
+    alert_id: uuid.UUID,
+    form: FormDep,
+    actor: AlertTriager,
+    platform: PlatformDep,
+    settings: SettingsDep,
+    shield: ShieldDep,
+) -> Response:
+    """An incident whose source is the alert, scoped at once on the subject it names
+    (`incidents.from_alert`, as the API's), then its page: the analyst narrows the
+    scope there."""
+    incident_id, _ = from_alert.open_from_stored_alert(
+        uow_factory=platform.uow,
+        actor=actor,
+        shield=shield,
+        alert_id=alert_id,
+        controller_target=settings.controller_notice_target,
+        lookback=timedelta(
+            hours=forms.integer(form, "lookback_hours", low=1, high=8784, default=24)
+        ),
+    )
+    page = f"/security/incidents/{incident_id}"
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": page})
+    return RedirectResponse(page, status_code=303)
 
 
 @router.get("/containments", response_class=HTMLResponse)
@@ -139,4 +193,14 @@ def incident_page(
     found = incidents.read_incident(
         uow=platform.uow(), actor=actor, shield=shield, incident_id=incident_id
     )
-    return render(request, "security/incident.html", actor=actor, incident=found)
+    return render(
+        request,
+        "security/incident.html",
+        actor=actor,
+        incident=found,
+        now=platform.clock.now(),
+        window=SCOPING_WINDOW,
+        containment_kinds=tuple(Containment),
+        milestones=tuple(Milestone),
+        closures=tuple(Closure),
+    )

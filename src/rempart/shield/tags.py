@@ -23,4 +23,6 @@ class ShieldTag(StrEnum):
     ALERTS_READ = "shield:alerts:read"
     ALERT_ACKNOWLEDGED = "shield:alert:acknowledged"
     CONTAINMENTS_READ = "shield:containments:read"
+    ACTIVITY_READ = "shield:activity:read"  # checks per hour, busiest subjects (counts)
+    OWN_ACTIVITY_READ = "shield:own_activity:read"  # a professional's own checks per hour
     HONEYTOKEN_PLANTED = "shield:honeytoken:planted"

@@ -1,0 +1,94 @@
+"""Charts people would rather look at than read: the platform's rights checks per hour
+and the busiest structures and accounts against their quota limits (the analysts'
+activity page), and a professional's own checks per hour (their security history). On
+both backends: the counts are one portable statement over the audit log."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from rempart.audit.models import AuditRecordRow
+from rempart.shield.quotas import QuotaPolicy
+
+from ..conftest import NOW
+from .support import HTMX, DemoWorld, card_form, demo_world
+
+
+def _audited(world: DemoWorld, tag: str) -> int:
+    with world.web.platform.uow() as uow:
+        query = select(func.count()).select_from(AuditRecordRow).where(AuditRecordRow.tag == tag)
+        return int(uow.session.scalar(query) or 0)
+
+
+def _check(world: DemoWorld, pro: TestClient) -> None:
+    form = {**card_form(world.card), "date_of_care": "2026-11-28", "categories": "pharmacy_65"}
+    assert pro.post("/pro/rights-check", data=form, headers=HTMX).status_code == 200
+
+
+def _table(html: str, caption: str) -> str:
+    found = re.search(rf"<caption[^>]*>{caption}</caption>.*?</table>", html, re.S)
+    assert found, caption
+    return found.group(0)
+
+
+def test_the_activity_page_counts_checks_per_hour_and_use_against_the_quotas(
+    tmp_path: Path, database_url: str
+) -> None:
+    world = demo_world(tmp_path, database_url)
+    pro = world.persona("pharmacist")
+    world.web.clock.set(NOW - timedelta(hours=3))
+    _check(world, pro)
+    world.web.clock.set(NOW)
+    pro = world.persona("pharmacist")  # a new session: the first one has gone idle
+    _check(world, pro)
+    _check(world, pro)
+    analyst = world.persona("security-analyst")
+    before = _audited(world, "shield:activity:read")
+    page = analyst.get("/security/activity")
+    assert page.status_code == 200, page.text
+    assert _audited(world, "shield:activity:read") == before + 1
+    assert 'href="/security/activity" aria-current="page"' in page.text
+
+    checks = _table(page.text, "Vérifications par heure")
+    counts = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', checks)]
+    assert len(counts) == 24
+    assert (counts[-1], counts[-4], sum(counts)) == (2, 1, 3)
+    assert "3 vérifications en 24 heures, au plus 2 en une heure." in page.text
+
+    limits = QuotaPolicy()
+    structures = _table(page.text, r"Vérifications par structure \(FINESS\) et part du quota")
+    assert f"<code>{world.seeded.pharmacy}</code>" in structures
+    assert f"2 sur {limits.structure.per_hour}" in structures
+    assert f"3 sur {limits.structure.per_day}" in structures
+    accounts = _table(page.text, "Vérifications par compte et part du quota")
+    assert f"3 sur {limits.actor.per_day}" in accounts
+    svg = re.findall(r'<svg class="use".*?</svg>', page.text, re.S)
+    assert len(svg) == 2
+    assert all("style" not in drawn for drawn in svg)  # the CSP forbids inline style
+    for secret in (world.card.insured_nir, world.card.member_number, world.card.birth_date):
+        assert secret not in page.text  # counts only: nobody checked is named
+
+
+def test_a_professional_sees_their_own_checks_per_hour(world: DemoWorld) -> None:
+    pro = world.persona("pharmacist")
+    _check(world, pro)
+    before = _audited(world, "shield:own_activity:read")
+    page = pro.get("/account/security")
+    assert page.status_code == 200, page.text
+    assert _audited(world, "shield:own_activity:read") == before + 1
+    assert "1 vérifications faites avec ce compte en 24 heures" in page.text
+    owner = world.persona("structure-admin").get("/account/security").text
+    assert "0 vérifications faites avec ce compte en 24 heures" in owner  # only their own
+    insured = world.persona("insured").get("/account/security").text
+    assert "checks-heading" not in insured  # no chart for who checks nothing
+
+
+def test_the_activity_page_is_the_analysts(world: DemoWorld) -> None:
+    assert world.persona("pharmacist").get("/security/activity").status_code == 403
+    assert world.persona("insurer-staff").get("/security/activity").status_code == 403
+    assert world.web.browser().get("/security/activity").status_code == 401
