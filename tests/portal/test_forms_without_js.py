@@ -18,10 +18,9 @@ from .support import DemoWorld, adopt_csrf
 TEMPLATES = Path(__file__).parents[2] / "src" / "rempart" / "portal" / "templates"
 # Forms of people not signed in: no session, so no token to carry.
 PUBLIC_FORMS = ("/language", "/demo/personas/")
-# The insurer staff's pages (contracts, imports, member lookup) are their owner's work in
-# progress: they send the header (HTMX); the hidden field is to be added there (an
-# import is multipart, which the form reader does not read).
-NOT_YET = ("insurer",)
+# A rights-file upload is multipart, which the form reader does not read: it sends the
+# header (HTMX), so it needs JavaScript.
+NOT_YET = ("insurer/imports.html",)
 
 
 def _without_javascript(world: DemoWorld) -> tuple[TestClient, str]:
@@ -95,7 +94,7 @@ def test_an_htmx_form_still_gets_its_fragment(world: DemoWorld) -> None:
 
 def test_every_signed_in_form_carries_the_token() -> None:
     for path in TEMPLATES.rglob("*.html"):
-        if path.relative_to(TEMPLATES).parts[0] in NOT_YET:
+        if path.relative_to(TEMPLATES).as_posix() in NOT_YET:
             continue
         lines = path.read_text().splitlines()
         for number, line in enumerate(lines):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from pathlib import Path
 
@@ -285,3 +286,19 @@ def test_the_insurer_staff_pages_speak_english_too(world: DemoWorld) -> None:
         assert page.status_code == 200
         assert '<html lang="en">' in page.text
         assert words in page.text
+
+
+def test_a_lookup_works_without_javascript(world: DemoWorld) -> None:
+    """The lookup form carries the session's token in a hidden field; sent without the
+    HTMX header, the answer is a whole page (masked), and a wrong token is refused."""
+    staff = _staff(world)
+    del staff.headers["X-CSRF-Token"]
+    found = re.search(r'name="csrf_token" value="([^"]+)"', staff.get("/insurer/members").text)
+    assert found, "the lookup form carries the token"
+    form = {**_lookup_form(world), "csrf_token": found.group(1)}
+    answer = staff.post("/insurer/members/lookup", data=form)
+    assert answer.status_code == 200, answer.text
+    assert "<html" in answer.text
+    assert 'data-member="masked"' in answer.text  # masked until revealed
+    refused = staff.post("/insurer/members/lookup", data={**form, "csrf_token": "x" * 20})
+    assert refused.status_code == 403

@@ -31,7 +31,13 @@ LANG_COOKIE = "__Host-rempart-lang"
 STEP_UP = "step-up-required"  # the problem code of a refusal that a fresh passkey lifts
 DEFAULT_LANGUAGE = "fr"
 # Templates that are answers swapped into a page by HTMX (drawn whole without it).
-FRAGMENTS = ("partials/", "pro/partials/", "insured/partials/", "security/partials/")
+FRAGMENTS = (
+    "partials/",
+    "pro/partials/",
+    "insured/partials/",
+    "security/partials/",
+    "insurer/partials/",
+)
 
 _environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
