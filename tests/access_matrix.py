@@ -238,7 +238,7 @@ ROUTES |= {
         INSURER_STAFF, form=LOOKUP_FORM, audited="registry:member:looked_up"
     ),
     ("POST", "/insurer/members/reveal"): Guarded(
-        INSURER_STAFF, form=LOOKUP_FORM, audited="registry:member:revealed"
+        INSURER_STAFF, step_up=True, form=LOOKUP_FORM, audited="registry:member:revealed"
     ),
 }
 ROUTES |= {

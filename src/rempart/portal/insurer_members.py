@@ -28,6 +28,9 @@ from rempart.registry.member_lookup import (
 # Mounted under the insurer router (`insurer.router`, prefix /insurer).
 router = APIRouter(prefix="/members", route_class=PageRoute, include_in_schema=False)
 LookingUp = Annotated[Actor, Depends(permitted(Permission.MEMBER_LOOKUP))]
+# A full identity is what a phished password must not yield: a fresh passkey or Pro
+# Santé Connect first (the page offers the step-up button on the refusal).
+Revealing = Annotated[Actor, Depends(permitted(Permission.MEMBER_LOOKUP, step_up=True))]
 
 
 def _card(form: FormData) -> MemberCard:
@@ -87,7 +90,7 @@ def lookup(
 
 @router.post("/reveal", response_class=HTMLResponse)
 def reveal(
-    request: Request, actor: LookingUp, platform: PlatformDep, shield: ShieldDep, form: FormDep
+    request: Request, actor: Revealing, platform: PlatformDep, shield: ShieldDep, form: FormDep
 ) -> HTMLResponse:
     reason, card = _reason(form), _card(form)
     revealed = reveal_member(
