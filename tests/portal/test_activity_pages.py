@@ -6,14 +6,19 @@ both backends: the counts are one portable statement over the audit log."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from rempart.audit.domain import AuditEvent, Outcome
 from rempart.audit.models import AuditRecordRow
+from rempart.audit.recorder import record
+from rempart.claims.domain import ClaimsTag
+from rempart.identity.permissions import Channel
 from rempart.shield.quotas import QuotaPolicy
+from rempart.shield.usage import INVOICES
 
 from ..conftest import NOW
 from .support import HTMX, DemoWorld, card_form, demo_world
@@ -36,6 +41,19 @@ def _table(html: str, caption: str) -> str:
     return found.group(0)
 
 
+def _invoices(world: DemoWorld, instants: list[datetime]) -> None:
+    """Invoices taken in at these instants, as the intake records them (one rejected)."""
+    with world.web.platform.uow() as uow:
+        for n, at in enumerate(instants):
+            tag = ClaimsTag.INVOICE_REJECTED if n == 0 else ClaimsTag.INVOICE_RECEIVED
+            record(uow, AuditEvent(at=at, tag=tag, outcome=Outcome.ALLOWED, channel=Channel.API))
+        uow.commit()
+
+
+def test_the_invoice_tags_counted_are_the_intakes() -> None:
+    assert set(INVOICES) == {ClaimsTag.INVOICE_RECEIVED.value, ClaimsTag.INVOICE_REJECTED.value}
+
+
 def test_the_activity_page_counts_checks_per_hour_and_use_against_the_quotas(
     tmp_path: Path, database_url: str
 ) -> None:
@@ -47,6 +65,7 @@ def test_the_activity_page_counts_checks_per_hour_and_use_against_the_quotas(
     pro = world.persona("pharmacist")  # a new session: the first one has gone idle
     _check(world, pro)
     _check(world, pro)
+    _invoices(world, [NOW - timedelta(hours=1), NOW - timedelta(hours=1), NOW])
     analyst = world.persona("security-analyst")
     before = _audited(world, "shield:activity:read")
     page = analyst.get("/security/activity")
@@ -59,6 +78,11 @@ def test_the_activity_page_counts_checks_per_hour_and_use_against_the_quotas(
     assert len(counts) == 24
     assert (counts[-1], counts[-4], sum(counts)) == (2, 1, 3)
     assert "3 vérifications en 24 heures, au plus 2 en une heure." in page.text
+
+    invoices = _table(page.text, "Factures par heure")
+    counts = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', invoices)]
+    assert (counts[-1], counts[-2], sum(counts)) == (1, 2, 3)
+    assert "3 factures en 24 heures, au plus 2 en une heure." in page.text
 
     limits = QuotaPolicy()
     structures = _table(page.text, r"Vérifications par structure \(FINESS\) et part du quota")

@@ -194,11 +194,11 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     "activity.title": ("Activité", "Activity"),
     "activity.heading": ("Activité de la plateforme", "Platform activity"),
     "activity.text": (
-        "Les vérifications de droits comptées dans le journal d'audit : par heure, et "
-        "par structure et par compte face à leurs quotas. Des nombres seulement : "
+        "Les vérifications de droits et les factures comptées dans le journal d'audit : "
+        "par heure, et par structure et par compte face à leurs quotas. Des nombres seulement : "
         "aucune personne vérifiée n'est nommée.",
-        "Rights checks counted from the audit log: per hour, and per structure and "
-        "account against their quotas. Counts only: no person checked is named.",
+        "Rights checks and invoices counted from the audit log: per hour, and per "
+        "structure and account against their quotas. Counts only: no person checked is named.",
     ),
     "activity.checks.heading": (
         "Vérifications de droits par heure sur les dernières 24 heures",
@@ -214,6 +214,20 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "activity.checks.table": ("Vérifications par heure", "Checks per hour"),
     "activity.checks.count": ("Vérifications", "Checks"),
+    "activity.invoices.heading": (
+        "Factures reçues par heure sur les dernières 24 heures",
+        "Invoices received per hour over the last 24 hours",
+    ),
+    "activity.invoices.summary": (
+        "{total} factures en 24 heures, au plus {peak} en une heure.",
+        "{total} invoices in 24 hours, at most {peak} in one hour.",
+    ),
+    "activity.invoices.title": (
+        "Histogramme : {total} factures en 24 heures, au plus {peak} en une heure",
+        "Bar chart: {total} invoices in 24 hours, at most {peak} in one hour",
+    ),
+    "activity.invoices.table": ("Factures par heure", "Invoices per hour"),
+    "activity.invoices.count": ("Factures", "Invoices"),
     "activity.structures.heading": (
         "Structures les plus actives face à leurs quotas",
         "Busiest structures against their quotas",

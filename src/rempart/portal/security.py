@@ -58,7 +58,7 @@ def alerts_page(
 def activity_page(
     request: Request, actor: Analyst, platform: PlatformDep, shield: ShieldDep
 ) -> HTMLResponse:
-    """Rights checks per hour, and the busiest structures and accounts against their
+    """Rights checks and invoices per hour, and the busiest structures and accounts against their
     quota limits: counts from the audit log, nobody checked is named."""
     found = usage.platform_activity(uow=platform.uow(), actor=actor, shield=shield)
     return render(
@@ -66,6 +66,7 @@ def activity_page(
         "security/activity.html",
         actor=actor,
         checks=hourly(found.checks.first, found.checks.counts),
+        invoices=hourly(found.invoices.first, found.invoices.counts),
         structures=use_against_limits(found.structures),
         accounts=use_against_limits(found.accounts),
     )

@@ -1,5 +1,5 @@
-"""What the quotas see, read back from the audit log and aggregated: rights checks per
-hour over the last 24 hours, the busiest structures and accounts against their quota
+"""What the quotas see, read back from the audit log and aggregated: rights checks and
+invoices per hour over the last 24 hours, the busiest structures and accounts against their quota
 limits, and a professional's own checks per hour. Counts only: no person checked is
 named, and the records are counted where they already are (every check is on record in
 the same transaction as its answer), so the figures hold on every worker and backend.
@@ -29,6 +29,9 @@ from rempart.shield.tags import ShieldTag
 HOURS = 24
 TOP = 10  # the busiest subjects shown (the quotas' concern is the few near their limits)
 CHECKS = (AuditTag.RIGHTS_CHECK_ANSWERED.value, AuditTag.RIGHTS_CHECK_REFUSED.value)
+# The claims' tags for an invoice taken in, accepted or not (`claims.domain.ClaimsTag`,
+# which the shield does not import: claims builds on the shield).
+INVOICES = ("claims:invoice:received", "claims:invoice:rejected")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class Use:
 @dataclass(frozen=True, slots=True)
 class PlatformActivity:
     checks: HourlyCounts
+    invoices: HourlyCounts
     structures: tuple[Use, ...]
     accounts: tuple[Use, ...]
 
@@ -67,12 +71,14 @@ def platform_activity(
     with uow:
         now = uow.clock.now()
         checks = _per_hour(uow, now)
+        invoices = _per_hour(uow, now, tags=INVOICES)
         structures = _busiest(uow, now, AuditRecordRow.structure_finess)
         accounts = _busiest(uow, now, AuditRecordRow.actor_account_id)
         record_action(uow, tag=ShieldTag.ACTIVITY_READ, actor=actor)
         uow.commit()
     return PlatformActivity(
         checks,
+        invoices,
         tuple(
             Use(
                 "structure",
@@ -109,11 +115,15 @@ def _first_hour(now: datetime) -> datetime:
     return now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
 
 
-def _checks(since: datetime, *where: ColumnElement[bool]) -> ColumnElement[bool]:
-    return and_(AuditRecordRow.at >= since, AuditRecordRow.tag.in_(CHECKS), *where)
+def _checks(
+    since: datetime, *where: ColumnElement[bool], tags: tuple[str, ...] = CHECKS
+) -> ColumnElement[bool]:
+    return and_(AuditRecordRow.at >= since, AuditRecordRow.tag.in_(tags), *where)
 
 
-def _per_hour(uow: UnitOfWork, now: datetime, *where: ColumnElement[bool]) -> HourlyCounts:
+def _per_hour(
+    uow: UnitOfWork, now: datetime, *where: ColumnElement[bool], tags: tuple[str, ...] = CHECKS
+) -> HourlyCounts:
     """One pass over the window (the `at` index), one sum per hour: the same statement
     on SQLite and PostgreSQL, no date functions of either."""
     first = _first_hour(now)
@@ -125,7 +135,7 @@ def _per_hour(uow: UnitOfWork, now: datetime, *where: ColumnElement[bool]) -> Ho
         )
         for start, end in itertools.pairwise(hours)
     ]
-    row = uow.session.execute(select(*sums).where(_checks(first, *where))).one()
+    row = uow.session.execute(select(*sums).where(_checks(first, *where, tags=tags))).one()
     return HourlyCounts(first, tuple(int(n) for n in row))
 
 
