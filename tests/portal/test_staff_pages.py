@@ -13,7 +13,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from rempart.audit.checkpoints import InMemoryCheckpointStore, issue_checkpoint
 from rempart.audit.models import AuditRecordRow
+from rempart.audit.sequencer import seal
+from rempart.audit.verification import NullAlertSink, verify
 from rempart.identity.permissions import Role
 from rempart.identity.sessions import Factor
 from rempart.kernel.ids import new_id
@@ -228,3 +231,19 @@ def test_insurer_staff_list_their_statements_with_their_downloads(
         link = f"/api/v1/insurers/{amc}/statements/{report.run_id}?format={kind}"
         assert f'href="{link}"' in page.text
         assert staff.get(link).status_code == 200
+
+
+def test_the_alerts_page_says_when_the_audit_log_was_last_verified(world: DemoWorld) -> None:
+    analyst = world.persona("security-analyst")
+    page = analyst.get("/security").text
+    assert 'data-log-verified="never"' in page
+    platform = world.web.platform
+    store = InMemoryCheckpointStore()
+    seal(uow=platform.uow())
+    issue_checkpoint(uow=platform.uow(), store=store)
+    report = verify(uow=platform.uow(), store=store, alerts=NullAlertSink())
+    assert report.ok
+    page = analyst.get("/security").text
+    assert 'data-log-verified="ok"' in page
+    assert f"{report.records_checked} enregistrements vérifiés" in page
+    assert f"{report.tree_size} enregistrements, le" in page  # the checkpoint just signed

@@ -95,3 +95,18 @@ class AccessReportRow(IdMixin, Base):
     target_pseudonym: Mapped[str] = mapped_column(String(PSEUDONYM_LENGTH))
     reported_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     status: Mapped[str] = mapped_column(String(16))
+
+
+class AuditVerificationRow(IdMixin, Base):
+    """The outcome of each verification of the log (`rempart audit verify`): counts
+    only, what the security analysts' page shows as the log's state."""
+
+    __tablename__ = "audit_verifications"
+
+    finished_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    ok: Mapped[bool] = mapped_column()
+    records_checked: Mapped[int] = mapped_column(BigInteger())
+    tree_size: Mapped[int] = mapped_column(BigInteger())
+    covered_size: Mapped[int] = mapped_column(BigInteger())
+    pending: Mapped[int] = mapped_column(BigInteger())
+    findings: Mapped[int] = mapped_column(Integer())

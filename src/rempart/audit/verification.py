@@ -47,6 +47,7 @@ from rempart.audit.domain import (
 )
 from rempart.audit.models import AuditCheckpointRow, AuditRecordRow
 from rempart.audit.sequencer import load_state
+from rempart.audit.status import record_verification
 from rempart.audit.tree import HASH_BYTES, CompactRange
 from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
@@ -185,6 +186,8 @@ def verify(
 ) -> VerificationReport:
     with uow:
         report = _verify(uow, store, trusted, batch_size)
+        record_verification(uow, report)  # the security page shows the latest
+        uow.commit()
     if not report.ok:
         (alerts or LoggingAlertSink()).raise_alert(
             kind=ALERT_KIND,

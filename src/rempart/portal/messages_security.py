@@ -192,6 +192,30 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     # --- activity: rights checks per hour, use against the quota limits ---
     "nav.security.activity": ("Activité", "Activity"),
     "activity.title": ("Activité", "Activity"),
+    "security.log.heading": ("Journal d'audit", "Audit log"),
+    "security.log.verified": ("Dernière vérification", "Last verification"),
+    "security.log.ok": (
+        "le {at} : intègre, {records} enregistrements vérifiés",
+        "on {at}: intact, {records} records checked",
+    ),
+    "security.log.problems": (
+        "le {at} : {findings} anomalies — voir « rempart audit verify »",
+        'on {at}: {findings} problems — see "rempart audit verify"',
+    ),
+    "security.log.never": (
+        "jamais : lancez « rempart audit verify » (chaque jour)",
+        'never: run "rempart audit verify" (daily)',
+    ),
+    "security.log.checkpoint": ("Dernier point de contrôle signé", "Newest signed checkpoint"),
+    "security.log.checkpoint_at": (
+        "{size} enregistrements, le {at}",
+        "{size} records, on {at}",
+    ),
+    "security.log.no_checkpoint": ("aucun", "none"),
+    "security.log.unsealed": (
+        "Enregistrements pas encore scellés",
+        "Records not yet sealed",
+    ),
     "activity.heading": ("Activité de la plateforme", "Platform activity"),
     "activity.text": (
         "Les vérifications de droits et les factures comptées dans le journal d'audit : "

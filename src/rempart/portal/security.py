@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from rempart.audit import status as audit_status
 from rempart.deps import PlatformDep, SettingsDep, ShieldDep, permitted
 from rempart.identity.permissions import Actor, Permission
 from rempart.incidents import from_alert
@@ -42,6 +43,7 @@ def alerts_page(
 ) -> HTMLResponse:
     now = platform.clock.now()
     alerts = alerting.list_alerts(uow=platform.uow(), actor=actor, shield=shield)
+    log = audit_status.log_status(uow=platform.uow(), actor=actor, shield=shield)
     chart = per_hour(
         (a.created_at for a in alerts if a.created_at >= now - timedelta(hours=24)), now
     )
@@ -51,6 +53,7 @@ def alerts_page(
         actor=actor,
         alerts=alerts[:100],
         chart=chart,
+        log=log,
     )
 
 
