@@ -23,6 +23,7 @@ from rempart.incidents.containment import KeyRotation
 from rempart.incidents.domain import Closure, containment_step
 from rempart.incidents.ports import ChannelBrakesUnavailable
 from rempart.kernel.errors import Conflict, Forbidden, NotAvailable, NotFound
+from rempart.shield.lifting import approve_lift, list_containments, request_lift
 from rempart.shield.port import FixedBudgetShield
 from tests.conftest import NOW
 
@@ -132,6 +133,29 @@ def test_suspending_an_account_ends_its_sessions_and_is_logged(team: Team) -> No
         "done",
         "already_in_effect",
     ]
+
+
+def test_two_analysts_reinstate_an_account_an_incident_suspended(team: Team) -> None:
+    team.contain("suspend_account", str(team.professional))
+    views = list_containments(uow=team.platform.uow(), actor=team.analyst, shield=SHIELD)
+    (held,) = [v for v in views if v.subject_ref == str(team.professional)]
+    assert held.rung == "suspend"
+    second = Actor(
+        account_id=_account(team.platform, Role.SECURITY_ANALYST, "lifter@rempart.example"),
+        role=Role.SECURITY_ANALYST,
+    )
+    asked = request_lift(
+        uow=team.platform.uow(), actor=team.analyst, shield=SHIELD, containment_id=held.id
+    )
+    with pytest.raises(Forbidden):  # the one who asked never approves alone
+        approve_lift(
+            uow=team.platform.uow(), actor=team.analyst, shield=SHIELD, lift_request_id=asked.id
+        )
+    approve_lift(uow=team.platform.uow(), actor=second, shield=SHIELD, lift_request_id=asked.id)
+    with team.platform.uow() as uow:
+        account = uow.session.get(AccountRow, team.professional)
+        assert account is not None
+        assert account.status == "active"
 
 
 def test_ending_sessions_keeps_the_account(team: Team) -> None:

@@ -142,6 +142,39 @@ def escalate(
     return row
 
 
+def record_containment(
+    uow: UnitOfWork, *, subject: Subject, rung: Rung, evidence: str, by: uuid.UUID
+) -> ContainmentRow | None:
+    """A containment an analyst put in place by other means (an incident's suspension
+    of an account, through identity): on record here, so that the two-analyst lift can
+    undo it like the shield's own. None when the subject already stands on one."""
+    if _active(uow, subject) is not None:
+        return None
+    now = uow.clock.now()
+    row = ContainmentRow(
+        id=new_id(),
+        subject_kind=subject.type.value,
+        subject_ref=subject.ref,
+        rung=rung.value,
+        status=ACTIVE,
+        active_key=subject.key,
+        detector=None,
+        evidence=evidence[:1000],
+        cause_id=None,
+        created_at=now,
+        created_by=by,
+        escalated_at=now,
+        lifted_at=None,
+        lifted_by=None,
+    )
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(row)
+    except IntegrityError:  # one was opened meanwhile: that one stands
+        return None
+    return row
+
+
 def escalate_for(uow: UnitOfWork, risk: Risk, rung: Rung) -> ContainmentRow | None:
     strongest = risk.fired[0].detector.value if risk.fired else None
     return escalate(
