@@ -353,7 +353,8 @@ def test_a_security_analyst_reads_the_activity_and_scopes_an_incident(
     _axe(page, "security-alerts")
 
     page.goto(f"{base}/security/activity")
-    assert page.locator("svg.bars rect.bar").count() == 24
+    assert page.locator("svg.bars").count() == 2  # rights checks and invoices per hour
+    assert page.locator("svg.bars rect.bar").count() == 2 * 24
     assert page.locator("svg.use").count() == 2
     _axe(page, "security-activity")
     _screenshot(page, "security-activity")
