@@ -8,7 +8,6 @@ through a TCP relay that stands for a Redis going away; here the process dies.)"
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -50,9 +49,9 @@ def _free_port() -> int:
 def redis_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     binary = shutil.which("redis-server")
     if binary is None:
-        if os.environ.get("REMPART_REQUIRE_SERVICES"):
-            pytest.fail("redis-server is required in CI (Debian's redis-server package)")
-        pytest.skip("redis-server is not installed")
+        # Redis is part of the machine this suite runs on (`.ci/run` starts the same
+        # binary): its absence is a broken environment, not a test to pass over.
+        pytest.fail("redis-server is required (Debian's redis-server package)")
     port = _free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
