@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -262,39 +262,63 @@ def pharmacists(world: World) -> list[Professional]:
     return [p for p in world.staff() if p.profession is Profession.PHARMACIST]
 
 
-def replay_2024(world: World, timeline: Timeline, rng: random.Random, start: datetime) -> Scraper:
-    p = world.params
+def _one_pharmacist(
+    world: World,
+    timeline: Timeline,
+    rng: random.Random,
+    start: datetime,
+    cards: Callable[[World, random.Random], Iterator[BeneficiaryStatement]],
+    *,
+    address: int,
+    pace: Pace,
+    hours: float,
+    working_hours: tuple[int, int] | None = None,
+) -> Scraper:
+    """One pharmacist's account, drawn at random, scraping `cards` from its own address
+    for `hours` from `start`."""
     account = rng.choice(pharmacists(world))
     scraper = Scraper(
         world,
         timeline,
         rng,
         account,
-        leaked_list(world, rng),
-        address=ATTACKER_ADDRESS.format(10),
-        pace=Pace(uniform=p.replay_gap_s),
-        until=start + timedelta(hours=p.replay_hours),
+        cards(world, rng),
+        address=ATTACKER_ADDRESS.format(address),
+        pace=pace,
+        until=start + timedelta(hours=hours),
+        hours=working_hours,
     )
     scraper.start(start)
     return scraper
+
+
+def replay_2024(world: World, timeline: Timeline, rng: random.Random, start: datetime) -> Scraper:
+    p = world.params
+    return _one_pharmacist(
+        world,
+        timeline,
+        rng,
+        start,
+        leaked_list,
+        address=10,
+        pace=Pace(uniform=p.replay_gap_s),
+        hours=p.replay_hours,
+    )
 
 
 def slow_scraper(world: World, timeline: Timeline, rng: random.Random, start: datetime) -> Scraper:
     p = world.params
-    account = rng.choice(pharmacists(world))
-    scraper = Scraper(
+    return _one_pharmacist(
         world,
         timeline,
         rng,
-        account,
-        leaked_list(world, rng),
-        address=ATTACKER_ADDRESS.format(20),
+        start,
+        leaked_list,
+        address=20,
         pace=Pace(mean=p.slow_mean_gap_s, floor=p.careful_min_gap_s, cap=p.careful_cap),
-        until=start + timedelta(hours=p.slow_hours),
-        hours=p.slow_working_hours,
+        hours=p.slow_hours,
+        working_hours=p.slow_working_hours,
     )
-    scraper.start(start)
-    return scraper
 
 
 def distributed(
@@ -322,19 +346,16 @@ def distributed(
 
 def enumeration(world: World, timeline: Timeline, rng: random.Random, start: datetime) -> Scraper:
     p = world.params
-    account = rng.choice(pharmacists(world))
-    scraper = Scraper(
+    return _one_pharmacist(
         world,
         timeline,
         rng,
-        account,
-        guessed_cards(world, rng),
-        address=ATTACKER_ADDRESS.format(40),
+        start,
+        guessed_cards,
+        address=40,
         pace=Pace(uniform=p.enumeration_gap_s),
-        until=start + timedelta(hours=p.enumeration_hours),
+        hours=p.enumeration_hours,
     )
-    scraper.start(start)
-    return scraper
 
 
 # --- the compromised administrator -------------------------------------------------------
