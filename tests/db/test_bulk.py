@@ -1,6 +1,7 @@
 """The driver-level bulk writer stores exactly what SQLAlchemy's own executemany stores,
 on both backends: bytes given to the driver as they are, UUIDs, dates and aware instants
-through their bind processors, and values repeated from row to row bound once."""
+through their bind processors, and values repeated from row to row bound once. The keyed
+read returns what a Core select returns."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from sqlalchemy import (
     select,
 )
 
-from rempart.db.bulk import insert_many, update_many
+from rempart.db.bulk import IN_CHUNK, insert_many, select_in, update_many
 from rempart.db.types import UtcDateTime
 
 
@@ -80,3 +81,43 @@ def test_bulk_rows_read_back_as_the_core_writer_stores_them(database_url: str) -
     assert stored == expected
     assert [type(row.blob) for row in stored if row.blob is not None] == [bytes] * 9
     assert stored[1].blob == b"\x00new"
+
+
+def test_keyed_read_returns_what_core_returns_over_chunks_and_padding(database_url: str) -> None:
+    engine = create_engine(database_url)
+    metadata = MetaData()
+    table = _table(f"keyed_{uuid.uuid4().hex[:8]}", metadata)
+    metadata.create_all(engine)
+    count = IN_CHUNK * 2 + 37  # two full chunks and a padded rest
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "parent": None if n % 5 == 0 else uuid.uuid4(),
+            "blob": n.to_bytes(4, "big"),
+            "day": date(2026, 1 + n % 12, 1 + n % 28),
+            "at": datetime(2026, 11, 28, 12, n % 60, tzinfo=UTC),
+            "rank": n,
+            "label": None if n % 7 == 0 else f"row {n}",
+        }
+        for n in range(count)
+    ]
+    # Every stored key but one in ten, asked once or twice, and keys that match nothing.
+    wanted: list[object] = [n.to_bytes(4, "big") for n in range(count) if n % 10]
+    wanted += wanted[:50] + [b"absent" + bytes([n]) for n in range(20)]
+    columns = (table.c.blob, table.c.id, table.c.parent, table.c.day, table.c.at, table.c.label)
+    try:
+        with engine.begin() as connection:
+            insert_many(connection, table, rows)
+        with engine.connect() as connection:
+            found = sorted(select_in(connection, columns, table.c.blob, wanted))
+            expected = sorted(
+                tuple(row)
+                for row in connection.execute(select(*columns).where(table.c.rank % 10 != 0))
+            )
+            nothing = list(select_in(connection, columns, table.c.blob, []))
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()
+    assert found == expected
+    assert len(found) == len({row[0] for row in found}) == count - count // 10 - 1
+    assert nothing == []

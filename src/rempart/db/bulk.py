@@ -1,5 +1,5 @@
 """Driver-level executemany for the few hot paths that write thousands of rows a second
-(rights-file import, key rotation).
+(rights-file import, key rotation), and the keyed read that precedes their writes.
 
 SQLAlchemy's Core executemany spends more time building parameters per row than the
 driver spends writing them. Here a statement is compiled once per dialect and column set,
@@ -10,12 +10,12 @@ both backends store exactly what the ORM would.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, LargeBinary, Table, bindparam, insert, update
+from sqlalchemy import Column, Connection, LargeBinary, Table, bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
 
 Processor = Callable[[Any], Any] | None
@@ -113,3 +113,62 @@ def update_many(
     """UPDATE each row by primary key `id`, read from `rows[i][id_key]`; other keys are
     the columns to set. All rows carry the same keys."""
     _execute(connection, table, "update", rows, id_key)
+
+
+# SQLite accepts 32,766 bound parameters; IN lists stay well below.
+IN_CHUNK = 900
+_IN_STEP = 100
+
+
+@lru_cache(maxsize=64)
+def _compiled_select(
+    columns: tuple[Column[Any], ...], key: Column[Any], size: int, dialect: Dialect
+) -> tuple[str, tuple[str, ...], Processor, tuple[Processor, ...], bool]:
+    names = tuple(f"k{i}" for i in range(size))
+    statement = select(*columns).where(key.in_([bindparam(n, type_=key.type) for n in names]))
+    compiled = statement.compile(dialect=dialect)
+    positional = compiled.positiontup is not None
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    return str(compiled), names, _processor(key.type, dialect), results, positional
+
+
+def select_in(
+    connection: Connection,
+    columns: Sequence[Column[Any]],
+    key: Column[Any],
+    values: Sequence[Any],
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of `columns` whose `key` is one of `values`, each once, typed as Core reads them.
+
+    The statement is compiled once per IN-list length, where Core would compile and
+    bind-process every value of every chunk again. A short chunk is padded by repeating
+    its last value (IN is a set test: the rows are the same) to a multiple of
+    `_IN_STEP`, so that a few lengths serve every batch.
+    """
+    chosen = tuple(columns)
+    values = list(dict.fromkeys(values))  # a value in two chunks would return its rows twice
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = list(values[start : start + IN_CHUNK])
+        size = min(IN_CHUNK, -(-len(chunk) // _IN_STEP) * _IN_STEP)
+        chunk.extend(chunk[-1:] * (size - len(chunk)))
+        sql, names, key_processor, results, positional = _compiled_select(
+            chosen, key, size, connection.dialect
+        )
+        bound = chunk if key_processor is None else [key_processor(v) for v in chunk]
+        parameters: Any = tuple(bound) if positional else dict(zip(names, bound, strict=True))
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(sql, parameters)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        typed = [(i, p) for i, p in enumerate(results) if p is not None]
+        if not typed:
+            yield from rows
+            continue
+        for row in rows:
+            typed_row = list(row)
+            for position, process in typed:
+                if typed_row[position] is not None:
+                    typed_row[position] = process(typed_row[position])
+            yield tuple(typed_row)

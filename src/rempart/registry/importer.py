@@ -9,16 +9,16 @@ its checkpoint.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from rempart.db.base import table_of
-from rempart.db.bulk import insert_many, update_many
+from rempart.db.bulk import IN_CHUNK, insert_many, select_in, update_many
 from rempart.kernel.ids import id_stream
 from rempart.registry.domain import BeneficiaryStatement, InsurerStatus
 from rempart.registry.models import (
@@ -32,9 +32,6 @@ from rempart.registry.preparation import PreparedLine, prepare_line
 from rempart.registry.rights_file import LineRejection, RejectionCode
 from rempart.registry.sealing import seal_beneficiary, seal_member
 from rempart.vault.cipher import Vault
-
-# SQLite accepts 32,766 bound parameters; stay well below for IN lists.
-_IN_CHUNK = 900
 
 
 @dataclass
@@ -65,21 +62,21 @@ class BatchOutcome:
     insurers_seen: set[str] = field(default_factory=set)
 
 
-def _chunks(values: Sequence[bytes]) -> Iterable[Sequence[bytes]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
-
-
 def _fetch_by_index(
-    session: Session, column: Any, columns: Sequence[Any], indexes: Sequence[bytes]
-) -> dict[bytes, Any]:
-    found: dict[bytes, Any] = {}
-    # Core, not the ORM: plain rows, without the ORM's per-row bookkeeping.
-    connection = session.connection()
-    for chunk in _chunks(indexes):
-        for row in connection.execute(select(*columns).where(column.in_(chunk))):
-            found[row[0]] = row
-    return found
+    session: Session, key: Any, columns: Sequence[Any], indexes: Sequence[bytes]
+) -> dict[bytes, tuple[Any, ...]]:
+    """Rows by blind index; each row starts with its index."""
+    return {row[0]: row for row in select_in(session.connection(), columns, key, indexes)}
+
+
+class _Existing(NamedTuple):
+    id: uuid.UUID
+    rights_as_of: date
+    statement_digest: bytes
+    in_this_run: bool  # a line restating a beneficiary this run already applied
+    last_import_line: int | None
+    key_version: int
+    closed_reason: str | None
 
 
 def _accept(
@@ -131,7 +128,7 @@ def _existing(
     session: Session,
     accepted: Sequence[tuple[PreparedLine, InsurerRef, uuid.UUID]],
     run_id: uuid.UUID,
-) -> tuple[dict[bytes, Any], dict[bytes, uuid.UUID]]:
+) -> tuple[dict[bytes, _Existing], dict[bytes, uuid.UUID]]:
     """The rows the batch names, by card key and by member key, found through their blind
     indexes under every live version (rows not yet re-keyed by a rotation are found).
     Keyed by the card itself, not by line: a beneficiary stated twice in a batch must find
@@ -143,7 +140,7 @@ def _existing(
             card_lookup[index] = prepared.card
         for index in prepared.member_indexes:
             member_lookup[index] = prepared.member_key
-    b = BeneficiaryRow
+    b = table_of(BeneficiaryRow).c
     beneficiaries = _fetch_by_index(
         session,
         b.card_index,
@@ -152,24 +149,25 @@ def _existing(
             b.id,
             b.rights_as_of,
             b.statement_digest,
-            # Compared in SQL: no id to decode per row, only to know a line restates a
-            # beneficiary this run already applied.
-            (b.last_import_id == run_id).label("in_this_run"),
+            b.last_import_id,
             b.last_import_line,
             b.key_version,
             b.closed_reason,
         ),
         list(card_lookup),
     )
-    members = _fetch_by_index(
-        session,
-        MemberRow.member_index,
-        (MemberRow.member_index, MemberRow.id),
-        list(member_lookup),
-    )
+    m = table_of(MemberRow).c
+    members = _fetch_by_index(session, m.member_index, (m.member_index, m.id), list(member_lookup))
     return (
-        {card_lookup[index]: row for index, row in beneficiaries.items()},
-        {member_lookup[index]: row.id for index, row in members.items()},
+        {
+            card_lookup[index]: _Existing(
+                row_id, as_of, digest, run == run_id, line, version, closed
+            )
+            for index, (_, row_id, as_of, digest, run, line, version, closed) in (
+                beneficiaries.items()
+            )
+        },
+        {member_lookup[index]: row[1] for index, row in members.items()},
     )
 
 
@@ -349,7 +347,7 @@ def _write(
     update_many(connection, table_of(BeneficiaryRow), beneficiary_updates, id_key="b_id")
     update_many(connection, table_of(BeneficiaryRow), markers, id_key="b_id")
     periods_table = table_of(RightsPeriodRow)
-    for start in range(0, len(replaced_periods), _IN_CHUNK):
-        chunk = replaced_periods[start : start + _IN_CHUNK]
+    for start in range(0, len(replaced_periods), IN_CHUNK):
+        chunk = replaced_periods[start : start + IN_CHUNK]
         connection.execute(delete(periods_table).where(periods_table.c.beneficiary_id.in_(chunk)))
     insert_many(connection, periods_table, periods)
