@@ -65,7 +65,9 @@ def serve(port: int) -> None:
         return {"ok": True}
 
     app.add_api_route(BARE, bare, methods=["POST"])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, http="httptools"
+    )
 
 
 def free_port() -> int:

@@ -75,6 +75,9 @@ def serve(
         application,
         host=host,
         port=port,
+        # The C parser, never a silent fallback to the pure-Python one (see pyproject);
+        # the loop is uvloop wherever it installs.
+        http="httptools",
         log_level="info",
         access_log=False,
         proxy_headers=True,

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from rempart.db.sqlite_gate import BUSY_TIMEOUT_S, GatedConnection
+
 # Connections kept open between requests. A request uses one at a time (its actor's unit
 # of work, then its use case's), so a worker serves this many concurrent requests without
 # opening any; past it, up to the thread pool's 40 get a connection opened for them and
@@ -21,10 +23,12 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         pool: dict[str, Any] = {}
+        connect: dict[str, Any] = {"timeout": BUSY_TIMEOUT_S}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             pool = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
-        engine = create_engine(url, connect_args={"timeout": 30}, **pool)
+            connect["factory"] = GatedConnection  # writers queue; see db.sqlite_gate
+        engine = create_engine(url, connect_args=connect, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
@@ -43,7 +47,7 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     # indexes), so checkpointing every 8,000 pages (32 MiB of WAL) instead of 1,000
     # copies them far less often. It runs inside some commit; that commit pays it.
     cursor.execute("PRAGMA wal_autocheckpoint=8000")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     # Blind indexes are random keys: B-tree inserts touch pages all over the index, and a
     # larger page cache keeps imports from rereading them.
     cursor.execute("PRAGMA cache_size=-131072")
