@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.routing import Match
 
 from rempart.app import create_app
 from rempart.kernel.clock import FixedClock
@@ -32,6 +33,24 @@ def test_every_route_is_declared(client: TestClient) -> None:
     declared = set(ROUTES) | {("MOUNT", path) for path in MOUNTS}
     served = served_routes(client.app.routes)  # type: ignore[attr-defined]
     assert served == declared, f"undeclared: {served - declared}; gone: {declared - served}"
+
+
+def test_each_route_is_answered_by_its_own_router_whatever_their_order(
+    client: TestClient,
+) -> None:
+    """create_app orders routers by traffic (the first router whose path matches
+    answers): that is safe only while no router's routes match another router's paths.
+    For every route, a request to its own path is matched first by the router that
+    declares it."""
+    routes = client.app.routes  # type: ignore[attr-defined]
+    for method, path in sorted(served_routes(routes)):
+        if method == "MOUNT":
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "x1", path)
+        scope = {"type": "http", "method": method, "path": concrete, "root_path": ""}
+        scope |= {"headers": [], "query_string": b"", "app": client.app}
+        first = next(r for r in routes if r.matches(scope)[0] is Match.FULL)
+        assert (method, path) in served_routes([first]), f"{method} {path} is shadowed"
 
 
 def test_landing_page_and_security_headers(client: TestClient) -> None:

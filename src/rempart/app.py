@@ -77,14 +77,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.shield = build_shield(settings, platform)
     app.state.channel_brakes = ShieldChannelBrakes(platform.uow, app.state.shield)
     problems.install(app, pages=render_problem)
-    app.include_router(pages.router)
-    if settings.is_development:
-        # Demo personas: one-click sign-in, never mounted outside development.
-        app.include_router(demo_pages.router)
-    app.include_router(system_api.router)
     psc = settings.pro_sante_connect()
     app.state.pro_sante_connect = None if psc is None else ProSanteConnect(psc)
+    # Routes are tried in order, each router's in turn, until one matches: the software
+    # API goes first, busiest first (a pharmacy's rights check should not be tried
+    # against every portal page), and the portal's pages last. No two routers' paths
+    # overlap, so the order changes no route's answer (tests/test_app.py holds this).
     routers = (
+        rights_api,
+        claims_api,
         auth_api,
         psc_api,
         oauth_api,
@@ -93,15 +94,18 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
         clients_api,
         history_api,
         audit_api,
-        rights_api,
-        claims_api,
         payments_api,
         payouts_api,
         shield_api,
         incidents_api,
+        system_api,
+        pages,
     )
     for router in (module.router for module in routers):
         app.include_router(router)
+    if settings.is_development:
+        # Demo personas: one-click sign-in, never mounted outside development.
+        app.include_router(demo_pages.router)
     app.mount(
         "/static", StaticFiles(directory=Path(pages.__file__).parent / "static"), name="static"
     )
