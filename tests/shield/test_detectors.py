@@ -205,22 +205,53 @@ def test_a_trickle_from_a_new_address_while_the_structure_is_closed_adds_up() ->
 
 def test_off_hours_need_a_known_structure_that_hardly_works_then() -> None:
     policy = behaviour.HoursPolicy()
-    assert behaviour.is_off_hours(2000, 0.0005, policy)
-    assert not behaviour.is_off_hours(2000, 0.03, policy)  # its usual hours
-    assert not behaviour.is_off_hours(50, 0.0, policy)  # too young to know
-    assert not behaviour.is_off_hours(2000, None, policy)
+    assert behaviour.is_off_hours(2000, 4, 0.0005, policy)
+    assert not behaviour.is_off_hours(2000, 4, 0.03, policy)  # its usual hours
+    assert not behaviour.is_off_hours(50, 4, 0.0, policy)  # too young to know
+    assert not behaviour.is_off_hours(2000, 4, None, policy)
+
+
+@given(st.floats(min_value=0.0, max_value=1.0), st.integers(min_value=200, max_value=20_000))
+def test_a_first_week_however_busy_closes_no_hour(share: float, history: int) -> None:
+    """All its lookups in the previous week: the hours it has not worked yet are not
+    hours it does not work."""
+    policy = behaviour.HoursPolicy()
+    assert not behaviour.is_off_hours(history, 1, share, policy)
+    assert not behaviour.is_off_hours(500, 1, 0.0, policy)
+    night = behaviour.Hours(hour=40, history=history, weeks=1, usual_share=share)
+    assert behaviour.unusual_hours(night, policy).score == 0
+
+
+def test_an_hour_closes_from_three_weeks_with_activity() -> None:
+    policy = behaviour.HoursPolicy()
+    assert policy.min_weeks == 3
+    assert not behaviour.is_off_hours(500, 2, 0.0, policy)
+    assert behaviour.is_off_hours(500, 3, 0.0, policy)  # a rare hour, three weeks seen
+    assert behaviour.is_off_hours(500, 3, 0.0019, policy)
+    assert not behaviour.is_off_hours(500, 3, 0.002, policy)  # not rare
+    assert not behaviour.is_off_hours(199, 3, 0.0, policy)  # weeks without volume
+    # Three weeks of work and a week of holiday are still a known pattern.
+    assert behaviour.is_off_hours(500, 4, 0.0, policy)
+    two = behaviour.Hours(hour=40, history=500, weeks=2, usual_share=0.0)
+    three = behaviour.Hours(hour=40, history=500, weeks=3, usual_share=0.0)
+    assert behaviour.unusual_hours(two, policy).score == 0
+    fired = behaviour.unusual_hours(three, policy)
+    assert fired.score == 35
+    assert fired.evidence == (
+        "40 lookups in an hour of the week holding 0.00% of 500 over four weeks (3 active)"
+    )
 
 
 def test_unusual_hours_only_add_to_other_signals() -> None:
     policy = behaviour.HoursPolicy()
-    night = behaviour.Hours(hour=40, history=2000, usual_share=0.0005)
+    night = behaviour.Hours(hour=40, history=2000, weeks=4, usual_share=0.0005)
     assert behaviour.unusual_hours(night, policy).score == 35  # under the throttle alone
-    duty = behaviour.Hours(hour=12, history=2000, usual_share=0.0)  # a night on duty
+    duty = behaviour.Hours(hour=12, history=2000, weeks=4, usual_share=0.0)  # a night on duty
     assert behaviour.unusual_hours(duty, policy).score == 20
     assert Ladder().rung_for(behaviour.unusual_hours(night, policy).score) is Rung.NONE
-    usual = behaviour.Hours(hour=40, history=2000, usual_share=0.03)
+    usual = behaviour.Hours(hour=40, history=2000, weeks=4, usual_share=0.03)
     assert behaviour.unusual_hours(usual, policy).score == 0
-    young = behaviour.Hours(hour=40, history=50, usual_share=0.0)
+    young = behaviour.Hours(hour=40, history=50, weeks=4, usual_share=0.0)
     assert behaviour.unusual_hours(young, policy).score == 0
 
 

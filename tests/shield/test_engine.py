@@ -11,10 +11,12 @@ from datetime import timedelta
 
 import pytest
 
+from rempart.shield import signals
+from rempart.shield.detectors.behaviour import HoursPolicy
 from rempart.shield.domain import Detector, Ladder, Rung
-from rempart.shield.engine import Detection
-from rempart.shield.features import Card
-from rempart.shield.observations import Assessment
+from rempart.shield.engine import Detection, UsualHours, cached_hours
+from rempart.shield.features import Card, hour_of
+from rempart.shield.observations import Assessment, DetectionPolicy
 from rempart.shield.quotas import epoch_ms
 from rempart.shield.redis_store import RedisFeatureStore
 from rempart.shield.store import FeatureStore, LocalFeatureStore
@@ -106,7 +108,7 @@ def test_a_night_time_trickle_from_a_new_address_is_called_out_within_hours(
 
     def trickle(address: str) -> list[tuple[object, object]]:
         counter.address = address
-        at, stream = start, []
+        at, stream = start, list[tuple[object, object]]()
         for card in leaked(rng, 60):
             at += timedelta(seconds=rng.expovariate(1 / 360))
             stream.append((at, counter.sighting(card)))
@@ -192,3 +194,59 @@ def test_redis_and_the_process_give_the_same_risks(redis_url: str, namespace: st
         assert not shared.degraded
     finally:
         shared.close()
+
+
+def test_a_young_structure_moving_by_day_is_not_taken_for_a_night() -> None:
+    """A pharmacy opened last Wednesday (its only week, some 500 lookups) moves its
+    counter on Monday: a new address, and the ordinary day's work from it, in hours of
+    the week it has never worked yet. Not yet knowing its hours is not knowing it is
+    closed: nothing is contained. With a one-week pattern taken for a usual week (the
+    old rule), the same day suspends it."""
+
+    def monday(policy: DetectionPolicy) -> list[Rung]:
+        detection, counter = Detection(LocalFeatureStore(), policy), Counter.make(seed=13)
+        assert set(replay(detection, counter.weeks(MONDAY, days=5))) == {Rung.NONE}
+        counter.address = "the-new-premises"
+        return replay(detection, counter.day(MONDAY, 60))
+
+    rungs = monday(DetectionPolicy())
+    assert len(rungs) == 60
+    assert set(rungs) == {Rung.NONE}
+    one_week = DetectionPolicy(hours=HoursPolicy(min_weeks=1))
+    assert Rung.SUSPEND in monday(one_week)
+
+
+def test_the_usual_hours_cache_is_read_only_in_its_own_shape() -> None:
+    hour = 493_000
+    assert cached_hours(f"{hour}|812|3|0.0125", hour) == UsualHours(812, 3, 0.0125)
+    assert cached_hours(f"{hour}|812|3|0.0125", hour + 1) is None  # another hour
+    assert cached_hours(f"{hour}|812|0.0125", hour) is None  # the older shape, no weeks
+    assert cached_hours(None, hour) is None
+    for junk in ("", f"{hour}", f"{hour}|x|3|0.1", f"{hour}|812|9|0.1", f"{hour}|812|3|nan"):
+        assert cached_hours(junk, hour) is None
+
+
+def test_an_hours_cache_of_the_older_shape_is_recomputed(
+    honest: tuple[Detection, Counter],
+) -> None:
+    """A value cached before weeks were counted (`hour|history|share`) is not read as
+    `hour|history|weeks|share`: the hour is computed again, from the four weeks."""
+    detection, counter = honest
+    at = MONDAY.replace(hour=22)
+    now = epoch_ms(at)
+    hour = hour_of(now)
+    field = signals.HOURS_FIELD
+    older = f"{hour}|2000|0.5"  # read as it was, the night would be a usual hour
+    detection.store.run([signals.write(counter.structure, ((field, older),))], now)
+    counter.address = "a-stolen-session-elsewhere"
+    cards = leaked(random.Random(9), 10)
+    stream = [(at + timedelta(minutes=5 * i), counter.sighting(c)) for i, c in enumerate(cards)]
+    rungs = replay(detection, iter(stream))
+    # The night is known closed again: ten lookups from the new address are counted.
+    assert rungs[:9] == [Rung.NONE] * 9
+    assert rungs[9] is Rung.THROTTLE
+    fields = detection.store.run([signals.read(counter.structure)], now).fields(0)
+    when, history, weeks, share = fields[field].split("|")
+    assert (int(when), int(weeks), float(share)) == (hour, 4, 0.0)
+    assert int(history) > 2000  # four weeks of a pharmacist, recounted
+    assert cached_hours(fields[field], hour) is not None

@@ -9,6 +9,8 @@ it)."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rempart.shield import signals
 from rempart.shield.detectors import behaviour, events, lookups, volume
 from rempart.shield.detectors.lookups import Trait
@@ -40,6 +42,33 @@ from rempart.shield.store import (
 
 PLATFORM = "platform:all"
 OFF_HOURS = "xo:h"  # lookups from a new address while the structure is closed, per hour
+
+
+class UsualHours(NamedTuple):
+    """A structure's lookups over the previous four weeks, the number of those weeks
+    with any, and the share of the lookups made in the current hour of the week."""
+
+    history: int
+    weeks: int
+    share: float
+
+
+def cached_hours(value: str | None, hour: int) -> UsualHours | None:
+    """The remembered `"{hour}|{history}|{weeks}|{share}"`, if it is of this hour. A
+    value of another shape (the older `"{hour}|{history}|{share}"`, which knew no weeks)
+    or unreadable is no answer: the caller recomputes and overwrites it."""
+    if value is None:
+        return None
+    parts = value.split("|")
+    if len(parts) != 4 or parts[0] != str(hour):
+        return None
+    try:
+        history, weeks, share = int(parts[1]), int(parts[2]), float(parts[3])
+    except ValueError:
+        return None
+    if history < 0 or not 0 <= weeks <= 4 or not 0.0 <= share <= 1.0:
+        return None
+    return UsualHours(history, weeks, share)
 
 
 class Detection:
@@ -141,29 +170,29 @@ class Detection:
         at: dict[tuple[Subject, str], int],
         now_ms: int,
         follow: list[Op],
-    ) -> tuple[int, float] | None:
-        """The structure's lookups over the previous four weeks and the share made in
-        this hour of the week: computed once an hour per structure, then remembered."""
+    ) -> UsualHours | None:
+        """The structure's lookups over the previous four weeks, how many of those weeks
+        had any, and the share made in this hour of the week: computed once an hour per
+        structure, then remembered."""
         if structure is None:
             return None
         hour = hour_of(now_ms)
-        cached = memories[structure].hours
+        cached = cached_hours(memories[structure].hours, hour)
         if cached is not None:
-            when, _, rest = cached.partition("|")
-            known, _, part = rest.partition("|")
-            if when == str(hour):
-                return int(known), float(part)
+            return cached
         week, how = week_of(now_ms), str(hour_of_week(now_ms))
         reads: list[Op] = [Fields(feature_key(structure, f"how:{week - k}")) for k in (1, 2, 3, 4)]
         weeks = self.store.run(reads, now_ms)
         tables = [weeks.fields(i) for i in range(len(reads))]
-        history = sum(int(v) for table in tables for v in table.values())
+        totals = [sum(int(v) for v in table.values()) for table in tables]
+        history = sum(totals)
+        active = sum(1 for total in totals if total > 0)
         usual = sum(int(table.get(how, "0")) for table in tables)
         share = usual / history if history else 0.0
         follow.append(
-            signals.write(structure, ((signals.HOURS_FIELD, f"{hour}|{history}|{share}"),))
+            signals.write(structure, ((signals.HOURS_FIELD, f"{hour}|{history}|{active}|{share}"),))
         )
-        return history, share
+        return UsualHours(history, active, share)
 
     def _lookup_signals(
         self,
@@ -171,7 +200,7 @@ class Detection:
         sighting: Sighting,
         answers: Answers,
         at: dict[tuple[Subject, str], int],
-        hours: tuple[int, float] | None,
+        hours: UsualHours | None,
         invoices_active: bool,
         now_ms: int,
         follow: list[Op],
@@ -216,12 +245,16 @@ class Detection:
                 )
             )
         if hours is not None:
-            history, share = hours
             found.append(
-                behaviour.unusual_hours(behaviour.Hours(hour_count, history, share), p.hours)
+                behaviour.unusual_hours(
+                    behaviour.Hours(hour_count, hours.history, hours.weeks, hours.share),
+                    p.hours,
+                )
             )
         if s == sighting.actor:
-            closed = hours is not None and behaviour.is_off_hours(*hours, p.hours)
+            closed = hours is not None and behaviour.is_off_hours(
+                hours.history, hours.weeks, hours.share, p.hours
+            )
             found += self._actor_signals(
                 s, sighting, answers, at, seen, ten, now_ms, closed, follow
             )

@@ -34,7 +34,7 @@ MEMORY_MS: dict[Detector, int] = {
 HINT_MS = 5 * MINUTE_MS  # a rung hint older than this is checked against the database
 RUNG_FIELD = "~rung"
 GRACE_FIELD = "~grace"
-HOURS_FIELD = "~hours"  # the structure's usual share of the current hour (a cache)
+HOURS_FIELD = "~hours"  # the structure's usual hours: history, active weeks, share (a cache)
 TTL_MS = 31 * DAY_MS
 _REFRESH_MS = 5 * MINUTE_MS
 

@@ -98,16 +98,22 @@ def new_place(place: Place, policy: PlacePolicy) -> Signal:
 @dataclass(frozen=True)
 class Hours:
     """The structure's lookups in the last hour, its lookups over the previous four
-    weeks, and the share of those made in this hour of the week (None: not known)."""
+    weeks, how many of those weeks had any, and the share of those lookups made in this
+    hour of the week (None: not known)."""
 
     hour: int
     history: int
+    weeks: int
     usual_share: float | None
 
 
 @dataclass(frozen=True)
 class HoursPolicy:
     min_history: int = 200  # four weeks of a small structure
+    # Volume alone is not a week's pattern: a busy first week holds 200 lookups, and
+    # every hour it has not worked yet would read as closed. Three weeks with activity
+    # out of four leave room for a week of holiday.
+    min_weeks: int = 3
     rare_share: float = 0.002  # this hour of the week held under 0.2 % of its work
     # Scores stay under the throttle (40): a night-duty pharmacy (garde) is never
     # contained for its night; the hour only adds to other signals.
@@ -115,18 +121,19 @@ class HoursPolicy:
     scores: tuple[int, int] = (20, 35)
 
 
-def is_off_hours(history: int, usual_share: float | None, policy: HoursPolicy) -> bool:
-    """Whether the structure, known well enough, hardly ever works in this hour of the
-    week."""
+def is_off_hours(history: int, weeks: int, usual_share: float | None, policy: HoursPolicy) -> bool:
+    """Whether the structure, known well enough (enough lookups, spread over enough of
+    the previous weeks), hardly ever works in this hour of the week."""
     return (
         usual_share is not None
         and history >= policy.min_history
+        and weeks >= policy.min_weeks
         and usual_share < policy.rare_share
     )
 
 
 def unusual_hours(hours: Hours, policy: HoursPolicy) -> Signal:
-    if not is_off_hours(hours.history, hours.usual_share, policy):
+    if not is_off_hours(hours.history, hours.weeks, hours.usual_share, policy):
         return quiet(Detector.UNUSUAL_HOURS)
     assert hours.usual_share is not None
     low, high = policy.steps
@@ -135,7 +142,7 @@ def unusual_hours(hours: Hours, policy: HoursPolicy) -> Signal:
         Detector.UNUSUAL_HOURS,
         score,
         f"{hours.hour} lookups in an hour of the week holding {hours.usual_share:.2%} of "
-        f"{hours.history} over four weeks",
+        f"{hours.history} over four weeks ({hours.weeks} active)",
     )
 
 
