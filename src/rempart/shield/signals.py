@@ -34,7 +34,10 @@ MEMORY_MS: dict[Detector, int] = {
 HINT_MS = 5 * MINUTE_MS  # a rung hint older than this is checked against the database
 RUNG_FIELD = "~rung"
 GRACE_FIELD = "~grace"
-HOURS_FIELD = "~hours"  # the structure's usual hours: history, active weeks, share (a cache)
+# The structure's usual hours: history, active weeks, share (a cache). Named anew when
+# the weeks were added: a worker of the release before, still serving during a rolling
+# deploy, reads "~hours" as `hour|history|share` and would fail on the longer value.
+HOURS_FIELD = "~hours2"
 TTL_MS = 31 * DAY_MS
 _REFRESH_MS = 5 * MINUTE_MS
 
