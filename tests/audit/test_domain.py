@@ -4,6 +4,7 @@ RFC 9162's definition of the root; the checkpoint message is fixed text."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -71,6 +72,37 @@ def test_the_encoding_does_not_depend_on_the_time_zone_given() -> None:
 
 def test_decoding_gives_the_event_back() -> None:
     assert decode(GOLDEN) == (RECORD, EVENT)
+
+
+def test_a_stated_purpose_is_version_2_and_changes_nothing_else() -> None:
+    """Version 2 is version 1 with `purpose` in its sorted place: every record written
+    without one keeps its bytes, hence its leaf."""
+    stated = replace(EVENT, purpose="claim_review|case:p1_0123456789abcdef0123456789abcdef")
+    payload = encode(RECORD, stated)
+    assert payload == GOLDEN.replace(
+        b'"outcome":"allowed",',
+        b'"outcome":"allowed","purpose":"claim_review|case:p1_0123456789abcdef0123456789abcdef",',
+    ).replace(b'"v":1}', b'"v":2}')
+    assert decode(payload) == (RECORD, stated)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        GOLDEN.replace(b'"v":1}', b'"v":2}'),  # version 2 without its purpose
+        GOLDEN.replace(b'"request"', b'"purpose":"x","request"'),  # a purpose in version 1
+        GOLDEN.replace(b'"v":1}', b'"v":3}'),
+    ],
+)
+def test_a_payload_whose_version_and_keys_disagree_is_refused(payload: bytes) -> None:
+    with pytest.raises(ValueError, match="version"):
+        decode(payload)
+
+
+@pytest.mark.parametrize("purpose", ["", "Free text with a Name", "x" * 121, "a b"])
+def test_a_purpose_is_codes_and_pseudonyms_only(purpose: str) -> None:
+    with pytest.raises(ValueError, match="purpose"):
+        replace(EVENT, purpose=purpose)
 
 
 def test_naive_instants_are_refused() -> None:
@@ -150,6 +182,7 @@ def test_retention_cutoff_counts_calendar_months(
         request_id=st.none() | st.text(max_size=64),
         address_hash=st.none() | st.text(max_size=40),
         user_agent_hash=st.none() | st.text(max_size=40),
+        purpose=st.none() | st.from_regex(r"[a-z0-9_:|-]{1,120}", fullmatch=True),
     ),
     st.uuids(),
 )

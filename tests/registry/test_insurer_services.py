@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 from dataclasses import replace
 from datetime import date, timedelta
@@ -14,7 +15,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from rempart.audit.checkpoints import InMemoryCheckpointStore
+from rempart.audit.domain import FindingKind
 from rempart.audit.models import AuditRecordRow
+from rempart.audit.sequencer import seal
+from rempart.audit.verification import verify
 from rempart.bootstrap import Platform
 from rempart.identity.permissions import Actor, Role
 from rempart.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -146,6 +151,50 @@ def test_a_reveal_shows_the_identity_and_is_audited_with_its_reason(imported: Pl
         assert record.categories & 1  # identity disclosed
         reason = uow.session.get_one(MemberAccessReasonRow, record.id)
         assert (reason.reason, reason.case_reference) == ("claim_review", "CLAIM/77")
+        # The reason is signed inside the record (version 2): its code, and the case
+        # reference only as a keyed pseudonym.
+        signed = json.loads(record.payload)
+        assert signed["v"] == 2
+        assert (
+            record.purpose
+            == signed["purpose"]
+            == member_lookup.signed_purpose(
+                uow.vault, StatedReason(LookupReason.CLAIM_REVIEW, "CLAIM/77")
+            )
+        )
+        assert signed["purpose"].startswith("claim_review|case:p")
+        assert b"CLAIM" not in record.payload
+
+
+def test_a_stated_reason_rewritten_afterwards_no_longer_matches_the_signed_one(
+    imported: Platform,
+) -> None:
+    """Whoever rewrites the reason kept beside a lookup (to cover an abusive one) leaves it
+    disagreeing with the purpose the record signs, and editing the record's purpose
+    column too is what `rempart audit verify` reports as an altered record."""
+    statement = lines()[0]
+    member_lookup.look_up_member(
+        uow=imported.uow(),
+        actor=_staff(statement.amc_number),
+        shield=SHIELD,
+        card=_card(statement),
+        reason=StatedReason(LookupReason.MEMBER_REQUEST, "TICKET-1"),
+    )
+    with imported.uow() as uow:
+        record = uow.session.scalars(
+            select(AuditRecordRow).where(AuditRecordRow.tag == "registry:member:looked_up")
+        ).one()
+        kept = uow.session.get_one(MemberAccessReasonRow, record.id)
+        kept.reason, kept.case_reference = "fraud_investigation", "FRAUD-9"
+        claimed = StatedReason(LookupReason(kept.reason), kept.case_reference)
+        assert member_lookup.signed_purpose(uow.vault, claimed) != record.purpose
+        record.purpose = member_lookup.signed_purpose(uow.vault, claimed)
+        uow.commit()
+    seal(uow=imported.uow())
+    report = verify(uow=imported.uow(), store=InMemoryCheckpointStore())
+    assert [(f.kind, f.detail) for f in report.findings] == [
+        (FindingKind.ALTERED, "indexed columns differ from the hashed payload")
+    ]
 
 
 def test_the_lookup_is_confined_to_the_own_insurer_in_sql_on_each_backend(

@@ -22,11 +22,16 @@ from json.encoder import encode_basestring_ascii as _json_string
 from rempart.audit import merkle
 from rempart.identity.permissions import Channel
 
-ENCODING_VERSION = 1
+# Version 2 adds `purpose` (the reason stated for an access); a record without one is
+# still written as version 1, so every record written before reads and verifies as it was.
+ENCODING_VERSION = 2
+_VERSIONS = (1, 2)
+PURPOSE_LENGTH = 120
 CHECKPOINT_FORMAT = "rempart-audit-checkpoint/1"
 
 
 TAG_SHAPE = re.compile(r"[a-z_]+:[a-z_]+:[a-z_]+")
+_PURPOSE_SHAPE = re.compile(rf"[a-z0-9_:|-]{{1,{PURPOSE_LENGTH}}}")
 
 
 class AuditTag(StrEnum):
@@ -112,10 +117,16 @@ class AuditEvent:
     request_id: str | None = None
     address_hash: str | None = None  # keyed hash of the client address
     user_agent_hash: str | None = None  # keyed hash of the user agent
+    # Why the actor says they accessed (insurer staff's stated reason, as a code, and a
+    # keyed pseudonym of their case reference): signed with the rest, so that it cannot
+    # be rewritten after the fact. Never free text a person typed.
+    purpose: str | None = None
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
             raise ValueError("audit instants are UTC-aware")
+        if self.purpose is not None and not _PURPOSE_SHAPE.fullmatch(self.purpose):
+            raise ValueError("an audit purpose is short codes and pseudonyms: [a-z0-9_:|-]")
         if not TAG_SHAPE.fullmatch(self.tag):
             raise ValueError("an audit tag is shaped source:subject:action")
 
@@ -165,25 +176,29 @@ def encode_fields(
     request: str | None,
     address: str | None,
     agent: str | None,
+    purpose: str | None = None,
 ) -> bytes:
-    """Version 1, written out key by key in sorted order: exactly what
+    """Written out key by key in sorted order: exactly what
     `json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True)` gives
     (a test holds the two together), at a fraction of the cost, since verification
-    re-encodes every record from its columns."""
+    re-encodes every record from its columns. Version 1 without a purpose, version 2
+    (the same keys and `purpose`) with one."""
+    stated = "" if purpose is None else f'"purpose":{_text(purpose)},'
     return (
         f'{{"actor":{_text(actor)},"address":{_text(address)},"agent":{_text(agent)},'
         f'"amc":{_text(amc)},"at":"{_instant(at)}","categories":{_CATEGORY_LISTS[categories]},'
         f'"channel":{_text(channel)},"client":{_text(client)},"finess":{_text(finess)},'
-        f'"id":{_text(record_id)},"outcome":{_text(outcome)},"request":{_text(request)},'
+        f'"id":{_text(record_id)},"outcome":{_text(outcome)},{stated}"request":{_text(request)},'
         f'"rpps":{_text(rpps)},"tag":{_text(tag)},"target":{_text(target)},'
-        f'"v":{ENCODING_VERSION}}}'
+        f'"v":{1 if purpose is None else 2}}}'
     ).encode("ascii")
 
 
 def encode(record_id: uuid.UUID, event: AuditEvent) -> bytes:
-    """Version 1: compact JSON, sorted keys, ASCII only, every field present (null when
-    absent), categories as a sorted list. The record id is inside so that two identical
-    events still have distinct leaves (duplicates would blur where a leaf moved)."""
+    """Compact JSON, sorted keys, ASCII only, every field present (null when absent),
+    categories as a sorted list; version 2 when the event states a purpose. The record id
+    is inside so that two identical events still have distinct leaves (duplicates would
+    blur where a leaf moved)."""
     return encode_fields(
         record_id=str(record_id),
         at=event.at,
@@ -200,14 +215,18 @@ def encode(record_id: uuid.UUID, event: AuditEvent) -> bytes:
         request=event.request_id,
         address=event.address_hash,
         agent=event.user_agent_hash,
+        purpose=event.purpose,
     )
 
 
 def decode(payload: bytes) -> tuple[uuid.UUID, AuditEvent]:
     """The inverse of `encode`, for every version written so far."""
     document = json.loads(payload)
-    if document.get("v") != ENCODING_VERSION:
+    version = document.get("v")
+    if version not in _VERSIONS:
         raise ValueError("unknown audit encoding version")
+    if (version == 2) != ("purpose" in document):
+        raise ValueError("a version 2 audit record, and only one, states a purpose")
 
     def optional_uuid(value: str | None) -> uuid.UUID | None:
         return None if value is None else uuid.UUID(value)
@@ -227,6 +246,7 @@ def decode(payload: bytes) -> tuple[uuid.UUID, AuditEvent]:
         request_id=document["request"],
         address_hash=document["address"],
         user_agent_hash=document["agent"],
+        purpose=document.get("purpose"),
     )
     return uuid.UUID(document["id"]), event
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from rempart.audit.domain import PURPOSE_LENGTH
 from rempart.db.base import Base, IdMixin
 from rempart.db.types import UtcDateTime
 
@@ -43,6 +44,7 @@ class AuditRecordRow(IdMixin, Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     address_hash: Mapped[str | None] = mapped_column(String(PSEUDONYM_LENGTH))
     user_agent_hash: Mapped[str | None] = mapped_column(String(PSEUDONYM_LENGTH))
+    purpose: Mapped[str | None] = mapped_column(String(PURPOSE_LENGTH))
     payload: Mapped[bytes | None] = mapped_column(LargeBinary())
     leaf_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

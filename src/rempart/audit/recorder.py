@@ -49,6 +49,7 @@ def record(uow: UnitOfWork, event: AuditEvent) -> uuid.UUID:
             "request_id": event.request_id,
             "address_hash": event.address_hash,
             "user_agent_hash": event.user_agent_hash,
+            "purpose": event.purpose,
             "payload": payload,
             "leaf_hash": leaf_of(payload),
             "recorded_at": uow.clock.now(),

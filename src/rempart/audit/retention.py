@@ -63,6 +63,7 @@ def _expire(uow: UnitOfWork, older_than: datetime, batch_size: int, expired: int
                 request_id=None,
                 address_hash=None,
                 user_agent_hash=None,
+                purpose=None,
                 payload_expired_at=uow.clock.now(),
             )
         )

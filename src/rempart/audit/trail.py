@@ -29,6 +29,7 @@ def record_action(
     target_amc: str | None = None,
     categories: Iterable[Category] = (),
     structure: str | None = None,
+    purpose: str | None = None,
 ) -> uuid.UUID:
     """Adds the record to the caller's unit of work: it commits with the action or not
     at all. Software acts as its client for the named professional, so its records carry
@@ -60,5 +61,6 @@ def record_action(
             user_agent_hash=(
                 hash_user_agent(vault, request.user_agent) if request.user_agent else None
             ),
+            purpose=purpose,
         ),
     )

@@ -97,6 +97,7 @@ def _expected_payload(row: Any) -> bytes:
         request=row.request_id,
         address=row.address_hash,
         agent=row.user_agent_hash,
+        purpose=row.purpose,
     )
 
 

@@ -5,7 +5,10 @@ No search, no listing, no partial match: the card tuple goes through the blind i
 a rights check, and the insurer's own AMC is part of the statement itself (joined in
 SQL), so another insurer's member is "no match", exactly as an unknown card. Each lookup
 and each reveal asks the shield first (the quotas of every identity-revealing read),
-writes its audit record, and the stated reason beside it, in one transaction."""
+writes its audit record, and the stated reason beside it, in one transaction. The record
+signs the reason too (its code and a keyed pseudonym of the case reference, as its
+`purpose`): the reason kept in clear beside it cannot be rewritten after the fact
+without `rempart audit verify`'s comparison failing."""
 
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ from rempart.registry.own_insurer import admit_for_own_insurer
 from rempart.registry.repository import BeneficiaryView, RegistryRepository
 from rempart.registry.sealing import CARD, card_key
 from rempart.shield.port import Card, Shield
+from rempart.vault.cipher import Vault
 
 MEMBER_REVEALED = "registry:member:revealed"
 _MEMBER_NUMBER = re.compile(r"[A-Z0-9]{1,20}")
@@ -89,6 +93,16 @@ class MemberCard:
             parse_amc_number(self.amc_number),
             member,
         )
+
+
+# Pseudonym kind of a case reference: staff type it, so only its keyed pseudonym is signed.
+CASE_REFERENCE = "case-reference"
+
+
+def signed_purpose(vault: Vault, reason: StatedReason) -> str:
+    """What the audit record signs of a stated reason: `code|case:pseudonym`."""
+    case = pseudonymise_target(vault, CASE_REFERENCE, reason.case_reference)
+    return f"{reason.reason.value}|case:{case}"
 
 
 @dataclass(frozen=True)
@@ -234,6 +248,7 @@ def _access(
             ),
             target_amc=own_amc,
             categories=() if view is None else disclosed,
+            purpose=signed_purpose(uow.vault, reason),
         )
         uow.session.add(
             MemberAccessReasonRow(
