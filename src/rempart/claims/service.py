@@ -11,7 +11,6 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from rempart.audit.domain import Category, Outcome
@@ -26,19 +25,21 @@ from rempart.claims.domain import (
     refuse_all,
 )
 from rempart.claims.identification import Identified, Refused, identify
-from rempart.claims.models import IdempotencyRow, InvoiceLineRow, InvoiceRow
 from rempart.claims.quota import admit
 from rempart.claims.receipts import InvoiceReceipt, LineReceipt
 from rempart.claims.repository import (
     add_consumption,
     already_paid_codes,
     codes_accepted_elsewhere,
+    earlier_answer,
+    insert_idempotency,
+    insert_invoice,
+    insert_lines,
     insurer_of,
     lock_beneficiary,
     year_consumption,
 )
 from rempart.claims.requests import InvoiceSubmission
-from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import Conflict, InvalidInput
@@ -52,7 +53,6 @@ from rempart.rights.service import acting_structure
 from rempart.shield.port import Shield
 
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
-_INSERT_LINES = insert(table_of(InvoiceLineRow))
 
 
 def idempotency_scope(actor: Actor) -> str:
@@ -107,11 +107,12 @@ def _submit_once(
     scope = idempotency_scope(actor)
     with uow:
         digest = uow.vault.blind_index("idempotency", submission.fingerprint())
-        earlier = uow.session.get(IdempotencyRow, (scope, idempotency_key))
+        earlier = earlier_answer(uow.session, scope=scope, key=idempotency_key)
         if earlier is not None:
-            if earlier.request_digest != digest:
+            earlier_digest, answer = earlier
+            if earlier_digest != digest:
                 raise Conflict("this Idempotency-Key was used for a different invoice")
-            return InvoiceReceipt.from_json(earlier.answer), False
+            return InvoiceReceipt.from_json(answer), False
 
         found = identify(uow, structure=structure, submission=submission)
         beneficiary_id = found.beneficiary_id
@@ -143,15 +144,16 @@ def _submit_once(
             near,
             invoice_reason,
         )
-        uow.session.add(
-            IdempotencyRow(
-                scope=scope,
-                key=idempotency_key,
-                request_digest=digest,
-                invoice_id=invoice_id,
-                answer=receipt.to_json(),
-                created_at=uow.clock.now(),
-            )
+        insert_idempotency(
+            uow.session,
+            {
+                "scope": scope,
+                "key": idempotency_key,
+                "request_digest": digest,
+                "invoice_id": invoice_id,
+                "answer": receipt.to_json(),
+                "created_at": uow.clock.now(),
+            },
         )
         record_action(
             uow,
@@ -225,26 +227,26 @@ def _write(
     reason: Reason | None,
 ) -> InvoiceReceipt:
     submission = invoice.submission
-    uow.session.add(
-        InvoiceRow(
-            id=invoice.id,
-            structure_finess=invoice.structure,
-            rpps=invoice.actor.rpps,
-            invoice_number=submission.invoice_number,
-            date_of_care=submission.date_of_care,
-            beneficiary_id=invoice.beneficiary_id,
-            accreditation_id=(
+    insert_invoice(  # first: the lines and the posting refer to it
+        uow.session,
+        {
+            "id": invoice.id,
+            "structure_finess": invoice.structure,
+            "rpps": invoice.actor.rpps,
+            "invoice_number": submission.invoice_number,
+            "date_of_care": submission.date_of_care,
+            "beneficiary_id": invoice.beneficiary_id,
+            "accreditation_id": (
                 submission.accreditation_id if reason is not Reason.ACCREDITATION_MISMATCH else None
             ),
-            amc_number=invoice.amc_number,
-            received_at=uow.clock.now(),
-            status=adjudication.status.value,
-            reason=reason.value if reason else None,
-            amc_cents=adjudication.amc_cents,
-            cancelled_at=None,
-        )
+            "amc_number": invoice.amc_number,
+            "received_at": uow.clock.now(),
+            "status": adjudication.status.value,
+            "reason": reason.value if reason else None,
+            "amc_cents": adjudication.amc_cents,
+            "cancelled_at": None,
+        },
     )
-    uow.session.flush()  # the lines and the posting refer to it
     rows: list[dict[str, object]] = []
     accepted: list[ledger.AcceptedLine] = []
     receipts: list[LineReceipt] = []
@@ -298,7 +300,7 @@ def _write(
                 near_duplicate=flagged,
             )
         )
-    uow.session.execute(_INSERT_LINES, rows)
+    insert_lines(uow.session, rows)
     posting = ledger.acceptance(invoice.id, accepted)
     if posting is not None:
         post(uow, posting)
