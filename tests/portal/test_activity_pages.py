@@ -105,9 +105,9 @@ def test_a_professional_sees_their_own_checks_per_hour(world: DemoWorld) -> None
     page = pro.get("/account/security")
     assert page.status_code == 200, page.text
     assert _audited(world, "shield:own_activity:read") == before + 1
-    assert "1 vérifications faites avec ce compte en 24 heures" in page.text
+    assert "1 vérification faite avec ce compte en 24 heures" in page.text
     owner = world.persona("structure-admin").get("/account/security").text
-    assert "0 vérifications faites avec ce compte en 24 heures" in owner  # only their own
+    assert "0 vérification faite avec ce compte en 24 heures" in owner  # only their own
     insured = world.persona("insured").get("/account/security").text
     assert "checks-heading" not in insured  # no chart for who checks nothing
 

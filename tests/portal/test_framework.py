@@ -178,3 +178,16 @@ def test_no_inline_script_or_style_in_any_template() -> None:
             assert not body.strip(), template
         assert "hx-on" not in text, template  # nothing that needs eval
         assert "js:" not in text, template
+
+
+def test_every_key_a_table_macro_builds_is_in_the_catalogue() -> None:
+    """`data_table(rows, "name", "keys", [columns])` names its texts by stem and column:
+    the caption, the sentence for no rows and each column's heading."""
+    call = re.compile(r"""data_table\(\w+, "[\w-]+", "([\w.]+)", \[([^\]]*)\]""")
+    built: set[str] = set()
+    for template in TEMPLATES.rglob("*.html"):
+        for stem, columns in call.findall(template.read_text()):
+            built |= {f"{stem}.caption", f"{stem}.none"}
+            built |= {stem + "." + c.strip(' "') for c in columns.split(",")}
+    assert len(built) > 30
+    assert not built - set(catalogue()), sorted(built - set(catalogue()))

@@ -158,7 +158,7 @@ def test_a_professional_checks_simulates_invoices_and_follows(world: DemoWorld) 
     assert chart, "invoices per hour, drawn on the server"
     assert "style" not in chart.group(0)
     assert 'id="invoices-chart-table-caption"' in listing.text  # the figures beside it
-    assert "1 factures de cette liste en 24 heures" in listing.text
+    assert "1 facture de cette liste en 24 heures" in listing.text
     invoice_id = re.search(r'href="/pro/invoices/([0-9a-f-]{36})"', listing.text)
     assert invoice_id
     detail = pro.get(f"/pro/invoices/{invoice_id.group(1)}")

@@ -22,7 +22,8 @@ from rempart.deps import (
     permitted,
 )
 from rempart.identity.permissions import Actor, Permission
-from rempart.incidents import containment, from_alert, notify, reading, scoping, service
+from rempart.incidents import from_alert, reading, service
+from rempart.incidents.actions import OnIncident
 from rempart.incidents.domain import Status, containment_step
 from rempart.incidents.schemas import (
     ClosureIn,
@@ -58,14 +59,17 @@ Insured = Annotated[Actor, Depends(permitted(Permission.ACCESS_HISTORY_READ))]
 INCIDENT = "/incidents/{incident_id}"
 
 
+def _on(
+    platform: PlatformDep, actor: Actor, shield: ShieldDep, incident_id: uuid.UUID
+) -> OnIncident:
+    """The routes' dependencies, bound for the action (the permission is the route's)."""
+    return OnIncident(platform.uow, actor, shield, incident_id)
+
+
 def _read(
     platform: PlatformDep, actor: Actor, shield: ShieldDep, incident_id: uuid.UUID
 ) -> IncidentOut:
-    return IncidentOut.of(
-        service.read_incident(
-            uow=platform.uow(), actor=actor, shield=shield, incident_id=incident_id
-        )
-    )
+    return IncidentOut.of(_on(platform, actor, shield, incident_id).read())
 
 
 @router.post("/incidents", status_code=status.HTTP_201_CREATED)
@@ -150,15 +154,7 @@ def scope(
 ) -> ScopingOut:
     """Scope the incident from the audit log: the people disclosed to the named
     accounts, structures, clients or addresses in the window, stored as pseudonyms."""
-    return ScopingOut.of(
-        scoping.scope_incident(
-            uow_factory=platform.uow,
-            actor=actor,
-            shield=shield,
-            incident_id=incident_id,
-            selector=body.selector(),
-        )
-    )
+    return ScopingOut.of(_on(platform, actor, shield, incident_id).scope(body.selector()))
 
 
 @router.post(INCIDENT + "/decisions", status_code=status.HTTP_201_CREATED)
@@ -169,11 +165,7 @@ def decide(
     platform: PlatformDep,
     shield: ShieldDep,
 ) -> EntryOut:
-    return EntryOut(
-        seq=service.record_decision(
-            uow=platform.uow(), actor=actor, shield=shield, incident_id=incident_id, text=body.text
-        )
-    )
+    return EntryOut(seq=_on(platform, actor, shield, incident_id).decide(body.text))
 
 
 @router.post(INCIDENT + "/milestones", status_code=status.HTTP_201_CREATED)
@@ -186,34 +178,17 @@ def milestone(
 ) -> EntryOut:
     """Containment, an insurer informed, the authority or the people notified by an
     insurer (as it tells us)."""
-    return EntryOut(
-        seq=service.record_milestone(
-            uow=platform.uow(),
-            actor=actor,
-            shield=shield,
-            incident_id=incident_id,
-            milestone=body.milestone,
-            at=body.at,
-            amc=body.amc,
-            reference=body.reference,
-            note=body.note,
-        )
+    seq = _on(platform, actor, shield, incident_id).milestone(
+        body.milestone, at=body.at, amc=body.amc, reference=body.reference, note=body.note
     )
+    return EntryOut(seq=seq)
 
 
 @router.put(INCIDENT + "/owner")
 def assign(
     incident_id: uuid.UUID, body: OwnerIn, actor: Manager, platform: PlatformDep, shield: ShieldDep
 ) -> EntryOut:
-    return EntryOut(
-        seq=service.assign_owner(
-            uow=platform.uow(),
-            actor=actor,
-            shield=shield,
-            incident_id=incident_id,
-            owner=body.owner,
-        )
-    )
+    return EntryOut(seq=_on(platform, actor, shield, incident_id).assign(body.owner))
 
 
 @router.put(INCIDENT + "/unintelligible")
@@ -224,16 +199,8 @@ def unintelligible(
     platform: PlatformDep,
     shield: ShieldDep,
 ) -> EntryOut:
-    return EntryOut(
-        seq=service.mark_unintelligible(
-            uow=platform.uow(),
-            actor=actor,
-            shield=shield,
-            incident_id=incident_id,
-            unintelligible=body.unintelligible,
-            reason=body.reason,
-        )
-    )
+    on = _on(platform, actor, shield, incident_id)
+    return EntryOut(seq=on.mark_unintelligible(body.unintelligible, reason=body.reason))
 
 
 @router.post(INCIDENT + "/containment")
@@ -247,16 +214,8 @@ def contain(
 ) -> ContainmentOut:
     """One containment step, carried out by the service that owns it and logged. A key
     rotation is run with `rempart incident contain ... rotate_keys`; here it is recorded."""
-    return ContainmentOut.of(
-        containment.contain(
-            uow_factory=platform.uow,
-            actor=actor,
-            shield=shield,
-            incident_id=incident_id,
-            step=containment_step(body.kind, body.target, body.reason),
-            brakes=brakes,
-        )
-    )
+    step = containment_step(body.kind, body.target, body.reason)
+    return ContainmentOut.of(_on(platform, actor, shield, incident_id).contain(step, brakes=brakes))
 
 
 @router.post(INCIDENT + "/notifications")
@@ -270,15 +229,7 @@ def notify_insurers(
 ) -> list[NotifiedOut]:
     """Each insurer concerned: its notice (queued to its DPO), the draft of its art. 33
     notification and the letters to its people, as documents."""
-    done = notify.notify_controllers(
-        uow=platform.uow(),
-        actor=actor,
-        shield=shield,
-        incident_id=incident_id,
-        sink=sink,
-        contact=settings.incident_contact,
-        pdf_limit=settings.incident_letters_pdf_limit,
-    )
+    done = _on(platform, actor, shield, incident_id).notify(sink, settings)
     return [NotifiedOut.model_validate(n) for n in done]
 
 
@@ -292,9 +243,7 @@ def mail_merge(
 ) -> list[MailMergeOut]:
     """The platform DPO re-identifies the scope for each insurer's mail merge (member
     keys, written to the document port; each person re-identified is audited)."""
-    done = notify.prepare_mail_merge(
-        uow=platform.uow(), actor=actor, shield=shield, incident_id=incident_id, sink=sink
-    )
+    done = _on(platform, actor, shield, incident_id).mail_merge(sink)
     return [MailMergeOut.model_validate(m) for m in done]
 
 
@@ -306,16 +255,8 @@ def close(
     platform: PlatformDep,
     shield: ShieldDep,
 ) -> EntryOut:
-    return EntryOut(
-        seq=service.close_incident(
-            uow=platform.uow(),
-            actor=actor,
-            shield=shield,
-            incident_id=incident_id,
-            closure=body.closure,
-            reason=body.reason,
-        )
-    )
+    on = _on(platform, actor, shield, incident_id)
+    return EntryOut(seq=on.close(body.closure, reason=body.reason))
 
 
 @router.post(INCIDENT + "/reopening")
@@ -326,15 +267,7 @@ def reopen(
     platform: PlatformDep,
     shield: ShieldDep,
 ) -> EntryOut:
-    return EntryOut(
-        seq=service.reopen_incident(
-            uow=platform.uow(),
-            actor=actor,
-            shield=shield,
-            incident_id=incident_id,
-            reason=body.reason,
-        )
-    )
+    return EntryOut(seq=_on(platform, actor, shield, incident_id).reopen(body.reason))
 
 
 @router.get("/insurers/{amc_number}/incident-notices")

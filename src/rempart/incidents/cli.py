@@ -21,7 +21,8 @@ from rempart.bootstrap import Platform
 from rempart.cli_support import fail, platform
 from rempart.identity.actors import actor_for_operator
 from rempart.identity.permissions import Actor
-from rempart.incidents import containment, from_alert, notify, scoping, service
+from rempart.incidents import containment, from_alert, service
+from rempart.incidents.actions import OnIncident
 from rempart.incidents.domain import Closure, Containment, Milestone, Status, containment_step
 from rempart.incidents.ports import document_sink_for
 from rempart.incidents.schemas import IncidentOut
@@ -69,6 +70,11 @@ def _acting(as_account: str) -> Iterator[tuple[Platform, Actor]]:
 
 def _incident(opened: Platform, named: str) -> uuid.UUID:
     return service.find_incident(uow=opened.uow(), named=named)
+
+
+def _on(opened: Platform, actor: Actor, named: str) -> OnIncident:
+    """The incident the operator names, acted on as `--as` (counted by the fixed budget)."""
+    return OnIncident(opened.uow, actor, _SHIELD, _incident(opened, named))
 
 
 def _selector(
@@ -134,7 +140,7 @@ def open_command(
         console.print(f"incident {incident_id} opened")
         if subjects:
             selector = _selector(start, end, accounts, structures, clients, addresses)
-            _scope(opened, actor, incident_id, selector)
+            _scope(OnIncident(opened.uow, actor, _SHIELD, incident_id), selector)
 
 
 @app.command("from-alert")
@@ -162,16 +168,8 @@ def from_alert_command(
         console.print(f"incident {incident_id} opened and scoped: {scope.people} people")
 
 
-def _scope(
-    opened: Platform, actor: Actor, incident_id: uuid.UUID, selector: ExposureSelector
-) -> None:
-    view = scoping.scope_incident(
-        uow_factory=opened.uow,
-        actor=actor,
-        shield=_SHIELD,
-        incident_id=incident_id,
-        selector=selector,
-    )
+def _scope(on: OnIncident, selector: ExposureSelector) -> None:
+    view = on.scope(selector)
     console.print(
         f"scoped: {view.people} people, {view.records} records, "
         f"{sum(1 for f in view.by_amc if f.amc and f.people)} insurers"
@@ -195,7 +193,7 @@ def scope_command(
     """Scope the incident from the audit log (the people, as pseudonyms, by insurer)."""
     selector = _selector(start, end, accounts, structures, clients, addresses)
     with _acting(as_account) as (opened, actor):
-        _scope(opened, actor, _incident(opened, incident), selector)
+        _scope(_on(opened, actor, incident), selector)
 
 
 @app.command("list")
@@ -226,9 +224,7 @@ def show(
 ) -> None:
     """Timeline, deadlines, scoping figures, insurers and the decision log."""
     with _acting(as_account) as (opened, actor):
-        view = service.read_incident(
-            uow=opened.uow(), actor=actor, shield=_SHIELD, incident_id=_incident(opened, incident)
-        )
+        view = _on(opened, actor, incident).read()
     if as_json:
         typer.echo(IncidentOut.of(view).model_dump_json(indent=2))
         return
@@ -269,15 +265,11 @@ def contain_command(
         rotation = None
         if step.kind is Containment.ROTATE_KEYS and not recorded:
             rotation = _rotate(opened)
+        # The deployment's shield, not the fixed budget: suspensions and brakes live there.
         shield = build_shield(opened.settings, opened)
-        outcome = containment.contain(
-            uow_factory=opened.uow,
-            actor=actor,
-            shield=shield,
-            incident_id=incident_id,
-            step=step,
-            brakes=ShieldChannelBrakes(opened.uow, shield),
-            rotation=rotation,
+        on = OnIncident(opened.uow, actor, shield, incident_id)
+        outcome = on.contain(
+            step, brakes=ShieldChannelBrakes(opened.uow, shield), rotation=rotation
         )
     console.print(f"{outcome.kind.value}: {outcome.effect} (log entry #{outcome.seq})")
 
@@ -308,16 +300,9 @@ def milestone_command(
     """Record an instant of the timeline (containment; an insurer informed; the authority
     or the people notified by an insurer, as it tells us)."""
     with _acting(as_account) as (opened, actor):
-        seq = service.record_milestone(
-            uow=opened.uow(),
-            actor=actor,
-            shield=_SHIELD,
-            incident_id=_incident(opened, incident),
-            milestone=milestone,
-            at=_instant(at, "--at"),
-            amc=amc,
-            reference=reference,
-            note=note,
+        on = _on(opened, actor, incident)
+        seq = on.milestone(
+            milestone, at=_instant(at, "--at"), amc=amc, reference=reference, note=note
         )
     console.print(f"log entry #{seq}")
 
@@ -330,13 +315,7 @@ def decide(
 ) -> None:
     """Add an entry to the decision log (entries are never changed)."""
     with _acting(as_account) as (opened, actor):
-        seq = service.record_decision(
-            uow=opened.uow(),
-            actor=actor,
-            shield=_SHIELD,
-            incident_id=_incident(opened, incident),
-            text=text,
-        )
+        seq = _on(opened, actor, incident).decide(text)
     console.print(f"log entry #{seq}")
 
 
@@ -347,15 +326,8 @@ def notify_command(
     """Each insurer concerned: notice (queued to its DPO; `rempart outbox deliver`),
     art. 33 draft and letters, to REMPART_INCIDENT_DOCUMENTS_DIR."""
     with _acting(as_account) as (opened, actor):
-        done = notify.notify_controllers(
-            uow=opened.uow(),
-            actor=actor,
-            shield=_SHIELD,
-            incident_id=_incident(opened, incident),
-            sink=document_sink_for(opened.settings),
-            contact=opened.settings.incident_contact,
-            pdf_limit=opened.settings.incident_letters_pdf_limit,
-        )
+        on = _on(opened, actor, incident)
+        done = on.notify(document_sink_for(opened.settings), opened.settings)
     for n in done:
         console.print(
             f"AMC {n.amc}: notice v{n.version}, {n.people} letters, {len(n.documents)} files"
@@ -368,13 +340,7 @@ def mail_merge(
 ) -> None:
     """Platform DPO: re-identify the scope into each insurer's mail-merge file (audited)."""
     with _acting(as_account) as (opened, actor):
-        done = notify.prepare_mail_merge(
-            uow=opened.uow(),
-            actor=actor,
-            shield=_SHIELD,
-            incident_id=_incident(opened, incident),
-            sink=document_sink_for(opened.settings),
-        )
+        done = _on(opened, actor, incident).mail_merge(document_sink_for(opened.settings))
     for m in done:
         console.print(f"AMC {m.amc}: {m.people} people, {m.unmatched} unmatched -> {m.document}")
 
@@ -387,14 +353,7 @@ def close(
     as_account: str = AS,
 ) -> None:
     with _acting(as_account) as (opened, actor):
-        seq = service.close_incident(
-            uow=opened.uow(),
-            actor=actor,
-            shield=_SHIELD,
-            incident_id=_incident(opened, incident),
-            closure=closure,
-            reason=reason,
-        )
+        seq = _on(opened, actor, incident).close(closure, reason=reason)
     console.print(f"closed (log entry #{seq})")
 
 
@@ -405,11 +364,5 @@ def reopen(
     as_account: str = AS,
 ) -> None:
     with _acting(as_account) as (opened, actor):
-        seq = service.reopen_incident(
-            uow=opened.uow(),
-            actor=actor,
-            shield=_SHIELD,
-            incident_id=_incident(opened, incident),
-            reason=reason,
-        )
+        seq = _on(opened, actor, incident).reopen(reason)
     console.print(f"reopened (log entry #{seq})")

@@ -29,7 +29,7 @@ from rempart.deps import (
     permitted,
 )
 from rempart.identity.permissions import Actor, Permission
-from rempart.incidents import containment, notify, scoping, service
+from rempart.incidents.actions import OnIncident
 from rempart.incidents.domain import Closure, Milestone, containment_step
 from rempart.portal import forms
 from rempart.portal.forms import FormDep
@@ -42,6 +42,13 @@ Manager = Annotated[Actor, Depends(permitted(Permission.INCIDENT_MANAGE))]
 SteppedUpManager = Annotated[Actor, Depends(permitted(Permission.INCIDENT_MANAGE, step_up=True))]
 Container = Annotated[Actor, Depends(permitted(Permission.INCIDENT_CONTAIN, step_up=True))]
 DONE = "security/partials/done.html"
+
+
+def _on(
+    platform: PlatformDep, actor: Actor, shield: ShieldDep, incident_id: uuid.UUID
+) -> OnIncident:
+    """The route's dependencies, bound for the action (the permission is the route's)."""
+    return OnIncident(platform.uow, actor, shield, incident_id)
 
 
 def selector_of(form: forms.FormData) -> ExposureSelector:
@@ -68,13 +75,7 @@ def scope(
 ) -> HTMLResponse:
     """The people disclosed to the named subjects in the window, counted per insurer and
     per category (the register keeps them as pseudonyms; the page shows counts only)."""
-    found = scoping.scope_incident(
-        uow_factory=platform.uow,
-        actor=actor,
-        shield=shield,
-        incident_id=incident_id,
-        selector=selector_of(form),
-    )
+    found = _on(platform, actor, shield, incident_id).scope(selector_of(form))
     return render(request, "security/partials/scoping.html", actor=actor, scoping=found)
 
 
@@ -94,14 +95,7 @@ def contain(
         form.get("target") or None,
         form.get("reason"),
     )
-    outcome = containment.contain(
-        uow_factory=platform.uow,
-        actor=actor,
-        shield=shield,
-        incident_id=incident_id,
-        step=step,
-        brakes=brakes,
-    )
+    outcome = _on(platform, actor, shield, incident_id).contain(step, brakes=brakes)
     return render(request, "security/partials/contained.html", actor=actor, outcome=outcome)
 
 
@@ -115,12 +109,8 @@ def milestone(
     shield: ShieldDep,
 ) -> HTMLResponse:
     """An instant of the timeline: contained, or an insurer's step as it tells us."""
-    service.record_milestone(
-        uow=platform.uow(),
-        actor=actor,
-        shield=shield,
-        incident_id=incident_id,
-        milestone=forms.choice(form, "milestone", Milestone),
+    _on(platform, actor, shield, incident_id).milestone(
+        forms.choice(form, "milestone", Milestone),
         at=forms.instant(form, "at"),
         amc=form.get("amc") or None,
         reference=form.get("reference") or None,
@@ -138,13 +128,7 @@ def decide(
     platform: PlatformDep,
     shield: ShieldDep,
 ) -> HTMLResponse:
-    service.record_decision(
-        uow=platform.uow(),
-        actor=actor,
-        shield=shield,
-        incident_id=incident_id,
-        text=form.get("text"),
-    )
+    _on(platform, actor, shield, incident_id).decide(form.get("text"))
     return render(request, DONE, actor=actor, said="incident.action.recorded")
 
 
@@ -160,15 +144,7 @@ def notify_insurers(
 ) -> HTMLResponse:
     """Each insurer concerned: a new version of its notice (queued to its DPO), the
     draft of its art. 33 notification and its people's letters, as documents."""
-    done = notify.notify_controllers(
-        uow=platform.uow(),
-        actor=actor,
-        shield=shield,
-        incident_id=incident_id,
-        sink=sink,
-        contact=settings.incident_contact,
-        pdf_limit=settings.incident_letters_pdf_limit,
-    )
+    done = _on(platform, actor, shield, incident_id).notify(sink, settings)
     return render(request, "security/partials/notified.html", actor=actor, notified=done)
 
 
@@ -181,12 +157,6 @@ def close(
     platform: PlatformDep,
     shield: ShieldDep,
 ) -> HTMLResponse:
-    service.close_incident(
-        uow=platform.uow(),
-        actor=actor,
-        shield=shield,
-        incident_id=incident_id,
-        closure=forms.choice(form, "closure", Closure),
-        reason=form.get("reason"),
-    )
+    on = _on(platform, actor, shield, incident_id)
+    on.close(forms.choice(form, "closure", Closure), reason=form.get("reason"))
     return render(request, DONE, actor=actor, said="incident.action.closed")

@@ -116,9 +116,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "insurer.imports.status.running": ("en cours", "running"),
     "insurer.imports.done": ("Fichier {name} importé", "File {name} imported"),
     "insurer.imports.done_text": (
-        "{lines} lignes lues : {created} créées, {updated} modifiées, {unchanged} "
-        "inchangées, {rejected} rejetées.",
-        "{lines} lines read: {created} created, {updated} updated, {unchanged} unchanged, "
+        "{lines} {lines:ligne lue|lignes lues} : {created} {created:créée|créées}, "
+        "{updated} {updated:modifiée|modifiées}, {unchanged} {unchanged:inchangée|inchangées}, "
+        "{rejected} {rejected:rejetée|rejetées}.",
+        "{lines} {lines:line|lines} read: {created} created, {updated} updated, "
+        "{unchanged} unchanged, "
         "{rejected} rejected.",
     ),
     "insurer.imports.report_hint": (
@@ -128,8 +130,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "look the line up in your own file.",
     ),
     "insurer.imports.revoked": (
-        "{count} accréditations révoquées : les droits ne couvrent plus leur date de soins.",
-        "{count} accreditations revoked: the rights no longer cover their date of care.",
+        "{count} {count:accréditation révoquée|accréditations révoquées} : "
+        "les droits ne couvrent plus leur date de soins.",
+        "{count} {count:accreditation|accreditations} revoked: "
+        "the rights no longer cover their date of care.",
     ),
     "insurer.imports.list_link": ("Voir la liste des imports", "See the list of imports"),
     "field.rights_file": ("Fichier de droits (.csv, .jsonl)", "Rights file (.csv, .jsonl)"),

@@ -8,6 +8,9 @@ checked), never a person's page at run time: an unknown dynamic key shows the ke
 
 from __future__ import annotations
 
+import string
+from typing import Any
+
 from rempart.portal.insurer_messages import MESSAGES as INSURER_MESSAGES
 from rempart.portal.insurer_messages import derived_messages
 from rempart.portal.messages_security import SECURITY_MESSAGES
@@ -378,7 +381,7 @@ _M: dict[str, tuple[str, str]] = {
     "guarantees.value": ("Taux ou montant", "Rate or amount"),
     "guarantees.ceiling": ("Plafond annuel", "Yearly ceiling"),
     "guarantees.renewal": ("Renouvellement", "Renewal"),
-    "guarantees.months": ("{n} mois", "{n} months"),
+    "guarantees.months": ("{n} mois", "{n} {n:month|months}"),
     "kind.percent_of_br": ("% de la base de remboursement", "% of the base rate"),
     "kind.percent_of_tm": ("% du ticket modérateur", "% of the ticket modérateur"),
     "kind.fixed_per_act": ("Forfait par acte", "Fixed amount per act"),
@@ -632,12 +635,12 @@ _M: dict[str, tuple[str, str]] = {
         "Alerts per hour over the last 24 hours",
     ),
     "security.chart.summary": (
-        "{total} alertes en 24 heures, au plus {peak} en une heure.",
-        "{total} alerts in 24 hours, at most {peak} in one hour.",
+        "{total} {total:alerte|alertes} en 24 heures, au plus {peak} en une heure.",
+        "{total} {total:alert|alerts} in 24 hours, at most {peak} in one hour.",
     ),
     "security.chart.title": (
-        "Histogramme : {total} alertes en 24 heures, au plus {peak} en une heure",
-        "Bar chart: {total} alerts in 24 hours, at most {peak} in one hour",
+        "Histogramme : {total} {total:alerte|alertes} en 24 heures, au plus {peak} en une heure",
+        "Bar chart: {total} {total:alert|alerts} in 24 hours, at most {peak} in one hour",
     ),
     "chart.caption": (
         "Une barre par heure, la plus récente à droite ; les chiffres sont dans le tableau.",
@@ -722,12 +725,13 @@ _M: dict[str, tuple[str, str]] = {
         "Invoices received per hour over the last 24 hours",
     ),
     "pro.chart.summary": (
-        "{total} factures de cette liste en 24 heures, au plus {peak} en une heure.",
-        "{total} invoices of this list in 24 hours, at most {peak} in one hour.",
+        "{total} {total:facture|factures} de cette liste en 24 heures, "
+        "au plus {peak} en une heure.",
+        "{total} {total:invoice|invoices} of this list in 24 hours, at most {peak} in one hour.",
     ),
     "pro.chart.title": (
-        "Histogramme : {total} factures en 24 heures, au plus {peak} en une heure",
-        "Bar chart: {total} invoices in 24 hours, at most {peak} in one hour",
+        "Histogramme : {total} {total:facture|factures} en 24 heures, au plus {peak} en une heure",
+        "Bar chart: {total} {total:invoice|invoices} in 24 hours, at most {peak} in one hour",
     ),
     "pro.chart.table": ("Factures reçues par heure", "Invoices received per hour"),
     "pro.chart.count": ("Factures", "Invoices"),
@@ -767,16 +771,44 @@ _M |= SECURITY_MESSAGES
 _M |= derived_messages(_M)
 
 
+def plural(lang: str, count: object, one: str, many: str) -> str:
+    """The word that agrees with `count`: French keeps 0 and 1 singular ("0 alerte",
+    "1 alerte"), English only 1 ("0 alerts")."""
+    if not isinstance(count, int):
+        return many
+    return one if (abs(count) < 2 if lang == "fr" else count == 1) else many
+
+
+class _Agreeing(string.Formatter):
+    """`{n:alerte|alertes}` in a message writes the form that agrees with n (the count
+    itself is written apart, `{n} {n:alerte|alertes}`), so that no summary reads
+    "1 vérifications"."""
+
+    def __init__(self, lang: str) -> None:
+        self._lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        one, bar, many = format_spec.partition("|")
+        if bar:
+            return plural(self._lang, value, one, many)
+        return str(super().format_field(value, format_spec))
+
+
 class Translator:
     """`t("key", name=value)` in templates, and labels of the domain's codes."""
 
     def __init__(self, lang: str) -> None:
         self.lang = lang if lang in LANGUAGES else LANGUAGES[0]
         self._at = LANGUAGES.index(self.lang)
+        self._formatter = _Agreeing(self.lang)
 
     def __call__(self, key: str, **values: object) -> str:
         text = _M[key][self._at]
-        return text.format(**values) if values else text
+        return self._formatter.format(text, **values) if values else text
+
+    def plural(self, count: object, one: str, many: str) -> str:
+        """`t.plural(n, "ligne", "lignes")` for a count a template writes itself."""
+        return plural(self.lang, count, one, many)
 
     def _maybe(self, key: str, fallback: str) -> str:
         found = _M.get(key)

@@ -42,8 +42,10 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
         "People: {people} · records: {records} · insurers: {insurers} · from {start} to {end}.",
     ),
     "incident.scoping.incomplete": (
-        "Incomplet : {expired} consultations de la fenêtre ont dépassé leur durée de conservation.",
-        "Incomplete: {expired} records of the window are past their retention.",
+        "Incomplet : {expired} {expired:consultation de la fenêtre a dépassé sa durée de "
+        "conservation|consultations de la fenêtre ont dépassé leur durée de conservation}.",
+        "Incomplete: {expired} {expired:record of the window is past its retention|"
+        "records of the window are past their retention}.",
     ),
     "incident.scoping.caption": (
         "Personnes concernées par complémentaire et par catégorie de données",
@@ -195,12 +197,12 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     "security.log.heading": ("Journal d'audit", "Audit log"),
     "security.log.verified": ("Dernière vérification", "Last verification"),
     "security.log.ok": (
-        "le {at} : intègre, {records} enregistrements vérifiés",
-        "on {at}: intact, {records} records checked",
+        "le {at} : intègre, {records} {records:enregistrement vérifié|enregistrements vérifiés}",
+        "on {at}: intact, {records} {records:record|records} checked",
     ),
     "security.log.problems": (
-        "le {at} : {findings} anomalies — voir « rempart audit verify »",
-        'on {at}: {findings} problems — see "rempart audit verify"',
+        "le {at} : {findings} {findings:anomalie|anomalies} — voir « rempart audit verify »",
+        'on {at}: {findings} {findings:problem|problems} — see "rempart audit verify"',
     ),
     "security.log.never": (
         "jamais : lancez « rempart audit verify » (chaque jour)",
@@ -208,8 +210,8 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "security.log.checkpoint": ("Dernier point de contrôle signé", "Newest signed checkpoint"),
     "security.log.checkpoint_at": (
-        "{size} enregistrements, le {at}",
-        "{size} records, on {at}",
+        "{size} {size:enregistrement|enregistrements}, le {at}",
+        "{size} {size:record|records}, on {at}",
     ),
     "security.log.no_checkpoint": ("aucun", "none"),
     "security.log.unsealed": (
@@ -229,12 +231,13 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
         "Rights checks per hour over the last 24 hours",
     ),
     "activity.checks.summary": (
-        "{total} vérifications en 24 heures, au plus {peak} en une heure.",
-        "{total} checks in 24 hours, at most {peak} in one hour.",
+        "{total} {total:vérification|vérifications} en 24 heures, au plus {peak} en une heure.",
+        "{total} {total:check|checks} in 24 hours, at most {peak} in one hour.",
     ),
     "activity.checks.title": (
-        "Histogramme : {total} vérifications en 24 heures, au plus {peak} en une heure",
-        "Bar chart: {total} checks in 24 hours, at most {peak} in one hour",
+        "Histogramme : {total} {total:vérification|vérifications} en 24 heures, "
+        "au plus {peak} en une heure",
+        "Bar chart: {total} {total:check|checks} in 24 hours, at most {peak} in one hour",
     ),
     "activity.checks.table": ("Vérifications par heure", "Checks per hour"),
     "activity.checks.count": ("Vérifications", "Checks"),
@@ -243,12 +246,12 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
         "Invoices received per hour over the last 24 hours",
     ),
     "activity.invoices.summary": (
-        "{total} factures en 24 heures, au plus {peak} en une heure.",
-        "{total} invoices in 24 hours, at most {peak} in one hour.",
+        "{total} {total:facture|factures} en 24 heures, au plus {peak} en une heure.",
+        "{total} {total:invoice|invoices} in 24 hours, at most {peak} in one hour.",
     ),
     "activity.invoices.title": (
-        "Histogramme : {total} factures en 24 heures, au plus {peak} en une heure",
-        "Bar chart: {total} invoices in 24 hours, at most {peak} in one hour",
+        "Histogramme : {total} {total:facture|factures} en 24 heures, au plus {peak} en une heure",
+        "Bar chart: {total} {total:invoice|invoices} in 24 hours, at most {peak} in one hour",
     ),
     "activity.invoices.table": ("Factures par heure", "Invoices per hour"),
     "activity.invoices.count": ("Factures", "Invoices"),
@@ -300,14 +303,16 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
         "My rights checks per hour (24 hours)",
     ),
     "account.checks.summary": (
-        "{total} vérifications faites avec ce compte en 24 heures, au plus {peak} en une "
-        "heure. Si ce n'était pas vous, prévenez votre administrateur.",
-        "{total} checks made with this account in 24 hours, at most {peak} in one hour. "
+        "{total} {total:vérification faite|vérifications faites} avec ce compte en 24 heures, "
+        "au plus {peak} en une heure. Si ce n'était pas vous, prévenez votre administrateur.",
+        "{total} {total:check|checks} made with this account in 24 hours, "
+        "at most {peak} in one hour. "
         "If that was not you, tell your administrator.",
     ),
     "account.checks.title": (
-        "Histogramme : {total} vérifications en 24 heures, au plus {peak} en une heure",
-        "Bar chart: {total} checks in 24 hours, at most {peak} in one hour",
+        "Histogramme : {total} {total:vérification|vérifications} en 24 heures, "
+        "au plus {peak} en une heure",
+        "Bar chart: {total} {total:check|checks} in 24 hours, at most {peak} in one hour",
     ),
     "security.alerts.open_incident": ("Ouvrir un incident", "Open an incident"),
 }

@@ -5,24 +5,11 @@ per outage. See `rempart.shield.quotas` for the buckets and docs/security/quotas
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from datetime import datetime
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
-
 from rempart.identity.permissions import Actor
-from rempart.shield.alerts import (
-    QUOTA_STORE_BACK,
-    QUOTA_STORE_DOWN,
-    Alert,
-    AlertSink,
-    LoggingAlertSink,
-    Severity,
-)
+from rempart.shield.alerts import QUOTA_STORE_BACK, QUOTA_STORE_DOWN, AlertSink, LoggingAlertSink
 from rempart.shield.quotas import (
     BUCKETS,
     Check,
@@ -33,6 +20,7 @@ from rempart.shield.quotas import (
     plan,
     refusal,
 )
+from rempart.shield.redis_outage import RedisOutage, fail_fast_client
 
 # KEYS: one hash per subject and window (field: bucket number, value: count).
 # ARGV[1]: now in ms; then per key: bucket size in ms, limit. BUCKETS is ARGV[2].
@@ -106,25 +94,21 @@ class RedisShield:
         self.fallback_policy = self.policy.scaled(fallback_share)
         self._alerts: AlertSink = alerts or LoggingAlertSink()
         self._namespace = namespace
-        self._recheck_after = recheck_after
-        # Short timeouts and no retries: a request must not wait on a sick Redis; the
-        # local share answers instead. Connecting is lazy, so a process starts without it.
-        self._client = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
-            retry_on_timeout=False,
-        )
+        self._client = fail_fast_client(url, timeout)
         self._script = self._client.register_script(_ADMIT)
         self._local = LocalQuotas()
-        self._lock = threading.Lock()
-        self._down_since: float | None = None  # monotonic; None while Redis answers
-        self._next_attempt = 0.0
+        self._outage = RedisOutage(
+            self._alerts,
+            recheck_after=recheck_after,
+            down_code=QUOTA_STORE_DOWN,
+            meanwhile="quotas fall back to this worker's local share of the budget",
+            back_code=QUOTA_STORE_BACK,
+            recovered="quotas are shared again",
+        )
 
     @property
     def degraded(self) -> bool:
-        return self._down_since is not None
+        return self._outage.degraded
 
     def admit(
         self,
@@ -138,33 +122,22 @@ class RedisShield:
         throttled: frozenset[SubjectKind] = frozenset(),
     ) -> None:
         now_ms = epoch_ms(now)
-        if self._should_try_redis():
-            checks = plan(
-                self.policy,
+
+        def checks(policy: QuotaPolicy) -> list[Check]:
+            return plan(
+                policy,
                 actor=actor,
                 structure=structure,
                 address=address,
                 new_account=new_account,
                 throttled=throttled,
             )
-            try:
-                wait = self._shared(checks, now_ms)
-            except redis.RedisError as error:
-                self._went_down(error)
-            else:
-                self._came_back()
-                if wait > 0:
-                    raise refusal(wait)
-                return
-        local = plan(
-            self.fallback_policy,
-            actor=actor,
-            structure=structure,
-            address=address,
-            new_account=new_account,
-            throttled=throttled,
-        )
-        self._local.admit(local, now_ms)
+
+        wait = self._outage.attempt(lambda: self._shared(checks(self.policy), now_ms))
+        if wait is None:
+            self._local.admit(checks(self.fallback_policy), now_ms)
+        elif wait > 0:
+            raise refusal(wait)
 
     def close(self) -> None:
         self._client.close()
@@ -175,43 +148,3 @@ class RedisShield:
         for check in checks:
             args += [check.window.bucket_ms, check.limit]
         return int(self._script(keys=keys, args=args))
-
-    def _should_try_redis(self) -> bool:
-        with self._lock:
-            if self._down_since is None:
-                return True
-            if time.monotonic() < self._next_attempt:
-                return False
-            # One request at a time probes Redis during an outage; the others stay local.
-            self._next_attempt = time.monotonic() + self._recheck_after
-            return True
-
-    def _went_down(self, error: redis.RedisError) -> None:
-        with self._lock:
-            first = self._down_since is None
-            if first:
-                self._down_since = time.monotonic()
-            self._next_attempt = time.monotonic() + self._recheck_after
-        if first:
-            # The error's class only: its message may carry the URL and its credentials.
-            self._alerts.raise_alert(
-                Alert(
-                    QUOTA_STORE_DOWN,
-                    Severity.WARNING,
-                    f"Redis did not answer ({type(error).__name__}); quotas fall back to "
-                    "this worker's local share of the budget",
-                )
-            )
-
-    def _came_back(self) -> None:
-        with self._lock:
-            since, self._down_since = self._down_since, None
-        if since is not None:
-            self._alerts.raise_alert(
-                Alert(
-                    QUOTA_STORE_BACK,
-                    Severity.INFO,
-                    f"Redis answers again after {time.monotonic() - since:.0f} s; "
-                    "quotas are shared again",
-                )
-            )

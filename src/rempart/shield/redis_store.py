@@ -8,22 +8,15 @@ per outage, one on recovery, as for the quotas; the local features are not copie
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
-
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from rempart.shield.alerts import (
     FEATURE_STORE_BACK,
     FEATURE_STORE_DOWN,
-    Alert,
     AlertSink,
     LoggingAlertSink,
-    Severity,
 )
+from rempart.shield.redis_outage import RedisOutage, fail_fast_client
 from rempart.shield.store import (
     Add,
     Answer,
@@ -134,14 +127,7 @@ class RedisFeatureStore:
     ) -> None:
         self._namespace = namespace
         self._alerts: AlertSink = alerts or LoggingAlertSink()
-        self._recheck_after = recheck_after
-        self._client = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
-            retry_on_timeout=False,
-        )
+        self._client = fail_fast_client(url, timeout)
         register = self._client.register_script
         self._scripts = {
             Tally: register(_TALLY),
@@ -151,27 +137,25 @@ class RedisFeatureStore:
             Fields: register(_FIELDS),
         }
         self.local = LocalFeatureStore()
-        self._lock = threading.Lock()
-        self._down_since: float | None = None
-        self._next_attempt = 0.0
+        self._outage = RedisOutage(
+            self._alerts,
+            recheck_after=recheck_after,
+            down_code=FEATURE_STORE_DOWN,
+            meanwhile="detectors use this worker's own features until it does",
+            back_code=FEATURE_STORE_BACK,
+            recovered="detectors share their features again",
+        )
 
     @property
     def degraded(self) -> bool:
-        return self._down_since is not None
+        return self._outage.degraded
 
     def close(self) -> None:
         self._client.close()
 
     def run(self, ops: Sequence[Op], now_ms: int) -> Answers:
-        if self._should_try():
-            try:
-                answers = self._shared(ops)
-            except redis.RedisError as error:
-                self._went_down(error)
-            else:
-                self._came_back()
-                return answers
-        return self.local.run(ops, now_ms)
+        answers = self._outage.attempt(lambda: self._shared(ops))
+        return self.local.run(ops, now_ms) if answers is None else answers
 
     def _shared(self, ops: Sequence[Op]) -> Answers:
         pipe = self._client.pipeline(transaction=False)
@@ -180,44 +164,6 @@ class RedisFeatureStore:
             self._scripts[type(op)](keys=[key], args=_args(op), client=pipe)
         raw = pipe.execute()
         return Answers([_answer(op, value) for op, value in zip(ops, raw, strict=True)])
-
-    def _should_try(self) -> bool:
-        with self._lock:
-            if self._down_since is None:
-                return True
-            if time.monotonic() < self._next_attempt:
-                return False
-            self._next_attempt = time.monotonic() + self._recheck_after
-            return True
-
-    def _went_down(self, error: redis.RedisError) -> None:
-        with self._lock:
-            first = self._down_since is None
-            if first:
-                self._down_since = time.monotonic()
-            self._next_attempt = time.monotonic() + self._recheck_after
-        if first:
-            self._alerts.raise_alert(
-                Alert(
-                    FEATURE_STORE_DOWN,
-                    Severity.WARNING,
-                    f"Redis did not answer ({type(error).__name__}); detectors use this "
-                    "worker's own features until it does",
-                )
-            )
-
-    def _came_back(self) -> None:
-        with self._lock:
-            since, self._down_since = self._down_since, None
-        if since is not None:
-            self._alerts.raise_alert(
-                Alert(
-                    FEATURE_STORE_BACK,
-                    Severity.INFO,
-                    f"Redis answers again after {time.monotonic() - since:.0f} s; "
-                    "detectors share their features again",
-                )
-            )
 
 
 def _args(op: Op) -> list[str | int]:
