@@ -146,6 +146,7 @@ class RedisShield:
                 address=address,
                 new_account=new_account,
                 throttled=throttled,
+                action=action,
             )
             try:
                 wait = self._shared(checks, now_ms)
@@ -163,6 +164,7 @@ class RedisShield:
             address=address,
             new_account=new_account,
             throttled=throttled,
+            action=action,
         )
         self._local.admit(local, now_ms)
 
