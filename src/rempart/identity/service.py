@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from rempart.audit.context import current_request
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import (
     STRUCTURE_ROLES,
@@ -40,19 +41,30 @@ from rempart.registry.service import (
     known_structures,
     professional_memberships,
 )
-from rempart.shield.port import Shield
+from rempart.shield.port import ACCOUNT_REQUEST, Shield
 
 
 def request_account(
     *, uow: UnitOfWork, actor: Actor, request: AccountRequest, shield: Shield | None = None
 ) -> uuid.UUID:
     """A new account, pending until a platform administrator other than the requester
-    approves it; flagged new (reduced quotas) once active. The shield watches for bursts
-    of requests by one person."""
+    approves it; flagged new (reduced quotas) once active. The shield admits each
+    request first (its account-request budget, a tenth of it once the requester is
+    throttled, a fresh factor at step-up) and watches for bursts of requests by one
+    person. Without a shield (a deployment's bootstrap, tests), nothing is counted."""
     if not may_ever(actor, Permission.ACCOUNT_CREATE):  # before any validation message
         raise Forbidden(f"{Permission.ACCOUNT_CREATE} is not allowed here")
     request = request.validated()
     _authorize_request(actor, request)
+    if shield is not None:
+        # Before anything is read or written: a refusal leaves nothing behind.
+        shield.admit(
+            actor=actor,
+            action=ACCOUNT_REQUEST,
+            structure=None,
+            address=current_request().address,
+            now=uow.clock.now(),
+        )
     with uow:
         beneficiary_id = _check_directory(uow, request)
         if beneficiary_id is not None and uow.session.scalar(

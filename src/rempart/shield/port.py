@@ -17,9 +17,16 @@ from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor
 from rempart.shield.domain import Subject
 from rempart.shield.features import Card
-from rempart.shield.quotas import LocalQuotas, QuotaPolicy, SubjectKind, epoch_ms, plan
+from rempart.shield.quotas import (
+    ACCOUNT_REQUEST,
+    LocalQuotas,
+    QuotaPolicy,
+    SubjectKind,
+    epoch_ms,
+    plan,
+)
 
-__all__ = ["Card", "FixedBudgetShield", "Quotas", "Shield"]
+__all__ = ["ACCOUNT_REQUEST", "Card", "FixedBudgetShield", "Quotas", "Shield"]
 
 
 class Quotas(Protocol):
@@ -141,6 +148,7 @@ class FixedBudgetShield:
             address=address,
             new_account=new_account,
             throttled=throttled,
+            action=action,
         )
         self._quotas.admit(checks, epoch_ms(now))
 

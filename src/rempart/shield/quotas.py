@@ -34,10 +34,13 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
 
-from rempart.identity.permissions import Actor
+from rempart.identity.permissions import Actor, Role
 from rempart.kernel.errors import RateLimited
 
 BUCKETS = 60  # buckets per window: the window is exact to one bucket (a sixtieth)
+# The action of an account request: counted, besides the actor's own budget, against a
+# budget of account requests (`QuotaPolicy.account_requests`).
+ACCOUNT_REQUEST = "identity.account.request"
 
 
 @dataclass(frozen=True)
@@ -109,12 +112,31 @@ class QuotaPolicy:
     # A subject the containment ladder throttles gets this share of its budget: a
     # counter's slow pace still passes, a scraper's does not.
     throttle_share: float = 0.1
+    # Account requests of one structure administrator, on a budget of their own: the
+    # actor budget is sized for reading cards, and a tenth of it would not slow anyone
+    # creating accounts. Platform administrators onboard five times more, insurer staff
+    # request their members' accounts (25 times): the account-burst detector's
+    # factors. Whole, it lets an honest day through; its tenth (the throttle rung) is
+    # one request an hour (six for a platform administrator), with a day still above
+    # the detector's suspension step, so that the ladder goes on climbing.
+    account_requests: Limits = field(default_factory=lambda: Limits(2, 12, 150))
+    account_request_factors: tuple[tuple[Role, float], ...] = (
+        (Role.PLATFORM_ADMIN, 5.0),
+        (Role.INSURER_STAFF, 25.0),
+    )
 
     def __post_init__(self) -> None:
         if not 0 < self.new_account_share <= 1:
             raise ValueError("new_account_share lies in (0, 1]")
         if not 0 < self.throttle_share <= 1:
             raise ValueError("throttle_share lies in (0, 1]")
+        if any(factor < 1 for _, factor in self.account_request_factors):
+            raise ValueError("an account-request factor is at least 1")
+
+    def account_limits(self, role: Role) -> Limits:
+        """The account-request budget of a person of `role`."""
+        factor = dict(self.account_request_factors).get(role, 1.0)
+        return self.account_requests.scaled(factor)
 
     def limits(self, kind: SubjectKind) -> Limits:
         return {
@@ -171,18 +193,21 @@ def plan(
     address: str | None,
     new_account: bool,
     throttled: frozenset[SubjectKind] = frozenset(),
+    action: str = "",
 ) -> list[Check]:
     """Every subject and window one admission counts against. The action is not part of
     the key: all data-serving actions share a subject's budget, so that an attacker does
-    not multiply it by switching endpoints. A `throttled` actor or structure counts in
-    the same buckets against a tenth of its limits (`throttle_share`)."""
+    not multiply it by switching endpoints. An account request (`ACCOUNT_REQUEST`) also
+    counts against the actor's account-request budget. A `throttled` actor or structure
+    counts in the same buckets against a tenth of its limits (`throttle_share`)."""
     if actor.client_id is not None:
         # Software: the client for the named professional at the counter.
         who = f"client={actor.client_id};rpps={actor.rpps or ''}"
         client = str(actor.client_id)
     else:
         who, client = f"account={actor.account_id}", None
-    return list(_plan(policy, who, client, structure, address, new_account, throttled))
+    accounts = policy.account_limits(actor.role) if action == ACCOUNT_REQUEST else None
+    return list(_plan(policy, who, client, structure, address, new_account, throttled, accounts))
 
 
 # Memoised, like `subject_key`: a counter's admissions name the same subjects again and
@@ -197,12 +222,15 @@ def _plan(
     address: str | None,
     new_account: bool,
     throttled: frozenset[SubjectKind],
+    accounts: Limits | None = None,
 ) -> tuple[Check, ...]:
     actor_limits = policy.actor
     if new_account:
         actor_limits = actor_limits.scaled(policy.new_account_share)
     if SubjectKind.ACTOR in throttled:
         actor_limits = actor_limits.scaled(policy.throttle_share)
+        if accounts is not None:
+            accounts = accounts.scaled(policy.throttle_share)
     structure_limits = policy.structure
     if SubjectKind.STRUCTURE in throttled:
         structure_limits = structure_limits.scaled(policy.throttle_share)
@@ -216,6 +244,9 @@ def _plan(
         subjects.append((SubjectKind.CLIENT, client, policy.client))
     if address:
         subjects.append((SubjectKind.ADDRESS, address, policy.address))
+    if accounts is not None:
+        # The same person, in keys of their own: these buckets count account requests only.
+        subjects.append((SubjectKind.ACTOR, f"{who};accounts", accounts))
     return tuple(
         Check(f"{subject_key(kind, identifier)}:{window.name}", window, limits.of(window))
         for kind, identifier, limits in subjects

@@ -131,6 +131,7 @@ class RedisShield:
                 address=address,
                 new_account=new_account,
                 throttled=throttled,
+                action=action,
             )
 
         wait = self._outage.attempt(lambda: self._shared(checks(self.policy), now_ms))

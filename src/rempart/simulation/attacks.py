@@ -365,7 +365,9 @@ class RogueAdmin:
     """A platform administrator's account in an attacker's hands, requesting accounts
     (professionals of the directory who have none, and platform administrators) one
     after another; the other administrator reviews pending requests once a day and
-    approves those whose requester no alert names (four eyes)."""
+    approves those whose requester no alert names (four eyes). Throttled, it makes the
+    refused request again at Retry-After; asked to step up, it presents the stolen
+    passkey again."""
 
     def __init__(
         self, world: World, timeline: Timeline, rng: random.Random, start: datetime
@@ -384,6 +386,8 @@ class RogueAdmin:
         ]
         rng.shuffle(self.directory)
         self.requested: list[uuid.UUID] = []
+        self.numbered = 0  # requests made up so far
+        self.pending: AccountRequest | None = None  # refused: made again as it was
         self.activated = 0
         self.token: str | None = None
         self.stats = Attacker(self.admin.account_id)
@@ -413,17 +417,39 @@ class RogueAdmin:
         if actor is None:
             self.stats.stopped_at, self.stats.stopped_by = now, "session refused: suspended"
             return
+        if self.pending is None:
+            self.pending = self._request(self.numbered)
+            self.numbered += 1
         try:
             with serving(self.context):
                 account_id = request_account(
                     uow=self.world.platform.uow(),
                     actor=actor,
-                    request=self._request(len(self.requested)),
+                    request=self.pending,
                     shield=self.world.shield,
                 )
+        except RateLimited as refusal:
+            # Like the scrapers: it comes back at Retry-After, with the same request.
+            self.stats.refusals["throttled"] += 1
+            wait = refusal.retry_after + self.rng.uniform(0, 1)
+            self.timeline.at(now + timedelta(seconds=wait), self.step)
+            return
+        except StepUpRequired:
+            self.stats.refusals["stepped_up"] += 1
+            if self.world.params.attacker_steps_up:
+                self.token = None  # the stolen passkey, presented again at the next step
+                delay = self.rng.uniform(3, 10)
+            else:
+                delay = 60
+            self.timeline.at(now + timedelta(seconds=delay), self.step)
+            return
+        except (Suspended, ChannelClosed):
+            self.stats.stopped_at, self.stats.stopped_by = now, "suspended"
+            return
         except Conflict:
-            pass  # already requested: next one
+            self.pending = None  # already requested: next one
         else:
+            self.pending = None
             self.requested.append(account_id)
             self.stats.actions += 1
             self.stats.answered.append(now)

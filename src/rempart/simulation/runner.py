@@ -245,6 +245,8 @@ def _scenario(
                 extra={
                     "accounts_requested": float(admin.stats.actions),
                     "accounts_activated": float(admin.activated),
+                    "refused_throttled": float(admin.stats.refusals["throttled"]),
+                    "refused_step_up": float(admin.stats.refusals["stepped_up"]),
                 },
             )
         takeover = IbanTakeover(world, timeline, rng, start)
