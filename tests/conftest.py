@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from rempart.bootstrap import Platform, open_platform
 from rempart.db.database import Database
 from rempart.kernel.clock import FixedClock
+from rempart.registry import imports
 from rempart.settings import Environment, Settings
 from rempart.vault.keyring import KeyRing, LocalFileKeySource
 
@@ -126,3 +127,13 @@ def sqlite_platform(tmp_path: Path, sqlite_url: str, clock: FixedClock) -> Itera
 
 def fresh_database(url: str) -> Database:
     return Database(url)
+
+
+@pytest.fixture(params=["in process", "second process"])
+def preparation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways an import prepares its lines: in its own process (small files), and in a
+    second process while it writes (files past imports.SECOND_PROCESS_FROM_BYTES, here
+    every file). What the registry ends up holding must not tell them apart."""
+    if request.param == "second process":
+        monkeypatch.setattr(imports, "SECOND_PROCESS_FROM_BYTES", 0)
+    return str(request.param)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from rempart.bootstrap import Platform
 from rempart.kernel.clock import FixedClock
-from rempart.registry import service
+from rempart.registry import imports, service
 from rempart.registry.domain import (
     BeneficiaryStatement,
     InsurerStatus,
@@ -163,6 +163,7 @@ def period_count(of: Sequence[BeneficiaryStatement]) -> int:
 # --- a clean import, and the same again ------------------------------------------------------
 
 
+@pytest.mark.usefixtures("preparation")
 def test_import_then_the_same_file_again_changes_nothing(
     registered: Platform, tmp_path: Path
 ) -> None:
@@ -187,6 +188,7 @@ def test_import_then_the_same_file_again_changes_nothing(
     assert views(registered, lines()) == content
 
 
+@pytest.mark.usefixtures("preparation")
 def test_csv_and_jsonl_state_the_same_registry(sqlite_registered: Platform, tmp_path: Path) -> None:
     jsonl = run_import(sqlite_registered, write_file(tmp_path / "rights.jsonl", lines()))
     assert (jsonl.created, jsonl.rejected) == (SIZE, 0)
@@ -226,6 +228,7 @@ def changed_rights(statement: BeneficiaryStatement, as_of: date) -> BeneficiaryS
     )
 
 
+@pytest.mark.usefixtures("preparation")
 def test_a_newer_file_updates_rights_periods(registered: Platform, tmp_path: Path) -> None:
     run_import(registered, write_file(tmp_path / "a.csv", lines()), batch_size=40)
     later = TODAY + timedelta(days=30)
@@ -247,6 +250,7 @@ def test_a_newer_file_updates_rights_periods(registered: Platform, tmp_path: Pat
     assert (again.unchanged, again.updated) == (SIZE, 0)
 
 
+@pytest.mark.usefixtures("preparation")
 def test_an_older_statement_than_the_stored_one_is_stale(
     registered: Platform, tmp_path: Path
 ) -> None:
@@ -268,6 +272,7 @@ def test_an_older_statement_than_the_stored_one_is_stale(
 # --- snapshots --------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("preparation")
 def test_snapshot_closes_absent_beneficiaries_of_the_files_insurers_only(
     registered: Platform, tmp_path: Path
 ) -> None:
@@ -438,6 +443,7 @@ def outcome_numbers(outcome: ImportOutcome) -> tuple[int, ...]:
     )
 
 
+@pytest.mark.usefixtures("preparation")
 def test_a_killed_import_rerun_ends_as_one_clean_run(
     registered: Platform, tmp_path: Path, template: Path
 ) -> None:
@@ -520,6 +526,7 @@ def test_a_killed_snapshot_import_rerun_ends_as_one_clean_run(
 # --- bad input, line by line -------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("preparation")
 def test_bad_lines_are_reported_by_number_and_the_rest_imported(
     registered: Platform, tmp_path: Path
 ) -> None:
@@ -588,6 +595,7 @@ def test_bad_lines_are_reported_by_number_and_the_rest_imported(
     assert counts(registered)["beneficiaries"] == len(valid) + 2
 
 
+@pytest.mark.usefixtures("preparation")
 def test_bad_json_lines_are_reported_and_the_rest_imported(
     sqlite_registered: Platform, tmp_path: Path
 ) -> None:
@@ -614,6 +622,7 @@ def test_bad_json_lines_are_reported_and_the_rest_imported(
     assert views(sqlite_registered, valid) == [expected_view(s) for s in valid]
 
 
+@pytest.mark.usefixtures("preparation")
 def test_a_beneficiary_stated_three_times_across_batches(
     sqlite_registered: Platform, tmp_path: Path
 ) -> None:
@@ -649,6 +658,7 @@ def test_a_beneficiary_stated_three_times_across_batches(
     assert view(sqlite_registered, valid[2]) == expected_view(valid[2])
 
 
+@pytest.mark.usefixtures("preparation")
 def test_a_suspended_insurer_is_refused(sqlite_registered: Platform, tmp_path: Path) -> None:
     template = world().insurers[0]
     suspended = dataclasses.replace(
@@ -712,6 +722,7 @@ def test_a_missing_file_is_a_file_format_error(sqlite_registered: Platform, tmp_
         run_import(sqlite_registered, tmp_path / "nowhere.csv")
 
 
+@pytest.mark.usefixtures("preparation")
 def test_progress_is_reported_in_bytes_up_to_the_whole_file(
     sqlite_registered: Platform, tmp_path: Path
 ) -> None:
@@ -763,3 +774,46 @@ def test_lookup_needs_the_exact_card_tuple_and_twins_are_two_people(
             elder = dataclasses.replace(statement, birth_rank=statement.birth_rank - 1)
             if any(card(s) == card(elder) for s in lines()):
                 assert view(registered, statement) != view(registered, elder)
+
+
+def test_a_large_file_is_prepared_in_a_second_process(
+    sqlite_registered: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the threshold, the lines reach the importer prepared and sealed by the second
+    process, which the importer uses for the rows it creates."""
+    used: list[int] = []
+    real = imports.fed_batches
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        for fed in real(*args, **kwargs):
+            used.append(len(fed.prepared))
+            yield fed
+
+    monkeypatch.setattr(imports, "fed_batches", counted)
+    path = write_file(tmp_path / "rights.csv", lines())
+    outcome = service.import_rights_file(
+        uow=sqlite_registered.uow(), path=path, batch_size=50, second_process_from_bytes=0
+    )
+    assert sum(used) == len(lines()) == outcome.created
+    assert views(sqlite_registered, lines()) == [expected_view(s) for s in lines()]
+
+
+def test_the_second_process_reports_what_stops_it(
+    sqlite_registered: Platform, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure in the preparing process reaches the importer as itself; what committed
+    before it stays, and a rerun resumes."""
+    path = write_file(tmp_path / "rights.csv", lines())
+    with pytest.raises(FileNotFoundError):
+        for _ in imports.fed_batches(
+            tmp_path / "missing.csv",
+            "csv",
+            skip_through=0,
+            batch_size=50,
+            ring=sqlite_registered.vault.ring,
+        ):
+            pass
+    outcome = service.import_rights_file(
+        uow=sqlite_registered.uow(), path=path, batch_size=50, second_process_from_bytes=0
+    )
+    assert outcome.created == len(lines())

@@ -366,6 +366,7 @@ def test_an_interrupted_rotation_keeps_serving_and_resumes(
     retire(platform, 1)
 
 
+@pytest.mark.usefixtures("preparation")
 def test_an_import_during_a_rotation_finds_the_rows_not_yet_resealed(seeded: Seeded) -> None:
     platform = seeded.platform
 
@@ -583,6 +584,7 @@ def test_family_members_on_different_cards_survive_a_rotation(
     assert again.unchanged == len(family)
 
 
+@pytest.mark.usefixtures("preparation")
 def test_a_worker_that_has_not_seen_the_rotation_writes_nothing(
     sqlite_platform: Platform, tmp_path: Path
 ) -> None:

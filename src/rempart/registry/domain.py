@@ -163,6 +163,11 @@ class RightsPeriod:
     def covers(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
 
+    def __reduce__(self) -> tuple[type[RightsPeriod], tuple[date, date | None, RightsStatus]]:
+        # Pickled through the constructor: dataclasses' own state protocol looks up the
+        # fields of every object, several times the cost (an import pickles millions).
+        return RightsPeriod, (self.start, self.end, self.status)
+
 
 def check_no_overlap(periods: tuple[RightsPeriod, ...]) -> None:
     if len(periods) < 2:  # nearly every statement: skip the sort
@@ -213,6 +218,24 @@ class BeneficiaryStatement:
 
     def __post_init__(self) -> None:
         check_no_overlap(self.rights)
+
+    def __reduce__(self) -> tuple[type[BeneficiaryStatement], tuple[object, ...]]:
+        # As RightsPeriod: through the constructor (and so through its checks again).
+        return BeneficiaryStatement, (
+            self.amc_number,
+            self.member_number,
+            self.contract_code,
+            self.agreement_type,
+            self.insured_nir,
+            self.beneficiary_nir,
+            self.birth_date,
+            self.birth_rank,
+            self.relationship,
+            self.last_name,
+            self.first_name,
+            self.rights,
+            self.as_of,
+        )
 
 
 @dataclass(frozen=True, slots=True)

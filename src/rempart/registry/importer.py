@@ -29,6 +29,7 @@ from rempart.registry.models import (
     RightsPeriodRow,
 )
 from rempart.registry.preparation import PreparedLine, prepare_line
+from rempart.registry.prepared_feed import SealedLine
 from rempart.registry.rights_file import LineRejection, RejectionCode
 from rempart.registry.sealing import seal_beneficiary, seal_member
 from rempart.vault.cipher import Vault
@@ -85,16 +86,18 @@ def _accept(
     lines: Sequence[tuple[int, BeneficiaryStatement]],
     insurers: Mapping[str, InsurerRef],
     outcome: BatchOutcome,
-) -> list[tuple[PreparedLine, InsurerRef, uuid.UUID]]:
+    fed: Sequence[tuple[PreparedLine, SealedLine]] | None,
+) -> list[_Accepted]:
     """Lines whose insurer and contract are known and whose date is believable, with
-    their blind indexes; the others become rejections."""
-    accepted: list[tuple[PreparedLine, InsurerRef, uuid.UUID]] = []
+    their blind indexes (and their ciphertexts, when a second process prepared them);
+    the others become rejections."""
+    accepted: list[_Accepted] = []
     latest_as_of = now.date() + timedelta(days=1)  # time zones: a day of tolerance
 
     def reject(line_no: int, code: RejectionCode, message: str, field_name: str) -> None:
         outcome.rejections.append(LineRejection(line_no, code, message, field_name))
 
-    for line_no, statement in lines:
+    for position, (line_no, statement) in enumerate(lines):
         insurer = insurers.get(statement.amc_number)
         contract_id = insurer.contracts.get(statement.contract_code) if insurer else None
         if statement.as_of > latest_as_of:
@@ -120,13 +123,24 @@ def _accept(
             )
         else:
             outcome.insurers_seen.add(statement.amc_number)
-            accepted.append((prepare_line(vault, line_no, statement), insurer, contract_id))
+            if fed is None:
+                line, sealed = prepare_line(vault, line_no, statement), None
+            else:
+                line, sealed = fed[position]
+            accepted.append(_Accepted(line, insurer, contract_id, sealed))
     return accepted
+
+
+class _Accepted(NamedTuple):
+    line: PreparedLine
+    insurer: InsurerRef
+    contract_id: uuid.UUID
+    sealed: SealedLine | None  # ciphertexts for new rows, made by the preparing process
 
 
 def _existing(
     session: Session,
-    accepted: Sequence[tuple[PreparedLine, InsurerRef, uuid.UUID]],
+    accepted: Sequence[_Accepted],
     run_id: uuid.UUID,
 ) -> tuple[dict[bytes, _Existing], dict[bytes, uuid.UUID]]:
     """The rows the batch names, by card key and by member key, found through their blind
@@ -135,7 +149,7 @@ def _existing(
     its row from either line."""
     card_lookup: dict[bytes, bytes] = {}
     member_lookup: dict[bytes, bytes] = {}
-    for prepared, _, _ in accepted:
+    for prepared, *_ in accepted:
         for index in prepared.card_indexes:
             card_lookup[index] = prepared.card
         for index in prepared.member_indexes:
@@ -179,9 +193,12 @@ def apply_batch(
     run_id: uuid.UUID,
     lines: Sequence[tuple[int, BeneficiaryStatement]],
     insurers: Mapping[str, InsurerRef],
+    fed: Sequence[tuple[PreparedLine, SealedLine]] | None = None,
 ) -> BatchOutcome:
+    """`fed`: the lines' indexes and ciphertexts made by the preparing process
+    (`prepared_feed`), aligned with `lines`, under this vault's keys."""
     outcome = BatchOutcome()
-    accepted = _accept(vault, now, lines, insurers, outcome)
+    accepted = _accept(vault, now, lines, insurers, outcome, fed)
     if not accepted:
         return outcome
     existing_by_card, member_by_key = _existing(session, accepted, run_id)
@@ -196,7 +213,7 @@ def apply_batch(
     seen_in_batch: dict[bytes, int] = {}
     next_id = id_stream().__next__
 
-    for prepared, insurer, contract_id in accepted:
+    for prepared, insurer, contract_id, sealed in accepted:
         line_no, statement, card = prepared.line_no, prepared.statement, prepared.card
         m_key = prepared.member_key
         if card in seen_in_batch:
@@ -249,16 +266,20 @@ def apply_batch(
         member_id = member_by_key.get(m_key)
         agreement_type = statement.agreement_type
         if member_id is None:
-            member_id = next_id()
+            if sealed is None:
+                member_id = next_id()
+                member_columns = seal_member(
+                    vault, statement, member_id, member_index=prepared.active_member_index
+                )
+            else:
+                member_id, member_columns = sealed.member_id, sealed.member
             member_by_key[m_key] = member_id
             member_inserts[member_id] = {
                 "id": member_id,
                 "insurer_id": insurer.id,
                 "contract_id": contract_id,
                 "agreement_type": agreement_type,
-                **seal_member(
-                    vault, statement, member_id, member_index=prepared.active_member_index
-                ),
+                **member_columns,
             }
         elif member_id in member_inserts:
             member_inserts[member_id].update(contract_id=contract_id, agreement_type=agreement_type)
@@ -273,7 +294,7 @@ def apply_batch(
             }
 
         if existing is None:
-            row_id = next_id()
+            row_id = next_id() if sealed is None else sealed.beneficiary_id
             values: dict[str, Any] = {"id": row_id}
             beneficiary_inserts.append(values)
             outcome.created += 1
@@ -283,6 +304,12 @@ def apply_batch(
             beneficiary_updates.append(values)
             replaced_periods.append(row_id)
             outcome.updated += 1
+        if existing is None and sealed is not None:
+            beneficiary_columns = sealed.beneficiary
+        else:  # sealed here: the row's id is the existing one
+            beneficiary_columns = seal_beneficiary(
+                vault, statement, row_id, card_index=prepared.active_card_index
+            )
         values.update(
             member_id=member_id,
             contract_id=contract_id,
@@ -295,7 +322,7 @@ def apply_batch(
             last_import_id=run_id,
             last_import_line=line_no,
             updated_at=now,
-            **seal_beneficiary(vault, statement, row_id, card_index=prepared.active_card_index),
+            **beneficiary_columns,
         )
         periods.extend(
             {

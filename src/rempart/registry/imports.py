@@ -17,6 +17,7 @@ from rempart.audit.trail import record_action
 from rempart.db.base import table_of
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor
+from rempart.kernel.collections_pace import fewer_collections
 from rempart.kernel.errors import Conflict
 from rempart.kernel.ids import new_id
 from rempart.registry.importer import InsurerRef, apply_batch, load_insurers
@@ -25,6 +26,7 @@ from rempart.registry.models import (
     ImportRunRow,
 )
 from rempart.registry.preparation import ParsedBatch, parsed_batches
+from rempart.registry.prepared_feed import SECOND_PROCESS_FROM_BYTES, FedBatch, fed_batches
 from rempart.registry.reports import check_report_path, is_a_report, write_report
 from rempart.registry.rights_file import (
     FileFormatError,
@@ -90,11 +92,15 @@ def import_rights_file(
     on_progress: Callable[[Progress], None] = lambda _: None,
     only_amc: str | None = None,
     actor: Actor | None = None,
+    second_process_from_bytes: int | None = None,
 ) -> ImportOutcome:
     """Import an insurer's rights file; see docs/formats/rights-file.md.
 
     With `only_amc` (an insurer's own upload), lines naming another insurer are rejected
     (`I-OTHER-AMC`) and the run belongs to that insurer; `actor` is who sent it, on record.
+    A file of `second_process_from_bytes` (default SECOND_PROCESS_FROM_BYTES) or more, an
+    insurer's full file rather than an upload, is read, validated and sealed in a second
+    process while this one writes (`prepared_feed`).
 
     Each batch commits together with the run's checkpoint, so a killed import rerun on
     the same file resumes after the last committed line and ends in exactly the state of
@@ -125,6 +131,9 @@ def import_rights_file(
             on_progress,
             only_amc,
             actor,
+            SECOND_PROCESS_FROM_BYTES
+            if second_process_from_bytes is None
+            else second_process_from_bytes,
         )
 
 
@@ -140,21 +149,34 @@ def _import_locked(
     on_progress: Callable[[Progress], None],
     only_amc: str | None,
     actor: Actor | None,
+    second_process_from_bytes: int,
 ) -> ImportOutcome:
     with uow:
         run, resumed = _start_or_resume(uow, path, sha256, chosen_format, snapshot, as_of, only_amc)
         uow.commit()
         run_id, checkpoint = run.id, run.checkpoint_line
 
-    with uow:
+    with uow, fewer_collections():
         insurers = load_insurers(uow.session)
-        for batch in parsed_batches(
-            path, chosen_format, skip_through=checkpoint, batch_size=batch_size
-        ):
-            _commit_batch_once_more_after_a_rotation(
-                uow, run_id, insurers, _own_lines_only(batch, only_amc)
+        if only_amc is None and path.stat().st_size >= second_process_from_bytes:
+            feed = fed_batches(
+                path,
+                chosen_format,
+                skip_through=checkpoint,
+                batch_size=batch_size,
+                ring=uow.refresh_vault().ring,
             )
-            on_progress(Progress(batch.bytes_read, batch.last_line))
+            for fed in feed:
+                _commit_batch_once_more_after_a_rotation(uow, run_id, insurers, fed.batch, fed)
+                on_progress(Progress(fed.batch.bytes_read, fed.batch.last_line))
+        else:
+            for batch in parsed_batches(
+                path, chosen_format, skip_through=checkpoint, batch_size=batch_size
+            ):
+                _commit_batch_once_more_after_a_rotation(
+                    uow, run_id, insurers, _own_lines_only(batch, only_amc)
+                )
+                on_progress(Progress(batch.bytes_read, batch.last_line))
 
     snapshot_blocked = 0
     if snapshot:
@@ -223,16 +245,21 @@ def _own_lines_only(batch: ParsedBatch, only_amc: str | None) -> ParsedBatch:
 
 
 def _commit_batch_once_more_after_a_rotation(
-    uow: UnitOfWork, run_id: uuid.UUID, insurers: Mapping[str, InsurerRef], batch: ParsedBatch
+    uow: UnitOfWork,
+    run_id: uuid.UUID,
+    insurers: Mapping[str, InsurerRef],
+    batch: ParsedBatch,
+    fed: FedBatch | None = None,
 ) -> None:
     """A rotation starting mid-import refuses one batch (its keys are old); the ring is
-    then reloaded and the batch applied again under the new keys."""
+    then reloaded and the batch applied again under the new keys (prepared here: lines
+    the second process prepared under other keys are not used)."""
     uow.refresh_vault()
     try:
-        _commit_batch(uow, run_id, insurers, batch)
+        _commit_batch(uow, run_id, insurers, batch, fed)
     except KeyRingReloaded:
         uow.refresh_vault()
-        _commit_batch(uow, run_id, insurers, batch)
+        _commit_batch(uow, run_id, insurers, batch, fed)
 
 
 def _start_or_resume(
@@ -303,7 +330,11 @@ def _start_or_resume(
 
 
 def _commit_batch(
-    uow: UnitOfWork, run_id: uuid.UUID, insurers: Mapping[str, InsurerRef], batch: ParsedBatch
+    uow: UnitOfWork,
+    run_id: uuid.UUID,
+    insurers: Mapping[str, InsurerRef],
+    batch: ParsedBatch,
+    fed: FedBatch | None,
 ) -> None:
     outcome = apply_batch(
         session=uow.session,
@@ -312,6 +343,7 @@ def _commit_batch(
         run_id=run_id,
         lines=batch.lines,
         insurers=insurers,
+        fed=fed.prepared if fed is not None and fed.usable_with(uow.vault) else None,
     )
     rejections = batch.rejections
     all_rejections = rejections + outcome.rejections

@@ -1,0 +1,162 @@
+"""The CPU-bound half of a large import in a second process, so that it runs on a second
+core while the first writes.
+
+The second process reads and validates the file in batches, as `parsed_batches` does,
+and for each valid line computes its blind indexes and digest (`prepare_line`) and seals
+its beneficiary's and member's fields under ids it draws itself: what a line costs before
+anything is read from the database, about half of a first import's time. The importer
+uses those ciphertexts for the rows it creates; a line whose beneficiary or member exists
+is sealed again by the importer under the existing row's id, as without this process.
+Batches arrive in file order, one ahead at most (the pipe holds one), so memory stays
+constant and the checkpoint stays exact.
+
+The key ring goes to the child process through its standard input (a process of the
+same user, on the same host); batches come back through its standard output, pickled:
+both ends are this module. Prepared lines carry the key versions they were made under;
+after a rotation starts, the importer prepares in process again.
+
+Starting a process and its imports costs a few tenths of a second: below
+`SECOND_PROCESS_FROM_BYTES` a file is prepared in process.
+"""
+
+from __future__ import annotations
+
+import gc
+import pickle
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from rempart.kernel.collections_pace import BULK_THRESHOLDS
+from rempart.kernel.ids import id_stream
+from rempart.registry.preparation import ParsedBatch, PreparedLine, parsed_batches, prepare_line
+from rempart.registry.sealing import seal_beneficiary, seal_member
+from rempart.vault.cipher import Vault
+from rempart.vault.keyring import KeyRing
+
+SECOND_PROCESS_FROM_BYTES = 8 << 20  # about 60,000 lines
+
+
+class SealedLine(NamedTuple):
+    """A line's ciphertexts for rows not yet in the database, under the ids drawn here.
+    The ids travel as integers (a UUID unpickles through its state protocol, slowly)."""
+
+    beneficiary_int: int
+    beneficiary: dict[str, Any]  # seal_beneficiary's columns for that id
+    member_int: int
+    member: dict[str, Any]  # seal_member's columns for that id
+
+    @property
+    def beneficiary_id(self) -> uuid.UUID:
+        return uuid.UUID(int=self.beneficiary_int)
+
+    @property
+    def member_id(self) -> uuid.UUID:
+        return uuid.UUID(int=self.member_int)
+
+
+class FedBatch(NamedTuple):
+    batch: ParsedBatch
+    versions: tuple[int, ...]  # the key ring's data versions the lines were prepared under
+    active: int  # and its active version (the ciphertexts' own)
+    prepared: list[tuple[PreparedLine, SealedLine]]  # aligned with batch.lines
+
+    def usable_with(self, vault: Vault) -> bool:
+        """Whether the importer's keys are the ones these lines were prepared with."""
+        return self.versions == vault.versions and self.active == vault.active_version
+
+
+def fed_batches(
+    path: Path, file_format: str, *, skip_through: int, batch_size: int, ring: KeyRing
+) -> Iterator[FedBatch]:
+    """`parsed_batches`, prepared and sealed in a second process."""
+    # A fresh interpreter (not multiprocessing's spawn, which would import the caller's
+    # main module again; never fork, which would copy a server's threads). It imports
+    # this module by name, so that what is pickled names the same classes at both ends.
+    process = subprocess.Popen(  # noqa: S603 (this interpreter, this module)
+        [sys.executable, "-c", f"from {__name__} import child_main; child_main()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        with process.stdin:
+            pickle.dump((str(path), file_format, skip_through, batch_size, ring), process.stdin)
+        while True:
+            try:
+                message = _load(process.stdout)
+            except EOFError:
+                raise RuntimeError(
+                    "the import's preparation process stopped "
+                    f"(exit code {process.wait()}; see its error output)"
+                ) from None
+            if message is None:
+                return
+            if isinstance(message, BaseException):
+                raise message
+            yield message
+    finally:
+        process.stdout.close()
+        if process.poll() is None:  # the importer stopped early (an error, a refusal)
+            process.kill()
+        process.wait()
+
+
+def _load(source: IO[bytes]) -> Any:
+    # A batch is tens of thousands of small objects: each allocation would count towards
+    # a garbage collection, and every collection walks the whole heap, which made loading
+    # a batch cost more than preparing it. Plain data makes no reference cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(source)  # noqa: S301 (our own child)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _produce(source: IO[bytes], sink: IO[bytes]) -> None:
+    path, file_format, skip_through, batch_size, ring = pickle.load(source)  # noqa: S301
+    try:
+        vault = Vault(ring)
+        versions, active = vault.versions, vault.active_version
+        for batch in parsed_batches(
+            Path(path), file_format, skip_through=skip_through, batch_size=batch_size
+        ):
+            _send(sink, FedBatch(batch, versions, active, _prepared(vault, batch)))
+        _send(sink, None)
+    except BrokenPipeError:
+        pass  # the importer is gone: nothing to tell
+    except Exception as error:  # the importer re-raises it
+        _send(sink, error)
+
+
+def _send(sink: IO[bytes], message: object) -> None:
+    pickle.dump(message, sink, protocol=pickle.HIGHEST_PROTOCOL)
+    sink.flush()
+
+
+def _prepared(vault: Vault, batch: ParsedBatch) -> list[tuple[PreparedLine, SealedLine]]:
+    next_id = id_stream().__next__
+    prepared = []
+    for line_no, statement in batch.lines:
+        line = prepare_line(vault, line_no, statement)
+        beneficiary_id, member_id = next_id(), next_id()
+        sealed = SealedLine(
+            beneficiary_id.int,
+            seal_beneficiary(vault, statement, beneficiary_id, card_index=line.active_card_index),
+            member_id.int,
+            seal_member(vault, statement, member_id, member_index=line.active_member_index),
+        )
+        prepared.append((line, sealed))
+    return prepared
+
+
+def child_main() -> None:
+    """The second process: one file's batches, from its standard input's request."""
+    gc.set_threshold(*BULK_THRESHOLDS)  # this process does nothing else
+    _produce(sys.stdin.buffer, sys.stdout.buffer)
