@@ -148,6 +148,32 @@ def test_walking_identifiers_is_called_out_as_enumeration() -> None:
     assert {Detector.ENUMERATION, Detector.UNMATCHED} <= fired
 
 
+def test_misread_member_numbers_read_again_raise_nothing(
+    honest: tuple[Detection, Counter],
+) -> None:
+    """A Monday where one card in four is keyed wrong in the member number's last digit
+    (matches nobody), then read again correctly 10-60 s later: a misread number and its
+    correction are neighbours under the same insured NIR, not sequential identifiers of
+    other people (the attack range's "misread member numbers" finding)."""
+    detection, counter = honest
+    opening = MONDAY.replace(hour=8)
+    stream: list[tuple[object, object]] = []
+    for i in range(160):
+        at = opening + timedelta(seconds=220 * i + counter.rng.randint(0, 60))
+        card = counter.rng.choice(counter.patients)
+        if i % 4 == 0:
+            digit = (int(card.member_number[-1]) + counter.rng.randint(1, 9)) % 10
+            member = card.member_number[:-1] + str(digit)
+            typed = Card(card.insured_nir, card.birth_date, 1, card.amc_number, member)
+            stream.append((at, counter.sighting(typed, matched=False)))
+            at += timedelta(seconds=counter.rng.uniform(10, 60))
+        stream.append((at, counter.sighting(card)))
+    assert set(replay(detection, iter(stream))) == {Rung.NONE}
+    end = epoch_ms(opening + timedelta(hours=11))
+    fired = {s.detector for s in detection.state(counter.account, end).risk.fired}
+    assert Detector.ENUMERATION not in fired
+
+
 def test_a_honeytoken_lookup_suspends_at_once() -> None:
     detection = Detection(LocalFeatureStore())
     counter = Counter.make(seed=5)
