@@ -143,6 +143,44 @@ def test_a_family_at_the_counter_is_not_enumeration() -> None:
     assert lookups.enumeration(family + others, policy).score == 0
 
 
+def test_a_misread_member_number_and_its_correction_are_not_enumeration() -> None:
+    """A member number keyed wrong in its last digit (no match), then read again: two
+    member numbers a few apart, under one insured NIR. Twenty such pairs in the window
+    are still one person each."""
+    policy = lookups.LookupPolicy()
+    window = []
+    for n in range(20):
+        nir = f"{1 + n % 2}{60 + n:02d}{(n % 12) + 1:02d}{10 + n:02d}{100 + n * 7:03d}{n:03d}"
+        member = f"M{1_000_000 + n * 9_973:07d}"
+        typed = member[:-1] + str((int(member[-1]) + 1 + n % 9) % 10)
+        window += [
+            trait(_card(nir, member=typed), matched=False, digest=_digest),
+            trait(_card(nir, member=member), matched=True, digest=_digest),
+        ]
+    signal = lookups.enumeration(list(reversed(window)), policy)
+    assert signal.score == 0
+    assert signal.evidence.startswith("0 sequential")
+
+
+def test_walking_member_numbers_across_people_is_enumeration() -> None:
+    """Member numbers a few apart, each under another person's NIR (unrelated births
+    and places): caught on the member numbers alone."""
+    policy = lookups.LookupPolicy()
+    walk = [
+        trait(
+            _card(
+                f"{1 + n % 2}{60 + n:02d}{(n % 12) + 1:02d}{10 + n:02d}{100 + n * 7:03d}{n:03d}",
+                member=f"M{5000 + 3 * n:07d}",
+            ),
+            matched=False,
+            digest=_digest,
+        )
+        for n in range(12)
+    ]
+    assert lookups.sequential_count(list(reversed(walk)), policy) == 11
+    assert lookups.enumeration(list(reversed(walk)), policy).score == 100
+
+
 # --- behaviour -------------------------------------------------------------------------------
 
 

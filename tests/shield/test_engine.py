@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from rempart.shield import signals
 from rempart.shield.detectors.behaviour import HoursPolicy
-from rempart.shield.domain import Detector, Ladder, Rung
+from rempart.shield.domain import Detector, Ladder, Rung, Subject
 from rempart.shield.engine import Detection, UsualHours, cached_hours
-from rempart.shield.features import Card, hour_of
+from rempart.shield.features import Card, hour_of, hour_of_week, structure_zone, week_of
 from rempart.shield.observations import Assessment, DetectionPolicy
 from rempart.shield.quotas import epoch_ms
 from rempart.shield.redis_store import RedisFeatureStore
@@ -148,6 +149,32 @@ def test_walking_identifiers_is_called_out_as_enumeration() -> None:
     assert {Detector.ENUMERATION, Detector.UNMATCHED} <= fired
 
 
+def test_misread_member_numbers_read_again_raise_nothing(
+    honest: tuple[Detection, Counter],
+) -> None:
+    """A Monday where one card in four is keyed wrong in the member number's last digit
+    (matches nobody), then read again correctly 10-60 s later: a misread number and its
+    correction are neighbours under the same insured NIR, not sequential identifiers of
+    other people (the attack range's "misread member numbers" finding)."""
+    detection, counter = honest
+    opening = MONDAY.replace(hour=8)
+    stream: list[tuple[object, object]] = []
+    for i in range(160):
+        at = opening + timedelta(seconds=220 * i + counter.rng.randint(0, 60))
+        card = counter.rng.choice(counter.patients)
+        if i % 4 == 0:
+            digit = (int(card.member_number[-1]) + counter.rng.randint(1, 9)) % 10
+            member = card.member_number[:-1] + str(digit)
+            typed = Card(card.insured_nir, card.birth_date, 1, card.amc_number, member)
+            stream.append((at, counter.sighting(typed, matched=False)))
+            at += timedelta(seconds=counter.rng.uniform(10, 60))
+        stream.append((at, counter.sighting(card)))
+    assert set(replay(detection, iter(stream))) == {Rung.NONE}
+    end = epoch_ms(opening + timedelta(hours=11))
+    fired = {s.detector for s in detection.state(counter.account, end).risk.fired}
+    assert Detector.ENUMERATION not in fired
+
+
 def test_a_honeytoken_lookup_suspends_at_once() -> None:
     detection = Detection(LocalFeatureStore())
     counter = Counter.make(seed=5)
@@ -250,3 +277,99 @@ def test_an_hours_cache_of_the_older_shape_is_recomputed(
     assert (int(when), int(weeks), float(share)) == (hour, 4, 0.0)
     assert int(history) > 2000  # four weeks of a pharmacist, recounted
     assert cached_hours(fields[field], hour) is not None
+
+
+# --- usual hours, in the structure's local time -------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+# Clocks went forward in Paris on Sunday 29 March 2026, 02:00 -> 03:00.
+AFTER_THE_CHANGE = datetime(2026, 3, 30)  # the Monday after, a wall-clock date
+
+
+def _local_weeks(
+    counter: Counter, zone: ZoneInfo, opening: int, closing: int, days: int = 28
+) -> list[tuple[object, object]]:
+    """`days` before the Monday after the change, Monday to Saturday, about 100 lookups
+    a day between `opening` and `closing` on the structure's wall clock."""
+    stream: list[tuple[object, object]] = []
+    for back in range(days, 0, -1):
+        day = AFTER_THE_CHANGE - timedelta(days=back)
+        if day.weekday() == 6:
+            continue
+        seconds = sorted(counter.rng.uniform(0, (closing - opening) * 3600) for _ in range(100))
+        for second in seconds:
+            local = day.replace(hour=opening, tzinfo=zone) + timedelta(seconds=second)
+            stream.append((local, counter.sighting(counter.rng.choice(counter.patients))))
+    return stream
+
+
+def _hour_at(
+    counter: Counter, zone: ZoneInfo, hour: int, minutes: int = 30, lookups: int = 15
+) -> list[tuple[object, object]]:
+    """`lookups` in the first `minutes` of `hour` on the Monday after the change."""
+    start = AFTER_THE_CHANGE.replace(hour=hour, tzinfo=zone)
+    return [
+        (
+            start + timedelta(seconds=i * minutes * 60 // lookups),
+            counter.sighting(counter.rng.choice(counter.patients)),
+        )
+        for i in range(lookups)
+    ]
+
+
+def _unusual(detection: Detection, counter: Counter, at: object) -> bool:
+    now = epoch_ms(at)  # type: ignore[arg-type]
+    return any(
+        Detector.UNUSUAL_HOURS in {s.detector for s in detection.state(s, now).risk.fired}
+        for s in (counter.account, counter.structure)
+    )
+
+
+def test_the_first_hour_after_the_spring_change_is_not_taken_for_closed() -> None:
+    """A Paris pharmacy working 08:00-20:00 its time: on the Monday after clocks go
+    forward, 08:00-08:30 is one UTC hour earlier than in the four weeks before. Counted
+    in UTC, that hour was never worked (closed, 15 lookups in it: unusual); counted on
+    the pharmacy's clock, it is its usual first hour. A night hour still reads closed."""
+    detection, counter = Detection(LocalFeatureStore()), Counter.make(seed=17)
+    assert set(replay(detection, iter(_local_weeks(counter, PARIS, 8, 20)))) == {Rung.NONE}
+    morning = _hour_at(counter, PARIS, 8)
+    assert set(replay(detection, iter(morning))) == {Rung.NONE}
+    assert not _unusual(detection, counter, morning[-1][0])
+    night = _hour_at(counter, PARIS, 23)
+    replay(detection, iter(night))
+    assert _unusual(detection, counter, night[-1][0])
+
+
+def test_an_overseas_structure_keeps_its_own_hours() -> None:
+    """A Guadeloupe pharmacy (FINESS 971...) working 08:00-19:00 its time, which has no
+    daylight saving: when Paris's clocks go forward, its last hour (18:00, 23:00 UTC)
+    moves from 23:00 to 01:00 Paris time the next day. Counted on its own clock it stays
+    its usual last hour; Paris hours would take it for a night."""
+    guadeloupe = ZoneInfo("America/Guadeloupe")
+    detection, counter = Detection(LocalFeatureStore()), Counter.make(seed=19)
+    counter.structure = Subject.structure("971000001")
+    replay(detection, iter(_local_weeks(counter, guadeloupe, 8, 19)))
+    evening = _hour_at(counter, guadeloupe, 18)
+    assert set(replay(detection, iter(evening))) == {Rung.NONE}
+    assert not _unusual(detection, counter, evening[-1][0])
+    night = _hour_at(counter, guadeloupe, 2)
+    replay(detection, iter(night))
+    assert _unusual(detection, counter, night[-1][0])
+
+
+def test_hours_of_the_week_are_read_on_the_structure_clock() -> None:
+    reunion = structure_zone("974000001")
+    assert reunion == ZoneInfo("Indian/Reunion")
+    assert structure_zone("976000001") == ZoneInfo("Indian/Mayotte")
+    assert structure_zone("973000001") == ZoneInfo("America/Cayenne")
+    assert structure_zone("750000001") == PARIS
+    assert structure_zone("2A0000001") == PARIS  # Corsica keeps Paris time
+    # Monday 00:30 in La Réunion is still Sunday 20:30 in UTC: a new local week.
+    monday = epoch_ms(datetime(2026, 3, 30, 0, 30, tzinfo=reunion))
+    assert hour_of_week(monday, reunion) == 0
+    assert week_of(monday, reunion) == week_of(monday - 3_600_000, reunion) + 1
+    # Paris, 08:30 on the Mondays before and after the change: the same hour of the week.
+    before = epoch_ms(datetime(2026, 3, 23, 8, 30, tzinfo=PARIS))
+    after = epoch_ms(datetime(2026, 3, 30, 8, 30, tzinfo=PARIS))
+    assert hour_of_week(before, PARIS) == hour_of_week(after, PARIS) == 8
+    assert week_of(after, PARIS) == week_of(before, PARIS) + 1

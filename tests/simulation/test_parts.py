@@ -115,6 +115,16 @@ def test_a_misread_card_differs_from_the_card() -> None:
         assert typed.insured_nir == PERSON.insured_nir
 
 
+def test_the_harsher_typing_model_misreads_the_last_digit_only() -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        typed = misread(PERSON, rng, last_digit=True)
+        if typed.member_number != PERSON.member_number:
+            assert typed.member_number[:-1] == PERSON.member_number[:-1]
+        else:
+            assert typed.birth_rank != PERSON.birth_rank
+
+
 def test_member_numbers_guessed_next_to_a_known_one_keep_its_shape() -> None:
     assert _near("AB00000009", 1) == "AB00000010"
     assert _near("AB00000000", -1) == "AB99999999"

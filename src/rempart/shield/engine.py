@@ -24,6 +24,7 @@ from rempart.shield.features import (
     hour_of,
     hour_of_week,
     minute_of,
+    structure_zone,
     subject_prefix,
     week_of,
 )
@@ -125,8 +126,12 @@ class Detection:
             add(a, "sessions", sessions)
         if s_ is not None:
             ps = subject_prefix(s_)
-            how = f"{ps}:how:{week_of(now_ms)}"
-            add(s_, "how", Add(how, str(hour_of_week(now_ms)), 1, 35 * DAY_MS))
+            # Local weeks and hours, read alike in `_usual_hours`. Tallies written in UTC
+            # by an earlier release keep their keys: for four weeks they read as history
+            # shifted by an hour or two (as at a daylight-saving change), nothing worse.
+            zone = structure_zone(s_.ref)
+            how = f"{ps}:how:{week_of(now_ms, zone)}"
+            add(s_, "how", Add(how, str(hour_of_week(now_ms, zone)), 1, 35 * DAY_MS))
             add(s_, "inv:h", Tally(f"{ps}:inv:h", hour, 0, hour - 48, 3 * DAY_MS))
         everyone = Tally(feature_key(PLATFORM, "inv:h"), hour, 0, hour - 48, 3 * DAY_MS)
         add(a, "platform-inv", everyone)
@@ -180,7 +185,10 @@ class Detection:
         cached = cached_hours(memories[structure].hours, hour)
         if cached is not None:
             return cached
-        week, how = week_of(now_ms), str(hour_of_week(now_ms))
+        # The cache is keyed by the UTC hour: each zone is whole hours from UTC, so that
+        # hour is one local hour of the week.
+        zone = structure_zone(structure.ref)
+        week, how = week_of(now_ms, zone), str(hour_of_week(now_ms, zone))
         reads: list[Op] = [Fields(feature_key(structure, f"how:{week - k}")) for k in (1, 2, 3, 4)]
         weeks = self.store.run(reads, now_ms)
         tables = [weeks.fields(i) for i in range(len(reads))]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from rempart.shield.detectors.lookups import Trait
 from rempart.shield.domain import Subject
@@ -17,6 +19,20 @@ DAY_MS = 86_400_000
 WEEK_MS = 7 * DAY_MS
 # 1970-01-01 was a Thursday: shift so that weeks (and hours of the week) start on Monday.
 _WEEK_SHIFT_MS = 3 * DAY_MS
+
+# A structure opens and closes by its own clock: hours of the week are counted in its
+# local time, so that a daylight-saving change does not move its first and last hours
+# into hours it never worked. A FINESS begins with the structure's department; the
+# overseas ones keep their own time (no daylight saving there), all others Paris's.
+PARIS = ZoneInfo("Europe/Paris")
+_OVERSEAS = {
+    "971": ZoneInfo("America/Guadeloupe"),
+    "972": ZoneInfo("America/Martinique"),
+    "973": ZoneInfo("America/Cayenne"),
+    "974": ZoneInfo("Indian/Reunion"),
+    "975": ZoneInfo("America/Miquelon"),
+    "976": ZoneInfo("Indian/Mayotte"),
+}
 
 DIGEST_CHARS = 12  # 48 bits of a keyed HMAC: enough to compare, too short to carry more
 
@@ -79,10 +95,26 @@ def day_of(now_ms: int) -> int:
     return now_ms // DAY_MS
 
 
-def week_of(now_ms: int) -> int:
-    return (now_ms + _WEEK_SHIFT_MS) // WEEK_MS
+def structure_zone(finess: str) -> ZoneInfo:
+    """The time zone a structure works in, from its FINESS's department."""
+    return _OVERSEAS.get(finess[:3], PARIS)
 
 
-def hour_of_week(now_ms: int) -> int:
-    """0 = Monday 00:00-01:00 UTC ... 167 = Sunday 23:00-24:00 UTC."""
-    return ((now_ms + _WEEK_SHIFT_MS) % WEEK_MS) // HOUR_MS
+def _local_ms(now_ms: int, zone: ZoneInfo) -> int:
+    """The instant as the wall clock of `zone` reads it, in ms since 1970-01-01 00:00 of
+    that clock. Every zone used is a whole number of hours from UTC, so local hours
+    start with UTC ones and `hour_of` still names them."""
+    offset = datetime.fromtimestamp(now_ms // 1000, zone).utcoffset()
+    return now_ms + int(offset.total_seconds()) * 1000 if offset is not None else now_ms
+
+
+def week_of(now_ms: int, zone: ZoneInfo) -> int:
+    """The week (Monday 00:00 to Sunday 24:00, local time in `zone`) since 1970."""
+    return (_local_ms(now_ms, zone) + _WEEK_SHIFT_MS) // WEEK_MS
+
+
+def hour_of_week(now_ms: int, zone: ZoneInfo) -> int:
+    """0 = Monday 00:00-01:00 ... 167 = Sunday 23:00-24:00, local time in `zone`. On the
+    night clocks go back, the repeated hour counts twice in one bucket; when they go
+    forward, one bucket of that Sunday stays empty."""
+    return ((_local_ms(now_ms, zone) + _WEEK_SHIFT_MS) % WEEK_MS) // HOUR_MS

@@ -105,6 +105,10 @@ class Parameters:
     # A card misread (member number or birth rank keyed wrong): no match, then the card
     # is read again and checked correctly 10-60 s later (assumption).
     typo_share: float = 0.02
+    # The harsher typing model: every misread member number wrong in its last digit (a
+    # neighbour of the right one, as an enumeration's guess would be), to measure what
+    # `lookups.enumeration` costs honest counters (assumption; off by default).
+    typo_last_digit: bool = False
     # A second member of the family checked right after (a child's prescription).
     second_member_share: float = 0.08
     # Checks followed by an invoice, by kind of structure: a pharmacy invoices nearly all

@@ -61,17 +61,24 @@ def card_request(
     )
 
 
-def misread(line: BeneficiaryStatement, rng: random.Random) -> BeneficiaryStatement:
+def misread(
+    line: BeneficiaryStatement, rng: random.Random, *, last_digit: bool = False
+) -> BeneficiaryStatement:
     """The same card with one thing keyed wrong: the member number (keyed from the
     insurer's paper attestation when it is not scanned) with one digit wrong or two
-    neighbouring digits swapped, or now and then the wrong birth rank picked."""
+    neighbouring digits swapped, or now and then the wrong birth rank picked.
+    `last_digit`: the member number is always wrong in its last digit (the harsher
+    model, `typo_last_digit`)."""
     member = line.member_number
     positions = [i for i, c in enumerate(member) if c.isdigit()]
     roll = rng.random()
     if roll < 0.1 or len(positions) < 2:
         return replace(line, birth_rank=2 if line.birth_rank == 1 else 1)
     chars = list(member)
-    if roll < 0.7:
+    if last_digit:
+        i = positions[-1]
+        chars[i] = str((int(chars[i]) + rng.randint(1, 9)) % 10)
+    elif roll < 0.7:
         i = rng.choice(positions)
         chars[i] = str((int(chars[i]) + rng.randint(1, 9)) % 10)
     else:
@@ -227,7 +234,7 @@ class Workload:
         family = population.families[rng.choice(self.pools[site.finess])]
         line = population.statements[rng.choice(family)]
         if roll < p.stranger_share + p.typo_share:
-            self._check(site, professional, misread(line, rng), 0)
+            self._check(site, professional, misread(line, rng, last_digit=p.typo_last_digit), 0)
             again = self.timeline.now + timedelta(seconds=rng.uniform(10, 60))
             self.timeline.at(again, partial(self._check, site, professional, line, 0))
         else:

@@ -91,26 +91,43 @@ def _near(sorted_values: list[int], value: int, gap: int) -> bool:
     return any(v != value for v in sorted_values[low:high])
 
 
+def _near_other(tails: list[tuple[int, str]], tail: int, nir: str, gap: int) -> bool:
+    """Whether another member number within `gap` of `tail` was looked up for another
+    insured NIR. A member number keyed wrong in its last digit, then read again, is a
+    neighbour of itself under one NIR: a counter's typo, not a walk. Walking member
+    numbers under one NIR learns nothing (a lookup matches the whole card) and leaves
+    unmatched variants of that NIR, which `guessed_variants` counts."""
+    low = bisect.bisect_left(tails, tail - gap, key=_tail_of)
+    high = bisect.bisect_right(tails, tail + gap, key=_tail_of)
+    return any(t != tail and n != nir for t, n in tails[low:high])
+
+
+def _tail_of(entry: tuple[int, str]) -> int:
+    return entry[0]
+
+
 def sequential_count(traits: Sequence[Trait], policy: LookupPolicy) -> int:
     """Lookups of the window that sit next to an earlier one of another person. Older
     lookups are indexed by NIR prefix and member-number shape (sorted), so each lookup
-    costs a couple of binary searches, not a pass over the window."""
+    costs a couple of binary searches, not a pass over the window. Member numbers keep
+    the digest of their insured NIR beside them, so that a neighbour under the same NIR
+    (a misread number and its correction) is not "another person"."""
     count = 0
     orders: dict[str, list[int]] = {}
-    tails: dict[str, list[int]] = {}
+    tails: dict[str, list[tuple[int, str]]] = {}
     for trait in reversed(traits[: policy.window]):  # oldest first
         near_nir = trait.order >= 0 and _near(
             orders.get(trait.prefix, []), trait.order, policy.order_gap
         )
-        near_member = trait.tail >= 0 and _near(
-            tails.get(trait.member, []), trait.tail, policy.tail_gap
+        near_member = trait.tail >= 0 and _near_other(
+            tails.get(trait.member, []), trait.tail, trait.nir, policy.tail_gap
         )
         if near_nir or near_member:
             count += 1
         if trait.order >= 0:
             bisect.insort(orders.setdefault(trait.prefix, []), trait.order)
         if trait.tail >= 0:
-            bisect.insort(tails.setdefault(trait.member, []), trait.tail)
+            bisect.insort(tails.setdefault(trait.member, []), (trait.tail, trait.nir))
     return count
 
 
