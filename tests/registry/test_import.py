@@ -781,21 +781,29 @@ def test_a_large_file_is_prepared_in_a_second_process(
 ) -> None:
     """Past the threshold, the lines reach the importer prepared and sealed by the second
     process, which the importer uses for the rows it creates."""
-    used: list[int] = []
-    real = imports.fed_batches
+    sealed: list[int] = []
+    real = imports.PreparingProcess.__iter__
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        for fed in real(*args, **kwargs):
-            used.append(len(fed.prepared))
+    def counted(self: imports.PreparingProcess) -> Any:
+        for fed in real(self):
+            sealed.append(sum(line is not None for _, line in fed.prepared))
             yield fed
 
-    monkeypatch.setattr(imports, "fed_batches", counted)
+    monkeypatch.setattr(imports.PreparingProcess, "__iter__", counted)
     path = write_file(tmp_path / "rights.csv", lines())
     outcome = service.import_rights_file(
         uow=sqlite_registered.uow(), path=path, batch_size=50, second_process_from_bytes=0
     )
-    assert sum(used) == len(lines()) == outcome.created
+    assert sum(sealed) == len(lines()) == outcome.created
     assert views(sqlite_registered, lines()) == [expected_view(s) for s in lines()]
+    # The same file again: every line known, so after the first batch nothing is sealed
+    # ahead (the advice arrives one batch late at most).
+    sealed.clear()
+    again = service.import_rights_file(
+        uow=sqlite_registered.uow(), path=path, batch_size=50, second_process_from_bytes=0
+    )
+    assert again.unchanged == len(lines())
+    assert sum(sealed[2:]) == 0
 
 
 def test_the_second_process_reports_what_stops_it(
@@ -804,15 +812,17 @@ def test_the_second_process_reports_what_stops_it(
     """A failure in the preparing process reaches the importer as itself; what committed
     before it stays, and a rerun resumes."""
     path = write_file(tmp_path / "rights.csv", lines())
-    with pytest.raises(FileNotFoundError):
-        for _ in imports.fed_batches(
+    with (
+        pytest.raises(FileNotFoundError),
+        imports.PreparingProcess(
             tmp_path / "missing.csv",
             "csv",
             skip_through=0,
             batch_size=50,
             ring=sqlite_registered.vault.ring,
-        ):
-            pass
+        ) as preparing,
+    ):
+        list(preparing)
     outcome = service.import_rights_file(
         uow=sqlite_registered.uow(), path=path, batch_size=50, second_process_from_bytes=0
     )

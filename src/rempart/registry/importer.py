@@ -86,7 +86,7 @@ def _accept(
     lines: Sequence[tuple[int, BeneficiaryStatement]],
     insurers: Mapping[str, InsurerRef],
     outcome: BatchOutcome,
-    fed: Sequence[tuple[PreparedLine, SealedLine]] | None,
+    fed: Sequence[tuple[PreparedLine, SealedLine | None]] | None,
 ) -> list[_Accepted]:
     """Lines whose insurer and contract are known and whose date is believable, with
     their blind indexes (and their ciphertexts, when a second process prepared them);
@@ -193,7 +193,7 @@ def apply_batch(
     run_id: uuid.UUID,
     lines: Sequence[tuple[int, BeneficiaryStatement]],
     insurers: Mapping[str, InsurerRef],
-    fed: Sequence[tuple[PreparedLine, SealedLine]] | None = None,
+    fed: Sequence[tuple[PreparedLine, SealedLine | None]] | None = None,
 ) -> BatchOutcome:
     """`fed`: the lines' indexes and ciphertexts made by the preparing process
     (`prepared_feed`), aligned with `lines`, under this vault's keys."""

@@ -20,13 +20,13 @@ from rempart.identity.permissions import Actor
 from rempart.kernel.collections_pace import fewer_collections
 from rempart.kernel.errors import Conflict
 from rempart.kernel.ids import new_id
-from rempart.registry.importer import InsurerRef, apply_batch, load_insurers
+from rempart.registry.importer import BatchOutcome, InsurerRef, apply_batch, load_insurers
 from rempart.registry.models import (
     ImportRejectionRow,
     ImportRunRow,
 )
 from rempart.registry.preparation import ParsedBatch, parsed_batches
-from rempart.registry.prepared_feed import SECOND_PROCESS_FROM_BYTES, FedBatch, fed_batches
+from rempart.registry.prepared_feed import SECOND_PROCESS_FROM_BYTES, FedBatch, PreparingProcess
 from rempart.registry.reports import check_report_path, is_a_report, write_report
 from rempart.registry.rights_file import (
     FileFormatError,
@@ -159,16 +159,20 @@ def _import_locked(
     with uow, fewer_collections():
         insurers = load_insurers(uow.session)
         if only_amc is None and path.stat().st_size >= second_process_from_bytes:
-            feed = fed_batches(
+            with PreparingProcess(
                 path,
                 chosen_format,
                 skip_through=checkpoint,
                 batch_size=batch_size,
                 ring=uow.refresh_vault().ring,
-            )
-            for fed in feed:
-                _commit_batch_once_more_after_a_rotation(uow, run_id, insurers, fed.batch, fed)
-                on_progress(Progress(fed.batch.bytes_read, fed.batch.last_line))
+            ) as preparing:
+                for fed in preparing:
+                    outcome = _commit_batch_once_more_after_a_rotation(
+                        uow, run_id, insurers, fed.batch, fed
+                    )
+                    # Mostly new rows: worth sealing ahead; mostly known: only indexes.
+                    preparing.advise(seal=outcome.created * 2 > len(fed.batch.lines))
+                    on_progress(Progress(fed.batch.bytes_read, fed.batch.last_line))
         else:
             for batch in parsed_batches(
                 path, chosen_format, skip_through=checkpoint, batch_size=batch_size
@@ -250,16 +254,16 @@ def _commit_batch_once_more_after_a_rotation(
     insurers: Mapping[str, InsurerRef],
     batch: ParsedBatch,
     fed: FedBatch | None = None,
-) -> None:
+) -> BatchOutcome:
     """A rotation starting mid-import refuses one batch (its keys are old); the ring is
     then reloaded and the batch applied again under the new keys (prepared here: lines
     the second process prepared under other keys are not used)."""
     uow.refresh_vault()
     try:
-        _commit_batch(uow, run_id, insurers, batch, fed)
+        return _commit_batch(uow, run_id, insurers, batch, fed)
     except KeyRingReloaded:
         uow.refresh_vault()
-        _commit_batch(uow, run_id, insurers, batch, fed)
+        return _commit_batch(uow, run_id, insurers, batch, fed)
 
 
 def _start_or_resume(
@@ -335,7 +339,7 @@ def _commit_batch(
     insurers: Mapping[str, InsurerRef],
     batch: ParsedBatch,
     fed: FedBatch | None,
-) -> None:
+) -> BatchOutcome:
     outcome = apply_batch(
         session=uow.session,
         vault=uow.vault,
@@ -371,3 +375,4 @@ def _commit_batch(
     seen = set(run.insurers_seen.split()) | outcome.insurers_seen
     run.insurers_seen = " ".join(sorted(seen))
     uow.commit()
+    return outcome

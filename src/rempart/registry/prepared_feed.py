@@ -22,11 +22,13 @@ Starting a process and its imports costs a few tenths of a second: below
 from __future__ import annotations
 
 import gc
+import os
 import pickle
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -62,48 +64,75 @@ class FedBatch(NamedTuple):
     batch: ParsedBatch
     versions: tuple[int, ...]  # the key ring's data versions the lines were prepared under
     active: int  # and its active version (the ciphertexts' own)
-    prepared: list[tuple[PreparedLine, SealedLine]]  # aligned with batch.lines
+    prepared: list[tuple[PreparedLine, SealedLine | None]]  # aligned with batch.lines
 
     def usable_with(self, vault: Vault) -> bool:
         """Whether the importer's keys are the ones these lines were prepared with."""
         return self.versions == vault.versions and self.active == vault.active_version
 
 
-def fed_batches(
-    path: Path, file_format: str, *, skip_through: int, batch_size: int, ring: KeyRing
-) -> Iterator[FedBatch]:
-    """`parsed_batches`, prepared and sealed in a second process."""
-    # A fresh interpreter (not multiprocessing's spawn, which would import the caller's
-    # main module again; never fork, which would copy a server's threads). It imports
-    # this module by name, so that what is pickled names the same classes at both ends.
-    process = subprocess.Popen(  # noqa: S603 (this interpreter, this module)
-        [sys.executable, "-c", f"from {__name__} import child_main; child_main()"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
-    assert process.stdin is not None
-    assert process.stdout is not None
-    try:
-        with process.stdin:
-            pickle.dump((str(path), file_format, skip_through, batch_size, ring), process.stdin)
+_SEAL, _DO_NOT_SEAL = b"S", b"P"
+_LENGTH = 8
+
+
+class PreparingProcess:
+    """The second process preparing one file: iterate its batches, in order; after each
+    one, `advise` whether the next ones' new rows are worth sealing there. Sealing lines
+    that turn out to exist is wasted, and on a re-import (nearly every line unchanged)
+    it would make the second process the slower of the two: the importer advises from
+    what the last batch created, one batch late."""
+
+    def __init__(
+        self, path: Path, file_format: str, *, skip_through: int, batch_size: int, ring: KeyRing
+    ) -> None:
+        # A fresh interpreter (not multiprocessing's spawn, which would import the caller's
+        # main module again; never fork, which would copy a server's threads). It imports
+        # this module by name, so that what is pickled names the same classes at both ends.
+        self._process = subprocess.Popen(  # noqa: S603 (this interpreter, this module)
+            [sys.executable, "-c", f"from {__name__} import child_main; child_main()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        self._advice, self._batches = self._process.stdin, self._process.stdout
+        request = pickle.dumps((str(path), file_format, skip_through, batch_size, ring))
+        self._advice.write(len(request).to_bytes(_LENGTH, "big") + request)
+        self._advice.flush()
+
+    def __enter__(self) -> PreparingProcess:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[FedBatch]:
         while True:
             try:
-                message = _load(process.stdout)
+                message = _load(self._batches)
             except EOFError:
                 raise RuntimeError(
                     "the import's preparation process stopped "
-                    f"(exit code {process.wait()}; see its error output)"
+                    f"(exit code {self._process.wait()}; see its error output)"
                 ) from None
             if message is None:
                 return
             if isinstance(message, BaseException):
                 raise message
             yield message
-    finally:
-        process.stdout.close()
-        if process.poll() is None:  # the importer stopped early (an error, a refusal)
-            process.kill()
-        process.wait()
+
+    def advise(self, *, seal: bool) -> None:
+        with suppress(BrokenPipeError):  # it has finished: nothing left to advise
+            self._advice.write(_SEAL if seal else _DO_NOT_SEAL)
+            self._advice.flush()
+
+    def close(self) -> None:
+        with suppress(BrokenPipeError):
+            self._advice.close()
+        self._batches.close()
+        if self._process.poll() is None:  # the importer stopped early (an error, a refusal)
+            self._process.kill()
+        self._process.wait()
 
 
 def _load(source: IO[bytes]) -> Any:
@@ -119,15 +148,22 @@ def _load(source: IO[bytes]) -> Any:
             gc.enable()
 
 
-def _produce(source: IO[bytes], sink: IO[bytes]) -> None:
-    path, file_format, skip_through, batch_size, ring = pickle.load(source)  # noqa: S301
+def _produce(advice: int, sink: IO[bytes]) -> None:
+    """`advice`: the descriptor the request, then the importer's advice, arrive on (read
+    raw, so that no buffer holds advice back)."""
+    length = int.from_bytes(_read_exactly(advice, _LENGTH), "big")
+    request = pickle.loads(_read_exactly(advice, length))  # noqa: S301 (our own parent)
+    path, file_format, skip_through, batch_size, ring = request
+    os.set_blocking(advice, False)
+    seal = True  # a first import, until told otherwise
     try:
         vault = Vault(ring)
         versions, active = vault.versions, vault.active_version
         for batch in parsed_batches(
             Path(path), file_format, skip_through=skip_through, batch_size=batch_size
         ):
-            _send(sink, FedBatch(batch, versions, active, _prepared(vault, batch)))
+            seal = _latest_advice(advice, seal)
+            _send(sink, FedBatch(batch, versions, active, _prepared(vault, batch, seal=seal)))
         _send(sink, None)
     except BrokenPipeError:
         pass  # the importer is gone: nothing to tell
@@ -135,16 +171,40 @@ def _produce(source: IO[bytes], sink: IO[bytes]) -> None:
         _send(sink, error)
 
 
+def _read_exactly(descriptor: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(descriptor, left)
+        if not chunk:
+            raise EOFError("the importer closed the request early")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _latest_advice(descriptor: int, current: bool) -> bool:
+    try:
+        received = os.read(descriptor, 4096)
+    except BlockingIOError:
+        return current
+    return current if not received else received[-1:] == _SEAL
+
+
 def _send(sink: IO[bytes], message: object) -> None:
     pickle.dump(message, sink, protocol=pickle.HIGHEST_PROTOCOL)
     sink.flush()
 
 
-def _prepared(vault: Vault, batch: ParsedBatch) -> list[tuple[PreparedLine, SealedLine]]:
+def _prepared(
+    vault: Vault, batch: ParsedBatch, *, seal: bool
+) -> list[tuple[PreparedLine, SealedLine | None]]:
     next_id = id_stream().__next__
-    prepared = []
+    prepared: list[tuple[PreparedLine, SealedLine | None]] = []
     for line_no, statement in batch.lines:
         line = prepare_line(vault, line_no, statement)
+        if not seal:
+            prepared.append((line, None))
+            continue
         beneficiary_id, member_id = next_id(), next_id()
         sealed = SealedLine(
             beneficiary_id.int,
@@ -159,4 +219,4 @@ def _prepared(vault: Vault, batch: ParsedBatch) -> list[tuple[PreparedLine, Seal
 def child_main() -> None:
     """The second process: one file's batches, from its standard input's request."""
     gc.set_threshold(*BULK_THRESHOLDS)  # this process does nothing else
-    _produce(sys.stdin.buffer, sys.stdout.buffer)
+    _produce(sys.stdin.fileno(), sys.stdout.buffer)
