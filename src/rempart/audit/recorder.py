@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import insert
-
 from rempart.audit.domain import AuditEvent, categories_mask, encode, leaf_of
 from rempart.audit.models import AuditRecordRow
 from rempart.db.base import table_of
+from rempart.db.bulk import insert_many
 from rempart.db.uow import UnitOfWork
 from rempart.kernel.ids import new_id
 from rempart.vault.cipher import Vault
 
-# A Core insert compiled once, values as parameters: the ORM's flush and per-call
-# statement building would cost more than the row itself, on every audited action. It
-# runs on the session's connection, in the caller's transaction: `Session.execute` would
-# add only its ORM bookkeeping (a Core statement is neither flushed before nor loaded).
-_INSERT = insert(table_of(AuditRecordRow))
+# The driver-level writer (compiled once, values bound as the columns' types bind them):
+# the ORM's flush, and even a Core statement's per-execution bookkeeping, would cost more
+# than the row itself, on every audited action. It runs on the session's connection, in
+# the caller's transaction (a Core write is neither flushed before nor loaded).
+_RECORDS = table_of(AuditRecordRow)
 
 
 def record(uow: UnitOfWork, event: AuditEvent) -> uuid.UUID:
@@ -30,31 +29,34 @@ def record(uow: UnitOfWork, event: AuditEvent) -> uuid.UUID:
     record's id."""
     record_id = new_id()
     payload = encode(record_id, event)
-    uow.session.connection().execute(
-        _INSERT,
-        {
-            "id": record_id,
-            "leaf_index": None,
-            "at": event.at,
-            "tag": str(event.tag),
-            "outcome": event.outcome.value,
-            "channel": event.channel.value,
-            "actor_account_id": event.actor_account_id,
-            "actor_rpps": event.actor_rpps,
-            "structure_finess": event.structure_finess,
-            "client_id": event.client_id,
-            "target_pseudonym": event.target_pseudonym,
-            "target_amc": event.target_amc,
-            "categories": categories_mask(event.categories),
-            "request_id": event.request_id,
-            "address_hash": event.address_hash,
-            "user_agent_hash": event.user_agent_hash,
-            "purpose": event.purpose,
-            "payload": payload,
-            "leaf_hash": leaf_of(payload),
-            "recorded_at": uow.clock.now(),
-            "payload_expired_at": None,
-        },
+    insert_many(
+        uow.session.connection(),
+        _RECORDS,
+        [
+            {
+                "id": record_id,
+                "leaf_index": None,
+                "at": event.at,
+                "tag": str(event.tag),
+                "outcome": event.outcome.value,
+                "channel": event.channel.value,
+                "actor_account_id": event.actor_account_id,
+                "actor_rpps": event.actor_rpps,
+                "structure_finess": event.structure_finess,
+                "client_id": event.client_id,
+                "target_pseudonym": event.target_pseudonym,
+                "target_amc": event.target_amc,
+                "categories": categories_mask(event.categories),
+                "request_id": event.request_id,
+                "address_hash": event.address_hash,
+                "user_agent_hash": event.user_agent_hash,
+                "purpose": event.purpose,
+                "payload": payload,
+                "leaf_hash": leaf_of(payload),
+                "recorded_at": uow.clock.now(),
+                "payload_expired_at": None,
+            }
+        ],
     )
     return record_id
 

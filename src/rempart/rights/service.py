@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from rempart.audit.context import current_request
 from rempart.audit.domain import AuditTag, Category, Outcome
 from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
 from rempart.db.base import table_of
+from rempart.db.bulk import insert_many
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import (
     Actor,
@@ -167,31 +168,35 @@ def _disclosed(decision: Eligibility, guarantees: tuple[GuaranteeLine, ...]) -> 
     return {Category.RIGHTS, Category.GUARANTEES} if guarantees else {Category.RIGHTS}
 
 
-_INSERT_ACCREDITATION = insert(table_of(AccreditationRow))
+_ACCREDITATIONS = table_of(AccreditationRow)
 
 
 def _accredit(
     uow: UnitOfWork, beneficiary_id: uuid.UUID, structure: str, date_of_care: date
 ) -> tuple[uuid.UUID, date]:
     """A plain insert (no ORM object: every open check issues one), on the session's
-    connection: a Core statement needs nothing from the ORM's execution layer."""
+    connection, through the driver-level writer: compiled once, where even a Core
+    statement pays SQLAlchemy's per-execution bookkeeping again on every check."""
     accreditation_id = new_id()
     # From the later of the care and the check: a late check still gets a guarantee it
     # can use; whether a late invoice is still due is the adjudication's call.
     expires_on = max(date_of_care, uow.clock.today()) + ACCREDITATION_LIFETIME
-    uow.session.connection().execute(
-        _INSERT_ACCREDITATION,
-        {
-            "id": accreditation_id,
-            "beneficiary_id": beneficiary_id,
-            "structure_finess": structure,
-            "date_of_care": date_of_care,
-            "issued_at": uow.clock.now(),
-            "expires_on": expires_on,
-            "status": VALID,
-            "revoked_at": None,
-            "revoke_reason": None,
-        },
+    insert_many(
+        uow.session.connection(),
+        _ACCREDITATIONS,
+        [
+            {
+                "id": accreditation_id,
+                "beneficiary_id": beneficiary_id,
+                "structure_finess": structure,
+                "date_of_care": date_of_care,
+                "issued_at": uow.clock.now(),
+                "expires_on": expires_on,
+                "status": VALID,
+                "revoked_at": None,
+                "revoke_reason": None,
+            }
+        ],
     )
     return accreditation_id, expires_on
 
