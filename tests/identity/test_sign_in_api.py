@@ -5,6 +5,7 @@ passkey on a new device, step-up, CSRF, session fixation, lockout and enumeratio
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rempart.identity import cookies, totp
+from rempart.identity.models import AccountRow
 from rempart.identity.permissions import Role
 
 from ..conftest import NOW
@@ -344,6 +346,27 @@ def test_suspension_ends_every_session(web: Web) -> None:
         web.account(Role.INSURER_STAFF, "colleague", amc_number="123456789")
     )
     assert professional.post(f"/api/v1/accounts/{account_id}/suspension").status_code == 403
+
+
+def test_an_account_suspended_by_hand_is_reinstated_by_two_analysts(web: Web) -> None:
+    """A suspension made through the accounts API stands among the shield's containments,
+    so that it is lifted like the shield's own: asked by one analyst, approved by another."""
+    browser, _ = enrolled(web)
+    account_id = browser.get("/api/v1/me").json()["account_id"]
+    analyst = web.signed_in(web.account(Role.SECURITY_ANALYST, "analyst"))
+    assert analyst.post(f"/api/v1/accounts/{account_id}/suspension").status_code == 204
+    active = analyst.get("/api/v1/security/containments?status=active").json()
+    (held,) = [c for c in active if c["subject_ref"] == account_id]
+    assert held["step"] == "suspend"
+    asked = analyst.post(f"/api/v1/security/containments/{held['id']}/lift-requests")
+    assert asked.status_code == 201
+    second = web.signed_in(web.account(Role.SECURITY_ANALYST, "second-analyst"))
+    approved = second.post(f"/api/v1/security/lift-requests/{asked.json()['id']}/approval")
+    assert approved.status_code in (200, 204)
+    with web.platform.uow() as uow:
+        account = uow.session.get(AccountRow, uuid.UUID(account_id))
+        assert account is not None
+        assert account.status == "active"
 
 
 def test_step_up_with_the_passkey(web: Web) -> None:

@@ -28,8 +28,7 @@ from rempart.incidents.ports import ChannelBrakes, require_brakes
 from rempart.incidents.repository import append, incident_row
 from rempart.incidents.views import admitted
 from rempart.kernel.errors import Conflict, NotFound
-from rempart.shield.containment import record_containment
-from rempart.shield.domain import Rung, Subject
+from rempart.shield.containment import keep_suspension_on_record
 from rempart.shield.port import Shield
 
 logger = logging.getLogger("rempart.incidents")
@@ -104,16 +103,12 @@ def _carry_out(
             # Suspension ends every session and forgets trusted devices, in its transaction.
             # The shield keeps it among its containments, so that two analysts can
             # reinstate the account as they lift the shield's own suspensions.
-            with uow_factory() as uow:
-                record_containment(
-                    uow,
-                    subject=Subject.account(step.target_id),
-                    rung=Rung.SUSPEND,
-                    # No free text here: the incident's log holds the analyst's reason.
-                    evidence="suspended by an analyst from an incident",
-                    by=actor.account_id,
-                )
-                uow.commit()
+            keep_suspension_on_record(
+                uow_factory(),
+                account_id=step.target_id,
+                by=actor.account_id,
+                evidence="suspended by an analyst from an incident",
+            )
             return "done", {"sessions_ended": True}
         case Containment.REVOKE_SESSIONS:
             return "done", {"sessions_ended": _end_sessions(uow_factory, actor, step.target_id)}

@@ -175,6 +175,20 @@ def record_containment(
     return row
 
 
+def keep_suspension_on_record(
+    uow: UnitOfWork, *, account_id: uuid.UUID, by: uuid.UUID, evidence: str
+) -> None:
+    """An account an analyst suspended by hand (or from an incident), through identity:
+    kept among the containments, so that two analysts reinstate it as they lift the
+    shield's own suspensions. `evidence` is a fixed text, never the analyst's words (the
+    incident's log, or the security events, hold who and why)."""
+    with uow:
+        record_containment(
+            uow, subject=Subject.account(account_id), rung=Rung.SUSPEND, evidence=evidence, by=by
+        )
+        uow.commit()
+
+
 def escalate_for(uow: UnitOfWork, risk: Risk, rung: Rung) -> ContainmentRow | None:
     strongest = risk.fired[0].detector.value if risk.fired else None
     return escalate(
