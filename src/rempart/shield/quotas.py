@@ -36,6 +36,11 @@ from enum import StrEnum
 
 from rempart.identity.permissions import Actor, Role
 from rempart.kernel.errors import RateLimited
+from rempart.shield.detectors.events import BurstPolicy
+
+# The account-burst detector's factors by role, from one place: the account-request
+# budget follows them.
+_BURST = BurstPolicy()
 
 BUCKETS = 60  # buckets per window: the window is exact to one bucket (a sixtieth)
 # The action of an account request: counted, besides the actor's own budget, against a
@@ -121,8 +126,8 @@ class QuotaPolicy:
     # the detector's suspension step, so that the ladder goes on climbing.
     account_requests: Limits = field(default_factory=lambda: Limits(2, 12, 150))
     account_request_factors: tuple[tuple[Role, float], ...] = (
-        (Role.PLATFORM_ADMIN, 5.0),
-        (Role.INSURER_STAFF, 25.0),
+        (Role.PLATFORM_ADMIN, _BURST.platform_admin_factor),
+        (Role.INSURER_STAFF, _BURST.insurer_factor),
     )
 
     def __post_init__(self) -> None:

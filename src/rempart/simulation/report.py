@@ -137,7 +137,7 @@ def table(results: Sequence[SeedResult], params: Parameters, days: int, elapsed:
     seeds = [r.seed for r in results]
     lines = [
         f"Rempart attack range: seeds {_cell(seeds)}; {days} days of legitimate work, then "
-        f"the attacks on {params.attack_day.isoformat()} (a winter Monday).",
+        f"the attacks on {params.attack_day.isoformat()} (a {params.attack_day:%A}).",
         "Each cell holds one value per seed, in seed order.",
         "",
     ]
