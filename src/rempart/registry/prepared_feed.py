@@ -2,11 +2,12 @@
 core while the first writes.
 
 The second process reads and validates the file in batches, as `parsed_batches` does,
-and for each valid line computes its blind indexes and digest (`prepare_line`) and seals
-its beneficiary's and member's fields under ids it draws itself: what a line costs before
-anything is read from the database, about half of a first import's time. The importer
-uses those ciphertexts for the rows it creates; a line whose beneficiary or member exists
-is sealed again by the importer under the existing row's id, as without this process.
+and for each valid line computes its blind indexes and digest (`prepare_line`) and, while
+the importer finds mostly new rows, seals its beneficiary's and member's fields under ids
+it draws itself: what a line costs before anything is read from the database, about half
+of a first import's time. The importer uses those ciphertexts for the rows it creates; a
+line whose beneficiary or member exists is sealed again by the importer under the
+existing row's id, as without this process.
 Batches arrive in file order, one ahead at most (the pipe holds one), so memory stays
 constant and the checkpoint stays exact.
 
