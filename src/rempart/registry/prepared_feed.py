@@ -8,8 +8,8 @@ it draws itself: what a line costs before anything is read from the database, ab
 of a first import's time. The importer uses those ciphertexts for the rows it creates; a
 line whose beneficiary or member exists is sealed again by the importer under the
 existing row's id, as without this process.
-Batches arrive in file order, one ahead at most (the pipe holds one), so memory stays
-constant and the checkpoint stays exact.
+Batches arrive in file order, one ahead at most (the process waits for the importer's
+word on each batch), so memory stays constant and the checkpoint stays exact.
 
 The key ring goes to the child process through its standard input (a process of the
 same user, on the same host); batches come back through its standard output, pickled:
@@ -78,10 +78,10 @@ _LENGTH = 8
 
 class PreparingProcess:
     """The second process preparing one file: iterate its batches, in order; after each
-    one, `advise` whether the next ones' new rows are worth sealing there. Sealing lines
-    that turn out to exist is wasted, and on a re-import (nearly every line unchanged)
-    it would make the second process the slower of the two: the importer advises from
-    what the last batch created, one batch late."""
+    one, `advise` (once per batch, always) whether new rows are worth sealing there.
+    Sealing lines that turn out to exist is wasted, and on a re-import (nearly every line
+    unchanged) it would make the second process the slower of the two. The process stays
+    one batch ahead, so the word on batch k decides batch k + 2."""
 
     def __init__(
         self, path: Path, file_format: str, *, skip_through: int, batch_size: int, ring: KeyRing
@@ -150,21 +150,29 @@ def _load(source: IO[bytes]) -> Any:
 
 
 def _produce(advice: int, sink: IO[bytes]) -> None:
-    """`advice`: the descriptor the request, then the importer's advice, arrive on (read
-    raw, so that no buffer holds advice back)."""
+    """`advice`: the descriptor the request, then the importer's word after each batch,
+    arrive on (read raw, so that no buffer holds a word back)."""
     length = int.from_bytes(_read_exactly(advice, _LENGTH), "big")
     request = pickle.loads(_read_exactly(advice, length))  # noqa: S301 (our own parent)
     path, file_format, skip_through, batch_size, ring = request
-    os.set_blocking(advice, False)
     seal = True  # a first import, until told otherwise
+    sent = advised = 0
     try:
         vault = Vault(ring)
         versions, active = vault.versions, vault.active_version
         for batch in parsed_batches(
             Path(path), file_format, skip_through=skip_through, batch_size=batch_size
         ):
-            seal = _latest_advice(advice, seal)
+            # One batch ahead of the importer at most (the pipe would hold several):
+            # memory stays bounded and its word on the batch before always counts.
+            while sent - advised >= 2:
+                word = os.read(advice, 1)
+                if not word:
+                    return  # the importer stopped: nothing more to prepare
+                advised += 1
+                seal = word == _SEAL
             _send(sink, FedBatch(batch, versions, active, _prepared(vault, batch, seal=seal)))
+            sent += 1
         _send(sink, None)
     except BrokenPipeError:
         pass  # the importer is gone: nothing to tell
@@ -181,14 +189,6 @@ def _read_exactly(descriptor: int, size: int) -> bytes:
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
-
-
-def _latest_advice(descriptor: int, current: bool) -> bool:
-    try:
-        received = os.read(descriptor, 4096)
-    except BlockingIOError:
-        return current
-    return current if not received else received[-1:] == _SEAL
 
 
 def _send(sink: IO[bytes], message: object) -> None:
