@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from rempart.audit.context import current_request
 from rempart.audit.domain import AuditTag, Category, Outcome, categories_of
 from rempart.audit.models import AccessReportRow, AuditRecordRow
 from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
@@ -26,7 +25,7 @@ from rempart.identity.permissions import Actor, ObjectKind, Permission, Role, Ta
 from rempart.kernel.errors import Conflict, NotFound
 from rempart.kernel.ids import new_id
 from rempart.registry.service import directory_names
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 HISTORY_LIMIT = 500
 INSURER_ROLES = {Role.INSURER_STAFF.value, Role.INSURER_DPO.value}
@@ -70,13 +69,7 @@ def access_history(
         Target(ObjectKind.BENEFICIARY, actor.beneficiary_id or ""),
     )
     if shield is not None:
-        shield.admit(
-            actor=actor,
-            action="audit.history",
-            structure=None,
-            address=current_request().address,
-            now=uow.clock.now(),
-        )
+        admit(shield, uow, actor, "audit.history")
     with uow:
         pseudonym = _own_pseudonym(uow, actor, Permission.ACCESS_HISTORY_READ)
         rows = uow.session.scalars(

@@ -14,7 +14,6 @@ from rempart.audit.domain import Category
 from rempart.audit.trail import record_action
 from rempart.claims.domain import ClaimsTag, InvoiceStatus, LineStatus, may_cancel
 from rempart.claims.models import InvoiceLineRow
-from rempart.claims.quota import admit
 from rempart.claims.reading import invoice_target, own_invoice, receipt_of
 from rempart.claims.receipts import InvoiceReceipt
 from rempart.claims.repository import give_back_consumption, lock_beneficiary
@@ -23,7 +22,7 @@ from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import Conflict, Forbidden
 from rempart.payments import ledger
 from rempart.payments.journal import post
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 
 def cancel_invoice(

@@ -14,13 +14,12 @@ from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
 from rempart.claims.domain import ClaimsTag, InvoiceStatus, LineStatus
 from rempart.claims.models import InvoiceLineRow, InvoiceRow
-from rempart.claims.quota import admit
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor, Permission
 from rempart.payments.models import PaymentRunRow, PayoutRow
 from rempart.registry.models import StructureRow
 from rempart.rights.own import own_beneficiary
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 PAGE = 200
 

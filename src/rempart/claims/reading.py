@@ -15,14 +15,13 @@ from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
 from rempart.claims.domain import ClaimsTag, InvoiceStatus, LineStatus
 from rempart.claims.models import InvoiceLineRow, InvoiceRow
-from rempart.claims.quota import admit
 from rempart.claims.receipts import InvoiceReceipt, LineReceipt
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, allows
 from rempart.kernel.errors import NotFound
 from rempart.rights.reasons import Reason
 from rempart.rights.service import acting_structure
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 PAGE = 200
 

@@ -25,7 +25,6 @@ from rempart.claims.domain import (
     refuse_all,
 )
 from rempart.claims.identification import Identified, Refused, identify
-from rempart.claims.quota import admit
 from rempart.claims.receipts import InvoiceReceipt, LineReceipt
 from rempart.claims.repository import (
     add_consumption,
@@ -50,7 +49,7 @@ from rempart.registry.service import beneficiary_contract
 from rempart.rights.domain import YearConsumption
 from rempart.rights.reasons import Reason
 from rempart.rights.service import acting_structure
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,100}")
 

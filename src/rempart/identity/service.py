@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from rempart.audit.context import current_request
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import (
     STRUCTURE_ROLES,
@@ -41,7 +40,7 @@ from rempart.registry.service import (
     known_structures,
     professional_memberships,
 )
-from rempart.shield.port import ACCOUNT_REQUEST, Shield
+from rempart.shield.port import ACCOUNT_REQUEST, Shield, admit
 
 
 def request_account(
@@ -58,13 +57,7 @@ def request_account(
     _authorize_request(actor, request)
     if shield is not None:
         # Before anything is read or written: a refusal leaves nothing behind.
-        shield.admit(
-            actor=actor,
-            action=ACCOUNT_REQUEST,
-            structure=None,
-            address=current_request().address,
-            now=uow.clock.now(),
-        )
+        admit(shield, uow, actor, ACCOUNT_REQUEST)
     with uow:
         beneficiary_id = _check_directory(uow, request)
         if beneficiary_id is not None and uow.session.scalar(

@@ -20,10 +20,10 @@ from rempart.incidents import letters, notices
 from rempart.incidents.domain import AUTHORITY_DELAY, AmcFigures, IncidentTag, Kind, Status
 from rempart.incidents.models import IncidentControllerRow, IncidentExposureRow, IncidentRow
 from rempart.incidents.notify import facts, letter_ref
-from rempart.incidents.views import count, current_scoping, kinds_of_row
+from rempart.incidents.views import current_scoping, kinds_of_row
 from rempart.kernel.errors import NotFound
 from rempart.registry.service import directory_names
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ def _notice(row: IncidentRow, c: IncidentControllerRow, figures: AmcFigures | No
 
 def _insurer(uow: UnitOfWork, shield: Shield, actor: Actor, amc: str) -> None:
     authorize(actor, Permission.INCIDENT_NOTICE_READ, Target(ObjectKind.AMC, amc))
-    count(uow, shield, actor, "incidents.notices")
+    admit(shield, uow, actor, "incidents.notices")
 
 
 def _sent(amc: str) -> Select[IncidentRow, IncidentControllerRow]:
@@ -133,7 +133,7 @@ def incidents_concerning_me(
         Permission.ACCESS_HISTORY_READ,
         Target(ObjectKind.BENEFICIARY, actor.beneficiary_id or ""),
     )
-    count(uow, shield, actor, "incidents.mine")
+    admit(shield, uow, actor, "incidents.mine")
     with uow:
         pseudonym = pseudonymise_target(uow.vault, BENEFICIARY, actor.beneficiary_id or "")
         found = uow.session.execute(

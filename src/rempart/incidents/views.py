@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from rempart.audit.context import current_request
 from rempart.audit.domain import Category, Outcome
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor, Permission, Target, authorize
@@ -33,7 +32,7 @@ from rempart.incidents.repository import (
     log_of,
     status_of,
 )
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 
 def figures_json(figures: list[AmcFigures]) -> str:
@@ -231,14 +230,4 @@ def admitted(
     """Platform duties of the incident flow: the grant, then the shield's quotas (an
     analyst's stolen session is not an unlimited one)."""
     authorize(actor, permission, Target.platform())
-    count(uow, shield, actor, action)
-
-
-def count(uow: UnitOfWork, shield: Shield, actor: Actor, action: str) -> None:
-    shield.admit(
-        actor=actor,
-        action=action,
-        structure=None,
-        address=current_request().address,
-        now=uow.clock.now(),
-    )
+    admit(shield, uow, actor, action)

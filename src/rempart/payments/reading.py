@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from rempart.audit.trail import record_action
 from rempart.claims.models import InvoiceLineRow
-from rempart.claims.quota import admit
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
 from rempart.kernel.errors import NotFound
@@ -25,7 +24,7 @@ from rempart.payments.documents import (
 from rempart.payments.models import PaymentRunRow, PayoutRow, SettlementRow
 from rempart.registry.models import InsurerRow, StructureRow
 from rempart.rights.reasons import Reason
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 REMITTANCE_READ = "payments:remittance:read"
 STATEMENT_READ = "payments:statement:read"

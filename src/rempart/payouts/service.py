@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from rempart.audit.context import current_request
 from rempart.audit.domain import AuditTag, Category, Outcome
 from rempart.audit.trail import record_action
 from rempart.db.uow import UnitOfWork
@@ -49,7 +48,7 @@ from rempart.payouts.repository import (
     write,
 )
 from rempart.registry.service import RegisteredStructure
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 _REQUESTERS = {
     Role.STRUCTURE_ADMIN: Requester.STRUCTURE_ADMIN,
@@ -125,7 +124,7 @@ def bank_account(
 ) -> BankAccountView:
     """The structure's account in effect and the change under way, masked."""
     finess = _authorised(actor, Permission.BANK_ACCOUNT_READ, structure)
-    _admit(uow, shield, actor, "payouts.bank_account.read", finess)
+    admit(shield, uow, actor, "payouts.bank_account.read", finess)
     with uow:
         registered = structure_of(uow, finess)
         view = _view(registered, accounts_of(uow, registered), uow.clock.now())
@@ -159,7 +158,7 @@ def request_bank_account_change(
     if requester is None:  # a grant without a path: refuse rather than guess
         raise Forbidden(f"{Permission.IBAN_CHANGE} is not allowed here")
     require_recent_strong_factor(actor, now_seconds=uow.clock.now().timestamp())
-    _admit(uow, shield, actor, "payouts.bank_account.change", finess)
+    admit(shield, uow, actor, "payouts.bank_account.change", finess)
     new_iban, new_bic = Iban.parse(iban), parse_bic(bic)
     domain.check_cooling_off(cooling_off)
     with uow:
@@ -223,7 +222,7 @@ def approve_bank_account_change(
     record."""
     finess = _authorised(actor, Permission.IBAN_CHANGE_APPROVE, structure)
     require_recent_strong_factor(actor, now_seconds=uow.clock.now().timestamp())
-    _admit(uow, shield, actor, "payouts.bank_account.approve", finess)
+    admit(shield, uow, actor, "payouts.bank_account.approve", finess)
     domain.check_cooling_off(cooling_off)
     with uow:
         now = uow.clock.now()
@@ -259,7 +258,7 @@ def cancel_bank_account_change(
     change under way (waiting for approval or cooling off); the structure's payments
     resume on the account in effect. A change already in effect cannot be cancelled."""
     finess = _authorised(actor, Permission.IBAN_CHANGE_CANCEL, structure)
-    _admit(uow, shield, actor, "payouts.bank_account.cancel", finess)
+    admit(shield, uow, actor, "payouts.bank_account.cancel", finess)
     with uow:
         now = uow.clock.now()
         registered = structure_of(uow, finess, lock=True)
@@ -322,16 +321,6 @@ def _authorised(actor: Actor, permission: Permission, structure: str) -> str:
     finess = parse_finess(structure)
     authorize(actor, permission, Target(ObjectKind.STRUCTURE, finess))
     return finess
-
-
-def _admit(uow: UnitOfWork, shield: Shield, actor: Actor, action: str, finess: str) -> None:
-    shield.admit(
-        actor=actor,
-        action=action,
-        structure=finess,
-        address=current_request().address,
-        now=uow.clock.now(),
-    )
 
 
 def _view(

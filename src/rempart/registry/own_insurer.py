@@ -4,10 +4,9 @@ same quotas as any other data-serving call)."""
 
 from __future__ import annotations
 
-from rempart.audit.context import current_request
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor, ObjectKind, Permission, Target, authorize
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 
 def admit_for_own_insurer(
@@ -17,11 +16,5 @@ def admit_for_own_insurer(
     insurer, a shield refusal past the quotas."""
     authorize(actor, permission, Target(ObjectKind.AMC, actor.amc_number or ""))
     assert actor.amc_number is not None  # authorize refuses an actor without one
-    shield.admit(
-        actor=actor,
-        action=action,
-        structure=None,
-        address=current_request().address,
-        now=uow.clock.now(),
-    )
+    admit(shield, uow, actor, action)
     return actor.amc_number

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from rempart.audit.context import current_request
 from rempart.audit.domain import AuditTag, Category
 from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
@@ -19,7 +18,7 @@ from rempart.registry.domain import CareCategory, GuaranteeLine, RightsPeriod
 from rempart.registry.models import BeneficiaryRow, InsurerRow, MemberRow
 from rempart.registry.service import beneficiary_rights, contract_guarantees
 from rempart.rights.eligibility import Eligibility, eligibility
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 
 _ORDER = list(CareCategory)
 
@@ -44,13 +43,7 @@ def own_beneficiary(actor: Actor, permission: Permission) -> uuid.UUID:
 
 def read_own_rights(*, uow: UnitOfWork, actor: Actor, shield: Shield) -> OwnRights:
     beneficiary_id = own_beneficiary(actor, Permission.OWN_RIGHTS_READ)
-    shield.admit(
-        actor=actor,
-        action="rights.own",
-        structure=None,
-        address=current_request().address,
-        now=uow.clock.now(),
-    )
+    admit(shield, uow, actor, "rights.own")
     with uow:
         rights = beneficiary_rights(session=uow.session, beneficiary_id=beneficiary_id)
         insurer = uow.session.execute(

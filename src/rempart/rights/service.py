@@ -15,7 +15,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from rempart.audit.context import current_request
 from rempart.audit.domain import AuditTag, Category, Outcome
 from rempart.audit.recorder import BENEFICIARY, pseudonymise_target
 from rempart.audit.trail import record_action
@@ -46,7 +45,7 @@ from rempart.rights.eligibility import NO_MATCH, CheckStatus, Eligibility, eligi
 from rempart.rights.models import AccreditationRow
 from rempart.rights.reasons import Reason
 from rempart.rights.requests import RightsCheckRequest
-from rempart.shield.port import Card, Shield
+from rempart.shield.port import Card, Shield, admit
 
 # An invoice is due within 8 working days of care: 15 calendar days covers weekends and
 # public holidays; after that the guarantee no longer holds.
@@ -81,13 +80,7 @@ def check_rights(
     *, uow: UnitOfWork, actor: Actor, shield: Shield, request: RightsCheckRequest
 ) -> RightsAnswer:
     structure = acting_structure(actor, Permission.RIGHTS_CHECK, request.structure)
-    shield.admit(
-        actor=actor,
-        action="rights.check",
-        structure=structure,
-        address=current_request().address,
-        now=uow.clock.now(),
-    )
+    admit(shield, uow, actor, "rights.check", structure)
     request = request.validated(today=uow.clock.today())
     with uow:
         found = card_rights(
@@ -297,13 +290,7 @@ def simulate_coverage(
     structure, without consuming anything. The year's consumption is not yet recorded
     (invoices will record it), so ceilings are measured against none."""
     finess = acting_structure(actor, Permission.RIGHTS_CALCULATION, structure)
-    shield.admit(
-        actor=actor,
-        action="rights.calculation",
-        structure=finess,
-        address=current_request().address,
-        now=uow.clock.now(),
-    )
+    admit(shield, uow, actor, "rights.calculation", finess)
     with uow:
         accreditation = uow.session.get(AccreditationRow, accreditation_id)
         if (

@@ -95,26 +95,8 @@ def escalate(
     if row is not None and Rung(row.rung).at_least(rung):
         return None
     if row is None:
-        row = ContainmentRow(
-            id=new_id(),
-            subject_kind=subject.type.value,
-            subject_ref=subject.ref,
-            rung=rung.value,
-            status=ACTIVE,
-            active_key=subject.key,
-            detector=detector,
-            evidence=evidence[:1000],
-            cause_id=cause,
-            created_at=now,
-            created_by=by,
-            escalated_at=now,
-            lifted_at=None,
-            lifted_by=None,
-        )
-        try:
-            with uow.session.begin_nested():
-                uow.session.add(row)
-        except IntegrityError:  # another worker opened the episode first: climb it
+        row = _open(uow, subject, rung, evidence, detector=detector, by=by, cause=cause)
+        if row is None:  # another worker opened the episode first: climb it
             return escalate(
                 uow, subject=subject, rung=rung, evidence=evidence, detector=detector, by=by
             )
@@ -150,6 +132,22 @@ def record_containment(
     undo it like the shield's own. None when the subject already stands on one."""
     if _active(uow, subject) is not None:
         return None
+    # None: one was opened meanwhile, and that one stands.
+    return _open(uow, subject, rung, evidence, detector=None, by=by, cause=None)
+
+
+def _open(
+    uow: UnitOfWork,
+    subject: Subject,
+    rung: Rung,
+    evidence: str,
+    *,
+    detector: str | None,
+    by: uuid.UUID | None,
+    cause: uuid.UUID | None,
+) -> ContainmentRow | None:
+    """A new episode for `subject`; None when another transaction opened one first (the
+    active key is unique)."""
     now = uow.clock.now()
     row = ContainmentRow(
         id=new_id(),
@@ -158,9 +156,9 @@ def record_containment(
         rung=rung.value,
         status=ACTIVE,
         active_key=subject.key,
-        detector=None,
+        detector=detector,
         evidence=evidence[:1000],
-        cause_id=None,
+        cause_id=cause,
         created_at=now,
         created_by=by,
         escalated_at=now,
@@ -170,7 +168,7 @@ def record_containment(
     try:
         with uow.session.begin_nested():
             uow.session.add(row)
-    except IntegrityError:  # one was opened meanwhile: that one stands
+    except IntegrityError:
         return None
     return row
 

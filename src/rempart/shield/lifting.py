@@ -30,7 +30,7 @@ from rempart.kernel.ids import new_id
 from rempart.shield.containment import ACTIVE, LIFTED, escalate
 from rempart.shield.domain import Rung, Subject, SubjectType, check_second_analyst
 from rempart.shield.models import ContainmentRow, LiftRequestRow
-from rempart.shield.port import Shield
+from rempart.shield.port import Shield, admit
 from rempart.shield.tags import ShieldTag
 
 PENDING, APPROVED = "pending", "approved"
@@ -80,7 +80,7 @@ def _view(row: ContainmentRow, pending: uuid.UUID | None = None) -> ContainmentV
 
 
 def _admit(shield: Shield, uow: UnitOfWork, actor: Actor) -> None:
-    shield.admit(actor=actor, action="security.containment", structure=None, now=uow.clock.now())
+    admit(shield, uow, actor, "security.containment")
 
 
 def list_containments(

@@ -13,6 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Protocol
 
+from rempart.audit.context import current_request
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Actor
 from rempart.shield.domain import Subject
@@ -26,7 +27,7 @@ from rempart.shield.quotas import (
     plan,
 )
 
-__all__ = ["ACCOUNT_REQUEST", "Card", "FixedBudgetShield", "Quotas", "Shield"]
+__all__ = ["ACCOUNT_REQUEST", "Card", "FixedBudgetShield", "Quotas", "Shield", "admit"]
 
 
 class Quotas(Protocol):
@@ -118,6 +119,21 @@ class Shield(Protocol):
         """After two analysts lifted a containment: the subject's remembered signals are
         dropped and a grace period begins (only critical signals contain it again)."""
         ...
+
+
+def admit(
+    shield: Shield, uow: UnitOfWork, actor: Actor, action: str, structure: str | None = None
+) -> None:
+    """The shield's admission of a use case's call, from the request being served (its
+    client address) and the unit of work's clock: what every audited read or write asks
+    before it touches anything."""
+    shield.admit(
+        actor=actor,
+        action=action,
+        structure=structure,
+        address=current_request().address,
+        now=uow.clock.now(),
+    )
 
 
 class FixedBudgetShield:
