@@ -13,7 +13,7 @@ from rempart.identity import factors, service
 from rempart.identity.domain import AccountRequest, AccountStatus, InsuredCard
 from rempart.identity.permissions import Actor, Permission
 from rempart.identity.schemas import AccountCreate, AccountCreated, EnrolmentCodeRead
-from rempart.shield.containment import keep_suspension_on_record
+from rempart.shield.containment import suspend_by_hand
 
 Requester = Annotated[Actor, Depends(permitted(Permission.ACCOUNT_CREATE))]
 # Sensitive changes: a passkey or Pro Santé Connect presented within the last minutes.
@@ -61,11 +61,9 @@ def enrolment_code(
 
 @router.post("/{account_id}/suspension", status_code=NO_CONTENT)
 def suspend(account_id: uuid.UUID, actor: Suspender, platform: PlatformDep) -> None:
-    service.suspend_account(uow=platform.uow(), actor=actor, account_id=account_id)
-    # Reinstating takes two analysts, as for the shield's own suspensions.
-    keep_suspension_on_record(
-        platform.uow(),
+    suspend_by_hand(
+        uow_factory=platform.uow,
+        actor=actor,
         account_id=account_id,
-        by=actor.account_id,
         evidence="suspended by an administrator (POST /api/v1/accounts/{id}/suspension)",
     )

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from rempart.audit.trail import record_action
 from rempart.db.uow import UnitOfWork
 from rempart.identity import clients
-from rempart.identity import service as accounts
 from rempart.identity.models import AccountRow
 from rempart.identity.permissions import Actor, Channel, Permission, Target, authorize
 from rempart.identity.sessions import EndReason, end_all_sessions
@@ -28,7 +27,7 @@ from rempart.incidents.ports import ChannelBrakes, require_brakes
 from rempart.incidents.repository import append, incident_row
 from rempart.incidents.views import admitted
 from rempart.kernel.errors import Conflict, NotFound
-from rempart.shield.containment import keep_suspension_on_record
+from rempart.shield.containment import suspend_by_hand
 from rempart.shield.port import Shield
 
 logger = logging.getLogger("rempart.incidents")
@@ -96,19 +95,16 @@ def _carry_out(
 ) -> tuple[str, dict[str, object]]:
     match step.kind:
         case Containment.SUSPEND_ACCOUNT:
+            # Suspension ends every session and forgets trusted devices, in its transaction.
             try:
-                accounts.suspend_account(uow=uow_factory(), actor=actor, account_id=step.target_id)
+                suspend_by_hand(
+                    uow_factory=uow_factory,
+                    actor=actor,
+                    account_id=step.target_id,
+                    evidence="suspended by an analyst from an incident",
+                )
             except Conflict:
                 return "already_in_effect", {}
-            # Suspension ends every session and forgets trusted devices, in its transaction.
-            # The shield keeps it among its containments, so that two analysts can
-            # reinstate the account as they lift the shield's own suspensions.
-            keep_suspension_on_record(
-                uow_factory(),
-                account_id=step.target_id,
-                by=actor.account_id,
-                evidence="suspended by an analyst from an incident",
-            )
             return "done", {"sessions_ended": True}
         case Containment.REVOKE_SESSIONS:
             return "done", {"sessions_ended": _end_sessions(uow_factory, actor, step.target_id)}

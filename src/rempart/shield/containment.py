@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, func, select, update
@@ -18,10 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from rempart.audit.models import AuditRecordRow
 from rempart.audit.trail import ACCOUNT, record_action
 from rempart.db.uow import UnitOfWork
+from rempart.identity import service as accounts
 from rempart.identity.client_models import ClientRow, ClientTokenRow
 from rempart.identity.domain import AccountStatus, ClientStatus, SecurityTag
 from rempart.identity.events import record_event
 from rempart.identity.models import AccountRow, AccountStructureRow
+from rempart.identity.permissions import Actor
 from rempart.identity.sessions import EndReason, withdraw_trust
 from rempart.kernel.ids import new_id
 from rempart.outbox.service import enqueue
@@ -173,16 +175,23 @@ def _open(
     return row
 
 
-def keep_suspension_on_record(
-    uow: UnitOfWork, *, account_id: uuid.UUID, by: uuid.UUID, evidence: str
+def suspend_by_hand(
+    *, uow_factory: Callable[[], UnitOfWork], actor: Actor, account_id: uuid.UUID, evidence: str
 ) -> None:
-    """An account an analyst suspended by hand (or from an incident), through identity:
-    kept among the containments, so that two analysts reinstate it as they lift the
-    shield's own suspensions. `evidence` is a fixed text, never the analyst's words (the
-    incident's log, or the security events, hold who and why)."""
-    with uow:
+    """An account suspended by a person (an administrator through the accounts API, an
+    analyst from an incident), through identity (Conflict if it already is), then kept
+    among the containments so that two analysts reinstate it as they lift the shield's
+    own suspensions. `evidence` is a fixed text, never the person's words (the security
+    events or the incident's log hold who and why). Two transactions: a crash between
+    them leaves a suspension that only a database change lifts."""
+    accounts.suspend_account(uow=uow_factory(), actor=actor, account_id=account_id)
+    with uow_factory() as uow:
         record_containment(
-            uow, subject=Subject.account(account_id), rung=Rung.SUSPEND, evidence=evidence, by=by
+            uow,
+            subject=Subject.account(account_id),
+            rung=Rung.SUSPEND,
+            evidence=evidence,
+            by=actor.account_id,
         )
         uow.commit()
 
