@@ -18,11 +18,12 @@ rejected as no_matching_rights).
   committed, per invoice — the raw write an intake cannot avoid. The floor's rows are
   deleted after each floor run, so the intake never sees them.
 - Over HTTP: the real app under uvicorn in a separate process (benchmarks/_http.py: one
-  worker, as `rempart serve` runs it), driven by --clients threads with keep-alive httpx
-  clients for --duration seconds. `POST /api/v1/invoices` is measured against `POST
-  /bench/bare` on the same server, a constant route the benchmark adds to its own app
-  object, posted the same bodies: the floor pays the HTTP stack, middlewares, thread-pool
-  hop and client, and nothing of authentication, validation or the intake.
+  worker, as `rempart serve` runs it), driven by --clients keep-alive connections (raw
+  HTTP/1.1 from one event loop) for --duration seconds. `POST /api/v1/invoices` is
+  measured against `POST /bench/bare` on the same server, a constant `async def` route
+  the benchmark adds to its own app object, posted the same bodies: the floor pays the
+  HTTP stack, middlewares and client, and nothing of authentication, validation, thread
+  hops or the intake.
 
 Both use a FixedBudgetShield with a budget far above what they can reach, so the
 shield's bookkeeping is paid and nothing is throttled. Rates are medians over --repeats

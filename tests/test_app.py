@@ -53,6 +53,20 @@ def test_each_route_is_answered_by_its_own_router_whatever_their_order(
         assert (method, path) in served_routes([first]), f"{method} {path} is shadowed"
 
 
+def test_use_cases_run_on_the_event_loop_only_when_nothing_waits_on_the_network(
+    tmp_path: Path, database_url: str
+) -> None:
+    """deps.database_work: the embedded file without Redis runs inline; PostgreSQL or a
+    Redis shield (sockets that may stall) go to the thread pool."""
+    home = tmp_path / "home"
+    write_keys(home)
+    alone = create_app(make_settings(home, database_url))
+    with_redis = create_app(make_settings(home, database_url, redis_url="redis://127.0.0.1:1/15"))
+    embedded = database_url.startswith("sqlite")
+    assert alone.state.inline_database_work is embedded
+    assert with_redis.state.inline_database_work is False
+
+
 def test_landing_page_and_security_headers(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200

@@ -1,19 +1,21 @@
 """The object loaders authorise and fetch in one step: the actor's own structure or
 insurer passes, another's is refused before anything is read, a malformed identifier is
-refused after the permission check (so it tells an outsider nothing)."""
+refused after the permission check (so it tells an outsider nothing). A use case runs on
+the event loop or in the thread pool as the app decided."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Annotated
 
 import pytest
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.testclient import TestClient
 
 from rempart import problems
 from rempart.bootstrap import Platform
-from rempart.deps import get_actor, own_insurer, own_record, own_structure
+from rempart.deps import database_work, get_actor, own_insurer, own_record, own_structure
 from rempart.identity.permissions import Actor, Channel, Permission, Role
 
 from .factories import france, register
@@ -118,3 +120,22 @@ def test_own_record_is_the_one_the_account_is_bound_to(
     assert client_as(platform, unbound).get("/me/record").status_code == 403
     staff = Actor(uuid.uuid4(), Role.INSURER_STAFF, amc_number="123456789")
     assert client_as(platform, staff).get("/me/record").status_code == 403
+
+
+def _runs_on_the_loop(inline: bool) -> bool:
+    app = FastAPI()
+    app.state.inline_database_work = inline
+
+    @app.get("/where")
+    async def where(request: Request) -> dict[str, bool]:
+        worker = await database_work(request, threading.get_ident)
+        return {"loop": worker == threading.get_ident()}
+
+    with TestClient(app) as client:
+        answer: bool = client.get("/where").json()["loop"]
+        return answer
+
+
+def test_database_work_runs_where_the_app_decided() -> None:
+    assert _runs_on_the_loop(True)
+    assert not _runs_on_the_loop(False)

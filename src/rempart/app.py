@@ -75,6 +75,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.state.password_hasher = PasswordHasher()
     app.state.breached_passwords = _breached_passwords(settings)
     app.state.shield = build_shield(settings, platform)
+    # Everything a request's use case calls stays in this process (the SQLite file, a
+    # shield without Redis): its blocking calls are CPU work; see deps.database_work.
+    app.state.inline_database_work = platform.database.embedded and settings.redis_url is None
     app.state.channel_brakes = ShieldChannelBrakes(platform.uow, app.state.shield)
     problems.install(app, pages=render_problem)
     psc = settings.pro_sante_connect()

@@ -4,7 +4,9 @@ actor, and loaders that authorise and fetch in one step.
 A dependency that neither reads the database nor blocks is `async def`: FastAPI runs
 each plain `def` dependency in the thread pool, a hop that costs more than such a
 dependency's own work on every request. Those that read the database (`get_actor`,
-`own_structure`) stay plain `def`, off the event loop."""
+`own_structure`) stay plain `def`, off the event loop, except on the software API's
+busiest routes, which resolve the actor and run their use case through
+`database_work`."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ import hmac
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Annotated
+from functools import partial
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
 
 from rempart.bootstrap import Platform
 from rempart.identity.actors import actor_for_session
@@ -186,11 +190,31 @@ def permitted(
     return check
 
 
+Result = TypeVar("Result")
+
+
+async def database_work(request: Request, work: Callable[[], Result]) -> Result:
+    """`work` (blocking calls: a use case and its unit of work) where it costs least.
+
+    When everything it calls stays in this process (the embedded SQLite file, a shield
+    without Redis; `create_app` decides once), on the event loop itself: those calls are
+    CPU work on pages in memory, and a thread-pool hop plus the GIL hand-offs between
+    threads cost a rights check more than the check (docs/operations/serving.md). The
+    only wait is for another writer of the same file to commit, which any request
+    writing to it waits for anyway. Otherwise (PostgreSQL, Redis: waits on the network)
+    in the thread pool, so that the loop never idles on a socket."""
+    if getattr(request.app.state, "inline_database_work", False):
+        return work()
+    return await run_in_threadpool(work)
+
+
 def serving(permission: Permission) -> Callable[..., Coroutine[None, None, Actor]]:
     """A person or software whose role holds `permission` at all (routes of the software
-    API: rights checks, invoices), checked before the body is read."""
+    API: rights checks, invoices), checked before the body is read. The actor is
+    resolved through `database_work`: on the embedded database, without a thread hop."""
 
-    async def check(actor: ActorDep) -> Actor:
+    async def check(request: Request) -> Actor:
+        actor = await database_work(request, partial(get_actor, request))
         _may_ever(actor, permission)
         return actor
 

@@ -27,6 +27,13 @@ class Database:
         self.engine: Engine = make_engine(url)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
 
+    @property
+    def embedded(self) -> bool:
+        """A file this process reads and writes itself (SQLite), not a server it waits on."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).get_backend_name() == "sqlite"
+
     def session(self) -> Session:
         return self.session_factory()
 
