@@ -1,13 +1,14 @@
 """The driver-level bulk writer stores exactly what SQLAlchemy's own executemany stores,
 on both backends: bytes given to the driver as they are, UUIDs, dates and aware instants
 through their bind processors, and values repeated from row to row bound once. The keyed
-read returns what a Core select returns."""
+read and the prebuilt reads return what a Core select returns."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import (
     Column,
     Date,
@@ -17,11 +18,12 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    bindparam,
     create_engine,
     select,
 )
 
-from rempart.db.bulk import IN_CHUNK, insert_many, select_in, update_many
+from rempart.db.bulk import IN_CHUNK, insert_many, read, read_alone, select_in, update_many
 from rempart.db.types import UtcDateTime
 
 
@@ -121,3 +123,49 @@ def test_keyed_read_returns_what_core_returns_over_chunks_and_padding(database_u
     assert found == expected
     assert len(found) == len({row[0] for row in found}) == count - count // 10 - 1
     assert nothing == []
+
+
+def test_prebuilt_reads_return_what_core_returns(database_url: str) -> None:
+    engine = create_engine(database_url)
+    metadata = MetaData()
+    table = _table(f"read_{uuid.uuid4().hex[:8]}", metadata)
+    metadata.create_all(engine)
+    parent = uuid.uuid4()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "parent": parent if n % 2 else None,
+            "blob": bytes([n]),
+            "day": date(2026, 1, n + 1),
+            "at": datetime(2026, 11, 28, 12, n, tzinfo=UTC),
+            "rank": n,
+            "label": "kept" if n % 3 else "other",
+        }
+        for n in range(9)
+    ]
+    # A bound parameter, a bound UUID and a literal the statement carries itself.
+    statement = (
+        select(table.c.id, table.c.parent, table.c.day, table.c.at, table.c.blob)
+        .where(table.c.parent == bindparam("parent", type_=Uuid))
+        .where(table.c.rank >= bindparam("from_rank"), table.c.label == "kept")
+        .order_by(table.c.rank)
+    )
+    values = {"parent": parent, "from_rank": 2}
+    try:
+        with engine.begin() as connection:
+            insert_many(connection, table, rows)
+        with engine.connect() as connection:
+            expected = [tuple(row) for row in connection.execute(statement, values)]
+            inside = read(connection, statement, values)
+            with pytest.raises(ValueError, match="select_in"):
+                read(connection, select(table.c.id).where(table.c.rank.in_([1, 2])), {})
+        alone = read_alone(engine, statement, values)
+        none = read_alone(engine, statement, {"parent": uuid.uuid4(), "from_rank": 0})
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()
+    assert inside == alone == expected
+    assert [row[0] for row in expected] == [rows[n]["id"] for n in (5, 7)]
+    assert isinstance(expected[0][0], uuid.UUID)
+    assert expected[0][3].tzinfo is not None
+    assert none == []

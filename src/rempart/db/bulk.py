@@ -1,5 +1,6 @@
 """Driver-level executemany for the few hot paths that write thousands of rows a second
-(rights-file import, key rotation), and the keyed read that precedes their writes.
+(rights-file import, key rotation), the keyed read that precedes their writes, and
+prebuilt reads for the requests every pharmacy makes (the caller's session).
 
 SQLAlchemy's Core executemany spends more time building parameters per row than the
 driver spends writing them. Here a statement is compiled once per dialect and column set,
@@ -15,7 +16,18 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Column, Connection, LargeBinary, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    LargeBinary,
+    Select,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Dialect
 
 Processor = Callable[[Any], Any] | None
@@ -172,3 +184,78 @@ def select_in(
                 if typed_row[position] is not None:
                     typed_row[position] = process(typed_row[position])
             yield tuple(typed_row)
+
+
+@lru_cache(maxsize=64)
+def _compiled_read(
+    statement: Select[Any], dialect: Dialect
+) -> tuple[
+    str, tuple[str, ...], tuple[Processor, ...], dict[str, Any], tuple[Processor, ...], bool
+]:
+    compiled = statement.compile(dialect=dialect)
+    if compiled.post_compile_params:
+        raise ValueError("expanding (IN) parameters need Core's execution: use select_in")
+    positional = compiled.positiontup is not None
+    # A literal the statement carries (`column == "value"`) is an anonymous parameter:
+    # its name in the SQL is the compiled one, its value the compiled default.
+    by_name = {compiled.bind_names[bind]: bind for bind in compiled.binds.values()}
+    names = tuple(compiled.positiontup or by_name)
+    processors = tuple(_processor(by_name[name].type, dialect) for name in names)
+    results = tuple(
+        c.type.dialect_impl(dialect).result_processor(dialect, None)
+        for c in statement.selected_columns
+    )
+    return str(compiled), names, processors, dict(compiled.params), results, positional
+
+
+def _read(dbapi_connection: Any, dialect: Dialect, statement: Select[Any], values: Any) -> Any:
+    sql, names, processors, fixed, results, positional = _compiled_read(statement, dialect)
+    bound = []
+    for name, process in zip(names, processors, strict=True):
+        value = values[name] if name in values else fixed[name]
+        bound.append(value if process is None or value is None else process(value))
+    parameters: Any = tuple(bound) if positional else dict(zip(names, bound, strict=True))
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, parameters)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    typed = [(i, p) for i, p in enumerate(results) if p is not None]
+    if not typed:
+        return rows
+    out = []
+    for row in rows:
+        typed_row = list(row)
+        for position, process in typed:
+            if typed_row[position] is not None:
+                typed_row[position] = process(typed_row[position])
+        out.append(tuple(typed_row))
+    return out
+
+
+def read(
+    connection: Connection, statement: Select[Any], values: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of a prebuilt SELECT (module-level, built once) on `connection`, in its
+    transaction, typed as Core reads them. Compiled once per statement and dialect: Core
+    looks its compiled form up, builds an execution context and a result object on every
+    call, which costs a request more than the database's own work."""
+    rows: list[tuple[Any, ...]] = _read(
+        connection.connection, connection.dialect, statement, values
+    )
+    return rows
+
+
+def read_alone(
+    engine: Engine, statement: Select[Any], values: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """`read` on a pooled connection of its own, outside any unit of work: for a single
+    statement that needs no transaction around it (its own snapshot is enough) and no
+    session, such as resolving the caller of every request."""
+    dbapi_connection = engine.raw_connection()
+    try:
+        rows: list[tuple[Any, ...]] = _read(dbapi_connection, engine.dialect, statement, values)
+        return rows
+    finally:
+        dbapi_connection.close()

@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy import select
 
 from rempart.db.base import table_of
+from rempart.db.bulk import read_alone
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import AccountStatus
 from rempart.identity.models import AccountRow, AccountStructureRow, SessionRow
@@ -20,6 +21,8 @@ from rempart.identity.sessions import (
     SessionPolicy,
     end_all_sessions,
     keep_alive,
+    live_session,
+    writes_due,
 )
 from rempart.identity.tokens import token_digest
 from rempart.kernel.errors import Unauthenticated
@@ -28,7 +31,8 @@ _SESSIONS, _ACCOUNTS, _STRUCTURES = (
     table_of(row) for row in (SessionRow, AccountRow, AccountStructureRow)
 )
 # Every request by session runs it: the live session, its account and the account's
-# structures (one row per structure), in one statement built once.
+# structures (one row per structure), in one statement built once (and compiled once, by
+# db.bulk.read_alone).
 _ACTOR = (
     select(
         *LIVE_SESSION_COLUMNS,
@@ -49,35 +53,39 @@ _ACTOR = (
 
 
 def actor_for_session(*, uow: UnitOfWork, token: str, policy: SessionPolicy) -> Actor | None:
-    with uow:  # one unit of work per request for the session and the account
-        # On the session's connection: a Core read needs nothing of the ORM's execution.
-        connection = uow.session.connection()
-        rows = connection.execute(_ACTOR, {"token_hash": token_digest(token)}).all()
-        if not rows:
-            return None
-        live = keep_alive(uow, rows[0], policy)
+    # One statement, on a pooled connection of its own: a request whose session needs no
+    # write (nearly all of them) opens no unit of work for its caller.
+    rows = read_alone(uow.engine, _ACTOR, {"token_hash": token_digest(token)})
+    if not rows:
+        return None
+    now = uow.clock.now()
+    if writes_due(rows[0], now, policy):
+        with uow:
+            live = keep_alive(uow, rows[0], policy)
         if live is None:
             return None
-        status, role, amc_number, beneficiary_id, rpps = rows[0][7:12]
-        if status != AccountStatus.ACTIVE:  # or no account at all
-            actor = None
-        else:
-            actor = Actor(
-                account_id=live.account_id,
-                role=Role(role),
-                structures=frozenset(row[12] for row in rows if row[12] is not None),
-                amc_number=amc_number,
-                beneficiary_id=str(beneficiary_id) if beneficiary_id else None,
-                channel=Channel.PORTAL,
-                strength=(
-                    Strength.PHISHING_RESISTANT
-                    if live.factor.phishing_resistant
-                    else Strength.PHISHABLE
-                ),
-                authenticated_at=live.authenticated_at,
-                rpps=rpps,
-                session_id=live.id,
-            )
+    else:
+        live = live_session(rows[0], now)
+    status, role, amc_number, beneficiary_id, rpps = rows[0][7:12]
+    if status != AccountStatus.ACTIVE:  # or no account at all
+        actor = None
+    else:
+        actor = Actor(
+            account_id=live.account_id,
+            role=Role(role),
+            structures=frozenset(row[12] for row in rows if row[12] is not None),
+            amc_number=amc_number,
+            beneficiary_id=str(beneficiary_id) if beneficiary_id else None,
+            channel=Channel.PORTAL,
+            strength=(
+                Strength.PHISHING_RESISTANT
+                if live.factor.phishing_resistant
+                else Strength.PHISHABLE
+            ),
+            authenticated_at=live.authenticated_at,
+            rpps=rpps,
+            session_id=live.id,
+        )
     if actor is None:  # suspended meanwhile: its sessions end now if they had not
         end_all_sessions(uow=uow, account_id=live.account_id, reason=EndReason.SUSPENDED)
     return actor

@@ -153,7 +153,7 @@ def resume_within(uow: UnitOfWork, token: str, policy: SessionPolicy) -> LiveSes
 def keep_alive(uow: UnitOfWork, row: Sequence[Any], policy: SessionPolicy) -> LiveSession | None:
     """A live session's row (`LIVE_SESSION_COLUMNS` first): None, and ended, when idle or
     expired; otherwise the session, its idle clock written at most once a minute."""
-    session_id, account_id, factor, created_at, authenticated_at, last_seen_at, expires_at = row[:7]
+    session_id, last_seen_at, expires_at = row[0], row[5], row[6]
     now = uow.clock.now()
     reason = None
     if now >= expires_at:
@@ -169,6 +169,20 @@ def keep_alive(uow: UnitOfWork, row: Sequence[Any], policy: SessionPolicy) -> Li
     if now - last_seen_at >= TOUCH_INTERVAL:
         uow.session.execute(_TOUCH, {"session_id": session_id, "now": now})
         uow.commit()
+    return live_session(row, now)
+
+
+def writes_due(row: Sequence[Any], now: datetime, policy: SessionPolicy) -> bool:
+    """Whether `keep_alive` would write for this row now (end the session, or move its
+    idle clock): most requests need neither, and no transaction."""
+    last_seen_at: datetime = row[5]
+    expires_at: datetime = row[6]
+    return now >= expires_at or now - last_seen_at >= min(policy.idle, TOUCH_INTERVAL)
+
+
+def live_session(row: Sequence[Any], now: datetime) -> LiveSession:
+    """The session of a row `keep_alive` would keep as it is, seen `now`."""
+    session_id, account_id, factor, created_at, authenticated_at = row[:5]
     return LiveSession(session_id, account_id, Factor(factor), created_at, now, authenticated_at)
 
 
