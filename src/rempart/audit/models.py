@@ -20,7 +20,7 @@ from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rempart.audit.domain import PURPOSE_LENGTH
-from rempart.db.base import Base, IdMixin
+from rempart.db.base import Base, IdMixin, index_where_present
 from rempart.db.types import UtcDateTime
 
 PSEUDONYM_LENGTH = 40
@@ -51,11 +51,13 @@ class AuditRecordRow(IdMixin, Base):
     payload_expired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
-        Index("ix_audit_records_actor_at", "actor_account_id", "at"),
+        # A record names an account (a person) or a client (software), never both, and a
+        # stranger's check names no one: each index holds only the records that name one.
+        index_where_present("ix_audit_records_actor_at", "actor_account_id", "at"),
         Index("ix_audit_records_structure_at", "structure_finess", "at"),
-        Index("ix_audit_records_client_at", "client_id", "at"),
+        index_where_present("ix_audit_records_client_at", "client_id", "at"),
         Index("ix_audit_records_address_at", "address_hash", "at"),
-        Index("ix_audit_records_target_at", "target_pseudonym", "at"),
+        index_where_present("ix_audit_records_target_at", "target_pseudonym", "at"),
     )
 
 

@@ -8,9 +8,11 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from rempart.db.checkpoints import BackgroundCheckpoints
 from rempart.db.engine import make_engine
 from rempart.kernel.errors import InfrastructureError
 
@@ -26,12 +28,15 @@ class Database:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        path = make_url(url).database if self.embedded else None
+        self.checkpoints: BackgroundCheckpoints | None = None
+        if path and path != ":memory:":
+            self.checkpoints = BackgroundCheckpoints(path)
+            self.checkpoints.start()
 
     @property
     def embedded(self) -> bool:
         """A file this process reads and writes itself (SQLite), not a server it waits on."""
-        from sqlalchemy.engine import make_url
-
         return make_url(self.url).get_backend_name() == "sqlite"
 
     def session(self) -> Session:
@@ -66,6 +71,8 @@ class Database:
             )
 
     def dispose(self) -> None:
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
         self.engine.dispose()
 
 
@@ -86,8 +93,6 @@ class translate_database_errors:
 
 
 def _describe(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return str(parsed.database)
