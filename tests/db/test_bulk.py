@@ -22,6 +22,7 @@ from sqlalchemy import (
     create_engine,
     select,
 )
+from sqlalchemy.exc import IntegrityError
 
 from rempart.db.bulk import IN_CHUNK, insert_many, read, read_alone, select_in, update_many
 from rempart.db.types import UtcDateTime
@@ -169,3 +170,34 @@ def test_prebuilt_reads_return_what_core_returns(database_url: str) -> None:
     assert isinstance(expected[0][0], uuid.UUID)
     assert expected[0][3].tzinfo is not None
     assert none == []
+
+
+def test_bulk_writes_commit_with_their_connection_and_fail_as_core_fails(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    metadata = MetaData()
+    table = _table(f"commit_{uuid.uuid4().hex[:8]}", metadata)
+    metadata.create_all(engine)
+    row = {
+        "id": uuid.uuid4(),
+        "parent": None,
+        "blob": b"x",
+        "day": date(2026, 11, 29),
+        "at": datetime(2026, 11, 29, 6, 0, tzinfo=UTC),
+        "rank": 1,
+        "label": "first",
+    }
+    try:
+        with engine.connect() as connection:  # no transaction begun yet
+            insert_many(connection, table, [row])
+            connection.commit()
+        with engine.connect() as connection:
+            with pytest.raises(IntegrityError):
+                insert_many(connection, table, [row])  # the same primary key
+            connection.rollback()
+            stored = connection.execute(select(table.c.label)).scalars().all()
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()
+    assert stored == ["first"]

@@ -29,6 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any] | None
 
@@ -111,7 +112,35 @@ def _execute(
         for row in rows:
             plain = pull(row)
             parameters.append(plain if positional else dict(zip(names, plain, strict=True)))
-    connection.exec_driver_sql(sql, parameters)
+    _on_driver(connection, sql, parameters)
+
+
+def _on_driver(connection: Connection, sql: str, parameters: list[Any]) -> None:
+    """The statement on the connection's driver cursor, in its transaction. For the one
+    row an audited action writes, `exec_driver_sql`'s execution context and events cost
+    as much as the insert; the driver's errors are wrapped as SQLAlchemy wraps them
+    (an IntegrityError stays an IntegrityError)."""
+    dialect = connection.dialect
+    if not connection.in_transaction():
+        connection.begin()  # as Core's own execution would: the caller's commit commits it
+    cursor = connection.connection.cursor()
+    try:
+        if len(parameters) == 1:
+            cursor.execute(sql, parameters[0])
+        else:
+            cursor.executemany(sql, parameters)
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            sql,
+            parameters,
+            error,
+            dialect.loaded_dbapi.Error,
+            hide_parameters=connection.engine.hide_parameters,
+            dialect=dialect,
+            ismulti=len(parameters) > 1,
+        ) from error
+    finally:
+        cursor.close()
 
 
 def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
