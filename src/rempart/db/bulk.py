@@ -12,6 +12,7 @@ both backends store exactly what the ORM would.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -47,10 +48,23 @@ def _processor(type_: Any, dialect: Dialect) -> Processor:
     return processor
 
 
+@dataclass(frozen=True)
+class _Write:
+    """A write statement compiled for one table, column set and dialect, with what turns
+    a row into its parameters: built once, where per call it cost a single-row write as
+    much as the driver's insert."""
+
+    sql: str
+    names: tuple[str, ...]
+    positional: bool
+    pull: Callable[[Mapping[str, Any]], tuple[Any, ...]]  # a row's values, in `names` order
+    typed: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, bind processor)
+
+
 @lru_cache(maxsize=256)
 def _compiled(
     table: Table, kind: str, keys: tuple[str, ...], where_key: str | None, dialect: Dialect
-) -> tuple[str, tuple[str, ...], tuple[Processor, ...], bool]:
+) -> _Write:
     if kind == "insert":
         statement: Any = insert(table).values({k: bindparam(k) for k in keys})
     else:
@@ -64,7 +78,14 @@ def _compiled(
     positional = compiled.positiontup is not None
     names = tuple(compiled.positiontup) if positional else tuple(compiled.binds)
     processors = tuple(_processor(compiled.binds[name].type, dialect) for name in names)
-    return str(compiled), names, processors, positional
+    sources = [_source_key(n, where_key) for n in names]
+    # itemgetter pulls a row's values in one C call; only the few typed columns (UUIDs on
+    # SQLite, dates) go through a processor.
+    pull: Callable[[Mapping[str, Any]], tuple[Any, ...]] = (
+        itemgetter(*sources) if len(sources) > 1 else (lambda row: (row[sources[0]],))
+    )
+    typed = tuple((i, p) for i, p in enumerate(processors) if p is not None)
+    return _Write(str(compiled), names, positional, pull, typed)
 
 
 def _source_key(name: str, where_key: str | None) -> str:
@@ -83,15 +104,12 @@ def _execute(
     if not rows:
         return
     keys = tuple(k for k in rows[0] if k != where_key)
-    sql, names, processors, positional = _compiled(table, kind, keys, where_key, connection.dialect)
-    sources = [_source_key(n, where_key) for n in names]
-    # itemgetter pulls a row's values in one C call; only the few typed columns (UUIDs on
-    # SQLite, dates) go through a processor, and a value repeated from the row before (the
-    # same contract, run or date object, as batches often carry) reuses its bound form.
-    pull = itemgetter(*sources) if len(sources) > 1 else (lambda row: (row[sources[0]],))
-    typed = [(i, p) for i, p in enumerate(processors) if p is not None]
+    write = _compiled(table, kind, keys, where_key, connection.dialect)
+    names, positional, pull, typed = write.names, write.positional, write.pull, write.typed
     parameters: list[Any] = []
     if typed:
+        # A value repeated from the row before (the same contract, run or date object, as
+        # batches often carry) reuses its bound form.
         last: list[Any] = [None] * len(typed)
         bound: list[Any] = [None] * len(typed)
         for row in rows:
@@ -112,7 +130,7 @@ def _execute(
         for row in rows:
             plain = pull(row)
             parameters.append(plain if positional else dict(zip(names, plain, strict=True)))
-    _on_driver(connection, sql, parameters)
+    _on_driver(connection, write.sql, parameters)
 
 
 def _on_driver(connection: Connection, sql: str, parameters: list[Any]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from rempart.db.base import table_of
+from rempart.db.bulk import read
 from rempart.db.uow import UnitOfWork
 from rempart.kernel.errors import NotFound
 from rempart.registry.domain import (
@@ -346,14 +347,16 @@ def card_rights(
     )
     indexes = uow.vault.lookup_indexes(CARD, key)
     asked = list(dict.fromkeys(str(c) for c in categories))
-    # On the session's connection, in its transaction: a Core statement gets nothing
-    # from the ORM's execution layer (no flush, no loading) but its bookkeeping.
+    # On the session's connection, in its transaction, compiled once and run on the
+    # driver (db.bulk.read): Core's execution would add its own bookkeeping to every
+    # pharmacy's check.
     connection = uow.session.connection()
+    rows: Sequence[Sequence[Any]]
     if 0 < len(indexes) <= len(_INDEX_NAMES) and asked:
         statement = _card_rights_for(len(indexes), len(asked))
         values: dict[str, object] = dict(zip(_INDEX_NAMES, indexes, strict=False))
         values.update(zip(_CATEGORY_NAMES, asked, strict=False))
-        rows = connection.execute(statement, values).all()
+        rows = read(connection, statement, values)
     else:  # none asked (or an unusually long key ring): the expanding form
         rows = connection.execute(
             _CARD_RIGHTS, {"indexes": list(indexes), "categories": asked}
