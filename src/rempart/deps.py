@@ -53,17 +53,19 @@ CSRF_FORM_STATE = "csrf_form_token"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _platform_of(request: Request) -> Platform:
+def platform_of(request: Request) -> Platform:
+    """The app's platform, for the few routes that take it from the request rather than
+    as a dependency (each dependency costs FastAPI more than its own work)."""
     platform: Platform = request.app.state.platform
     return platform
 
 
 async def get_platform(request: Request) -> Platform:
-    return _platform_of(request)
+    return platform_of(request)
 
 
 async def get_settings(request: Request) -> Settings:
-    return _platform_of(request).settings
+    return platform_of(request).settings
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
@@ -124,7 +126,7 @@ def get_actor(request: Request) -> Actor:
     Every authenticated request resolves it, so it takes the platform and its settings
     from the app itself rather than as sub-dependencies: FastAPI's bookkeeping for each
     one costs more than what it returns."""
-    platform = _platform_of(request)
+    platform = platform_of(request)
     settings = platform.settings
     authorization = request.headers.get("authorization")
     if authorization is not None:
@@ -221,9 +223,13 @@ def serving(permission: Permission) -> Callable[..., Coroutine[None, None, Actor
     return check
 
 
-async def get_shield(request: Request) -> Shield:
+def shield_of(request: Request) -> Shield:
     shield: Shield = request.app.state.shield
     return shield
+
+
+async def get_shield(request: Request) -> Shield:
+    return shield_of(request)
 
 
 ShieldDep = Annotated[Shield, Depends(get_shield)]

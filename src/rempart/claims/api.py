@@ -16,7 +16,7 @@ from rempart.claims import cancellation, reading, service
 from rempart.claims.domain import MAX_LINES, ClaimedLine, InvoiceStatus, LineStatus
 from rempart.claims.receipts import InvoiceReceipt
 from rempart.claims.requests import CardData, InvoiceSubmission
-from rempart.deps import PlatformDep, ShieldDep, database_work, serving
+from rempart.deps import PlatformDep, ShieldDep, database_work, platform_of, serving, shield_of
 from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import InvalidInput
 from rempart.rights.api import CardIn, CareLineIn
@@ -92,13 +92,12 @@ def _out(receipt: InvoiceReceipt) -> InvoiceReceiptOut:
 
 
 # Pharmacies' second busiest call: the intake runs through `database_work` (on the
-# embedded database, on the event loop, without a thread hop).
+# embedded database, on the event loop, without a thread hop), the platform and the
+# shield taken from the request as the rights check takes them.
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def submit(
     body: InvoiceIn,
     actor: Submitter,
-    platform: PlatformDep,
-    shield: ShieldDep,
     http: Request,
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", description="Resending with it creates nothing")
@@ -109,9 +108,9 @@ async def submit(
     card = body.card
     intake = partial(
         service.submit_invoice,
-        uow=platform.uow(),
+        uow=platform_of(http).uow(),
         actor=actor,
-        shield=shield,
+        shield=shield_of(http),
         idempotency_key=idempotency_key,
         submission=InvoiceSubmission(
             invoice_number=body.invoice_number,
