@@ -33,6 +33,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any] | None
+AnySelect = Select[*tuple[Any, ...]]  # a SELECT of any columns
 
 # Drivers that bind `bytes` as a BLOB / bytea themselves: SQLAlchemy's LargeBinary
 # processor only wraps each value in the driver's `Binary` (a memoryview on sqlite3),
@@ -235,7 +236,7 @@ def select_in(
 
 @lru_cache(maxsize=64)
 def _compiled_read(
-    statement: Select[Any], dialect: Dialect
+    statement: AnySelect, dialect: Dialect
 ) -> tuple[
     str, tuple[str, ...], tuple[Processor, ...], dict[str, Any], tuple[Processor, ...], bool
 ]:
@@ -255,7 +256,7 @@ def _compiled_read(
     return str(compiled), names, processors, dict(compiled.params), results, positional
 
 
-def _read(dbapi_connection: Any, dialect: Dialect, statement: Select[Any], values: Any) -> Any:
+def _read(dbapi_connection: Any, dialect: Dialect, statement: AnySelect, values: Any) -> Any:
     sql, names, processors, fixed, results, positional = _compiled_read(statement, dialect)
     bound = []
     for name, process in zip(names, processors, strict=True):
@@ -282,7 +283,7 @@ def _read(dbapi_connection: Any, dialect: Dialect, statement: Select[Any], value
 
 
 def read(
-    connection: Connection, statement: Select[Any], values: Mapping[str, Any]
+    connection: Connection, statement: AnySelect, values: Mapping[str, Any]
 ) -> list[tuple[Any, ...]]:
     """The rows of a prebuilt SELECT (module-level, built once) on `connection`, in its
     transaction, typed as Core reads them. Compiled once per statement and dialect: Core
@@ -295,7 +296,7 @@ def read(
 
 
 def read_alone(
-    engine: Engine, statement: Select[Any], values: Mapping[str, Any]
+    engine: Engine, statement: AnySelect, values: Mapping[str, Any]
 ) -> list[tuple[Any, ...]]:
     """`read` on a pooled connection of its own, outside any unit of work: for a single
     statement that needs no transaction around it (its own snapshot is enough) and no

@@ -7,16 +7,18 @@ checks: the account's status and sessions, the software clients' status and toke
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Engine, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from rempart.audit.models import AuditRecordRow
 from rempart.audit.trail import ACCOUNT, record_action
+from rempart.db.bulk import read_alone
 from rempart.db.uow import UnitOfWork
 from rempart.identity import service as accounts
 from rempart.identity.client_models import ClientRow, ClientTokenRow
@@ -73,11 +75,24 @@ def active_rungs(uow: UnitOfWork, subjects: Sequence[Subject]) -> dict[Subject, 
 
 def standing(engine: Engine, subjects: Sequence[Subject]) -> dict[Subject, Rung]:
     """`active_rungs` on a connection of its own, outside any unit of work: what every
-    data-serving request asks before anything else (no session, no keys needed)."""
+    data-serving request asks before anything else (no session, no keys needed). One
+    parameter per subject, compiled once per count and run on the driver
+    (`db.bulk.read_alone`): an expanding parameter is rendered again on every request."""
     by_key = {s.key: s for s in subjects}
-    with engine.connect() as connection:
-        rows = connection.execute(_ACTIVE, {"keys": list(by_key)}).all()
+    if not by_key:
+        return {}
+    rows = read_alone(
+        engine, _active_of(len(by_key)), {f"k{n}": key for n, key in enumerate(by_key)}
+    )
     return {by_key[key]: Rung(rung) for key, rung in rows if key is not None}
+
+
+@functools.lru_cache(maxsize=16)
+def _active_of(count: int) -> Select[str | None, str]:
+    key_type = ContainmentRow.active_key.type
+    return select(ContainmentRow.active_key, ContainmentRow.rung).where(
+        ContainmentRow.active_key.in_([bindparam(f"k{n}", type_=key_type) for n in range(count)])
+    )
 
 
 def escalate(

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select
 
 from rempart.audit.context import current_request
+from rempart.db.bulk import read
 from rempart.db.uow import UnitOfWork
 from rempart.identity.factors import require_recent_strong_factor
 from rempart.identity.permissions import Actor, Channel, Role
@@ -176,8 +177,10 @@ class Sentinel:
             # People are compared with their own profession in structures of the size.
             profession = self._profession(uow, actor.rpps, now_ms)
             actor_group = f"{profession}/{group.rsplit('/', 1)[-1]}" if profession else group
-        honeytoken = beneficiary_id is not None and (
-            uow.session.execute(_HONEYTOKEN, {"id": beneficiary_id}).first() is not None
+        # On the driver (db.bulk.read): the ORM's execution of this one-row probe cost
+        # more than the rest of the observation's database work.
+        honeytoken = beneficiary_id is not None and bool(
+            read(uow.session.connection(), _HONEYTOKEN, {"id": beneficiary_id})
         )
         who = subject_of(actor)
         sighting = Sighting(

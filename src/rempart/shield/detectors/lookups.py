@@ -10,6 +10,7 @@ with many birth dates. No identifier is stored, in clear or hashed whole."""
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,16 +32,24 @@ class Trait:
         fields = (flag, self.nir, self.prefix, str(self.order), self.variant, self.member)
         return "|".join((*fields, str(self.tail)))
 
-    @classmethod
-    def decode(cls, text: str) -> Trait | None:
-        parts = text.split("|")
-        if len(parts) != 7:
-            return None
-        flag, nir, prefix, order, variant, member, tail = parts
-        try:
-            return cls(flag == "1", nir, prefix, int(order), variant, member, int(tail))
-        except ValueError:
-            return None
+    @staticmethod
+    def decode(text: str) -> Trait | None:
+        return _decoded(text)
+
+
+# Every lookup reads its subject's last `window` traits back: each text was decoded again
+# at each of the next fifty lookups. Bounded (about 10 MiB: the windows of a few hundred
+# busy subjects); traits are immutable.
+@functools.lru_cache(maxsize=1 << 14)
+def _decoded(text: str) -> Trait | None:
+    parts = text.split("|")
+    if len(parts) != 7:
+        return None
+    flag, nir, prefix, order, variant, member, tail = parts
+    try:
+        return Trait(flag == "1", nir, prefix, int(order), variant, member, int(tail))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -96,14 +105,12 @@ def _near_other(tails: list[tuple[int, str]], tail: int, nir: str, gap: int) -> 
     insured NIR. A member number keyed wrong in its last digit, then read again, is a
     neighbour of itself under one NIR: a counter's typo, not a walk. Walking member
     numbers under one NIR learns nothing (a lookup matches the whole card) and leaves
-    unmatched variants of that NIR, which `guessed_variants` counts."""
-    low = bisect.bisect_left(tails, tail - gap, key=_tail_of)
-    high = bisect.bisect_right(tails, tail + gap, key=_tail_of)
+    unmatched variants of that NIR, which `guessed_variants` counts. `tails` is sorted
+    (tail, NIR digest): a one-element tuple sorts before every pair of its tail, so the
+    bounds are found by plain tuple comparison, without a key function."""
+    low = bisect.bisect_left(tails, (tail - gap,))
+    high = bisect.bisect_left(tails, (tail + gap + 1,))
     return any(t != tail and n != nir for t, n in tails[low:high])
-
-
-def _tail_of(entry: tuple[int, str]) -> int:
-    return entry[0]
 
 
 def sequential_count(traits: Sequence[Trait], policy: LookupPolicy) -> int:
