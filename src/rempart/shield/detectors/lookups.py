@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -119,21 +120,28 @@ def sequential_count(traits: Sequence[Trait], policy: LookupPolicy) -> int:
     costs a couple of binary searches, not a pass over the window. Member numbers keep
     the digest of their insured NIR beside them, so that a neighbour under the same NIR
     (a misread number and its correction) is not "another person"."""
+    window = traits[: policy.window]
+    # A prefix or member-number shape seen once in the window has no neighbour to find
+    # (most of an honest counter's: different people), and no later lookup asks for it.
+    prefixes = Counter(t.prefix for t in window if t.order >= 0)
+    members = Counter(t.member for t in window if t.tail >= 0)
     count = 0
     orders: dict[str, list[int]] = {}
     tails: dict[str, list[tuple[int, str]]] = {}
-    for trait in reversed(traits[: policy.window]):  # oldest first
-        near_nir = trait.order >= 0 and _near(
+    for trait in reversed(window):  # oldest first
+        shared_prefix = trait.order >= 0 and prefixes[trait.prefix] > 1
+        shared_member = trait.tail >= 0 and members[trait.member] > 1
+        near_nir = shared_prefix and _near(
             orders.get(trait.prefix, []), trait.order, policy.order_gap
         )
-        near_member = trait.tail >= 0 and _near_other(
+        near_member = shared_member and _near_other(
             tails.get(trait.member, []), trait.tail, trait.nir, policy.tail_gap
         )
         if near_nir or near_member:
             count += 1
-        if trait.order >= 0:
+        if shared_prefix:
             bisect.insort(orders.setdefault(trait.prefix, []), trait.order)
-        if trait.tail >= 0:
+        if shared_member:
             bisect.insort(tails.setdefault(trait.member, []), (trait.tail, trait.nir))
     return count
 
