@@ -33,11 +33,15 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import median
-from _world import UNTHROTTLED
+from _world import UNTHROTTLED, watching_shield
 from rempart.settings import Settings
 from rempart.shield.port import FixedBudgetShield
 
 BARE = "/bench/bare"
+# Which shield the server's app gets: the unthrottled fixed budget (the default), or
+# `watching`, the app's own shield unthrottled and never climbing (_world.watching_shield).
+SHIELD_VARIABLE = "REMPART_BENCH_SHIELD"
+WATCHING = "watching"
 
 # What one request sends and expects: the JSON body, its own headers (an Idempotency-Key),
 # and bytes its answer must hold (None: any success). Given (client number, request
@@ -64,7 +68,11 @@ def serve(port: int) -> None:
     from rempart.app import create_app
 
     app = create_app(Settings())
-    app.state.shield = FixedBudgetShield(UNTHROTTLED)
+    app.state.shield.close()
+    if os.environ.get(SHIELD_VARIABLE) == WATCHING:
+        app.state.shield = watching_shield(app.state.platform)
+    else:
+        app.state.shield = FixedBudgetShield(UNTHROTTLED)
 
     async def bare() -> dict[str, bool]:
         return {"ok": True}
@@ -86,7 +94,7 @@ def free_port() -> int:
 class Server:
     """The app of `settings` (its home and database) served in a child process."""
 
-    def __init__(self, settings: Settings, log: Path) -> None:
+    def __init__(self, settings: Settings, log: Path, *, shield: str = "") -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -95,6 +103,7 @@ class Server:
             "REMPART_ENV": "development",  # plain http on localhost
             "REMPART_HOME": str(settings.home),
             "REMPART_DATABASE_URL": str(settings.database_url),
+            SHIELD_VARIABLE: shield,
         }
         with log.open("wb") as out:
             self.process = subprocess.Popen(
@@ -246,18 +255,22 @@ def against_bare(
     clients: int,
     seconds: float,
     repeats: int,
+    shield: str = "",
+    floor: bool = True,
 ) -> dict[str, float]:
     """`path` and the bare floor on one server, alternately, `repeats` times each after a
     second's warm-up of both; `requests()` gives each run its own requests. Figures are
-    `http_bare_*` and `http_<name>_*`: medians of the runs, failed answers summed."""
+    `http_bare_*` and `http_<name>_*`: medians of the runs, failed answers summed.
+    `shield`: see SHIELD_VARIABLE; without `floor`, `path` alone."""
     runs: dict[str, list[float]] = {}
-    server = Server(settings, scratch / f"server-{time.monotonic_ns()}.log")
+    server = Server(settings, scratch / f"server-{time.monotonic_ns()}.log", shield=shield)
+    targets = ((("bare", BARE),) if floor else ()) + ((name, path),)
     try:
         # warm-up: connections, imports, caches
-        drive(server, BARE, requests(), headers=headers, clients=clients, seconds=1.0)
-        drive(server, path, requests(), headers=headers, clients=clients, seconds=1.0)
+        for _, target in targets:
+            drive(server, target, requests(), headers=headers, clients=clients, seconds=1.0)
         for _ in range(repeats):
-            for label, target in (("bare", BARE), (name, path)):
+            for label, target in targets:
                 measured = drive(
                     server, target, requests(), headers=headers, clients=clients, seconds=seconds
                 )

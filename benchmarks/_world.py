@@ -26,12 +26,35 @@ from rempart.registry.domain import BeneficiaryStatement, RightsStatus
 from rempart.registry.generator import SyntheticFrance, generate_france, generate_statements
 from rempart.registry.rights_file import write_csv
 from rempart.settings import Environment, Settings
+from rempart.shield.alerting import StoredAlertSink
+from rempart.shield.domain import Ladder
+from rempart.shield.observations import DetectionPolicy
+from rempart.shield.port import FixedBudgetShield
 from rempart.shield.quotas import Limits, QuotaPolicy
+from rempart.shield.sentinel import Sentinel
+from rempart.shield.store import LocalFeatureStore
 from rempart.vault.keyring import KeyRing, LocalFileKeySource
 
 # Far above anything a run reaches (a few thousand requests a second for a minute at
 # most): the shield's bookkeeping is paid, nothing is throttled.
 UNTHROTTLED = QuotaPolicy.everywhere(Limits(1_000_000_000, 1_000_000_000, 1_000_000_000))
+# Risks are computed and stored as in production, no rung is ever climbed: a benchmark's
+# one pharmacy checking a thousand cards a second is exactly what the detectors contain.
+_NEVER = 1 << 60
+WATCHING = DetectionPolicy(ladder=Ladder(_NEVER, _NEVER, _NEVER))
+
+
+def watching_shield(platform: Platform) -> Sentinel:
+    """The app's shield as `build_shield` makes it without Redis (containment standing,
+    quotas, every detector, stored alerts), unthrottled and never climbing: what a
+    production check pays for its shield."""
+    return Sentinel(
+        quotas=FixedBudgetShield(UNTHROTTLED),
+        store=LocalFeatureStore(),
+        uow=platform.uow,
+        policy=WATCHING,
+        alerts=StoredAlertSink(platform.uow),
+    )
 
 
 def new_platform(url: str, home: Path) -> Platform:

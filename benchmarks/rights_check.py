@@ -26,9 +26,13 @@ imported); every answer's status is compared with what was expected.
   floor is the first route tried; the check's router is the first of the product's, so
   both pay about the least routing there is.
 
-The app's shield (a FixedBudgetShield, 60 checks a minute per actor) would refuse almost
-all of these checks: both runs use a FixedBudgetShield with a budget far above what they
-can reach, so the shield's bookkeeping is paid and nothing is throttled.
+The app's shield would refuse almost all of these checks (60 a minute per actor) and
+contain the pharmacy (a thousand cards a second is what its detectors look for): the
+measured runs use a FixedBudgetShield with a budget far above what they can reach, so
+the quotas' bookkeeping is paid and nothing is throttled. Beside them, without a target,
+the same checks are run with the app's own shield watching (`_world.watching_shield`:
+containment standing, quotas, every detector and stored alerts, unthrottled, a ladder
+that never climbs): what a production check pays for its shield.
 
 Rates are medians over --repeats runs; latencies are the medians of each run's p50/p99.
 
@@ -58,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import Select, bindparam, select
 
 from _common import arguments, median, report
-from _http import Requests, against_bare, percentile, summary
+from _http import WATCHING, Requests, against_bare, percentile, summary
 from _http import add_arguments as add_http_arguments
 from _world import (
     UNTHROTTLED,
@@ -68,6 +72,7 @@ from _world import (
     new_platform,
     open_on,
     professional_of,
+    watching_shield,
 )
 from rempart.audit.context import RequestContext, serving
 from rempart.bootstrap import Platform
@@ -84,7 +89,7 @@ from rempart.rights.eligibility import CheckStatus
 from rempart.rights.requests import RightsCheckRequest
 from rempart.rights.service import check_rights
 from rempart.settings import Settings
-from rempart.shield.port import FixedBudgetShield
+from rempart.shield.port import FixedBudgetShield, Shield
 
 CATEGORIES = ("pharmacy_65", "optical_free_price")
 KNOWN_SHARE = 0.9
@@ -207,6 +212,31 @@ def in_process(bench: Bench, count: int) -> dict[str, float]:
         assert bool(rows) is card.known
     driver_lookup_seconds = time.perf_counter() - started
 
+    check_seconds, check_ms = _checks(bench, shield, cards, requests)
+    watching = watching_shield(platform)
+    try:
+        watched_seconds, watched_ms = _checks(bench, watching, cards, requests)
+    finally:
+        watching.close()
+    return {
+        "inproc_lookup_per_s": count / lookup_seconds,
+        "inproc_driver_lookup_per_s": count / driver_lookup_seconds,
+        "inproc_check_per_s": count / check_seconds,
+        "inproc_watched_per_s": count / watched_seconds,
+        "inproc_lookup_p50_ms": percentile(lookup_ms, 0.5),
+        "inproc_lookup_p99_ms": percentile(lookup_ms, 0.99),
+        "inproc_check_p50_ms": percentile(check_ms, 0.5),
+        "inproc_check_p99_ms": percentile(check_ms, 0.99),
+        "inproc_watched_p50_ms": percentile(watched_ms, 0.5),
+        "inproc_watched_p99_ms": percentile(watched_ms, 0.99),
+    }
+
+
+def _checks(
+    bench: Bench, shield: Shield, cards: list[Card], requests: list[RightsCheckRequest]
+) -> tuple[float, list[float]]:
+    """The checks one after another, each answer compared with what was expected: the
+    run's seconds and each check's milliseconds."""
     check_ms: list[float] = []
     context = RequestContext(request_id=None, address="192.0.2.10", user_agent="bench/1.0")
     started = time.perf_counter()
@@ -214,21 +244,12 @@ def in_process(bench: Bench, count: int) -> dict[str, float]:
         for card, request in zip(cards, requests, strict=True):
             t0 = time.perf_counter()
             answer = check_rights(
-                uow=platform.uow(), actor=bench.actor, shield=shield, request=request
+                uow=bench.platform.uow(), actor=bench.actor, shield=shield, request=request
             )
             check_ms.append((time.perf_counter() - t0) * 1000)
             expected = CheckStatus.OPEN if card.known else CheckStatus.NO_MATCHING_RIGHTS
             assert answer.status is expected, (answer.status, card.known)
-    check_seconds = time.perf_counter() - started
-    return {
-        "inproc_lookup_per_s": count / lookup_seconds,
-        "inproc_driver_lookup_per_s": count / driver_lookup_seconds,
-        "inproc_check_per_s": count / check_seconds,
-        "inproc_lookup_p50_ms": percentile(lookup_ms, 0.5),
-        "inproc_lookup_p99_ms": percentile(lookup_ms, 0.99),
-        "inproc_check_p50_ms": percentile(check_ms, 0.5),
-        "inproc_check_p99_ms": percentile(check_ms, 0.99),
-    }
+    return time.perf_counter() - started, check_ms
 
 
 # -- over HTTP --------------------------------------------------------------------------
@@ -249,20 +270,35 @@ def over_http(
 
         return sent
 
-    return against_bare(
+    headers = {
+        "Cookie": f"{COOKIE_NAME}={bench.token}",
+        "X-CSRF-Token": csrf_token(bench.token),
+    }
+    figures = against_bare(
         bench.settings,
         scratch,
         name="check",
         path=CHECKS,
         requests=requests,
-        headers={
-            "Cookie": f"{COOKIE_NAME}={bench.token}",  # Secure cookie: httpx keeps it off http
-            "X-CSRF-Token": csrf_token(bench.token),
-        },
+        headers=headers,
         clients=clients,
         seconds=seconds,
         repeats=repeats,
     )
+    figures |= against_bare(
+        bench.settings,
+        scratch,
+        name="watched",
+        path=CHECKS,
+        requests=requests,
+        headers=headers,
+        clients=clients,
+        seconds=seconds,
+        repeats=repeats,
+        shield=WATCHING,
+        floor=False,
+    )
+    return figures
 
 
 # -- the run ----------------------------------------------------------------------------
@@ -338,6 +374,14 @@ def main() -> None:
                 summary(backend, m, "check", "checks", clients=args.clients, seconds=args.duration)
             )
             print(
+                f"{backend} with the app's own shield watching (every detector, never "
+                f"climbing; no target): in process {m['inproc_watched_per_s']:,.0f} checks/s "
+                f"(p50 {m['inproc_watched_p50_ms']:.2f} ms, p99 {m['inproc_watched_p99_ms']:.2f} "
+                f"ms), over HTTP {m['http_watched_per_s']:,.0f} checks/s (p50 "
+                f"{m['http_watched_p50_ms']:.1f} ms, p99 {m['http_watched_p99_ms']:.1f} ms, "
+                f"server CPU {m['http_watched_server_cpu_ms']:.2f} ms a check)"
+            )
+            print(
                 f"  (median of {args.repeats}, {args.beneficiaries:,} beneficiaries, "
                 f"{args.checks:,} in-process checks a run)"
             )
@@ -353,6 +397,7 @@ def main() -> None:
         and figures["sqlite_http_check_per_s"] >= targets["sqlite_http_check_per_s"]
         and figures["sqlite_http_check_errors"] == 0
         and figures["sqlite_http_bare_errors"] == 0
+        and figures["sqlite_http_watched_errors"] == 0
     )
     report("rights_check", figures, ratios, targets, met)
 
