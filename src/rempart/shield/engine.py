@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from rempart.shield import signals
 from rempart.shield.detectors import behaviour, events, lookups, volume
-from rempart.shield.detectors.lookups import Trait
+from rempart.shield.detectors.lookups import dated_trait
 from rempart.shield.domain import Rung, Signal, Subject, SubjectType
 from rempart.shield.features import (
     DAY_MS,
@@ -285,10 +285,9 @@ class Detection:
         person = s.type is SubjectType.ACCOUNT
         traits = []
         for item in answers.values(at[(s, "cards")]):
-            when, _, text = item.partition("|")
-            trait = Trait.decode(text)
-            if trait is not None and when.isdigit() and now_ms - int(when) <= DAY_MS:
-                traits.append(trait)
+            dated = dated_trait(item)
+            if dated is not None and now_ms - dated[0] <= DAY_MS:
+                traits.append(dated[1])
         arrivals = [int(x) for x in answers.values(at[(s, "arrivals")]) if x.isdigit()]
         places = answers.seen(at[(s, "places")])
         devices = answers.seen(at[(s, "devices")])

@@ -53,6 +53,17 @@ def _decoded(text: str) -> Trait | None:
         return None
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def dated_trait(item: str) -> tuple[int, Trait] | None:
+    """A kept lookup, "<epoch ms>|<trait>", as (instant, trait); None if malformed. Each
+    is read back at the next fifty lookups of its subject: memoised like `_decoded`."""
+    when, _, text = item.partition("|")
+    trait = _decoded(text)
+    if trait is None or not when.isdigit():
+        return None
+    return int(when), trait
+
+
 @dataclass(frozen=True)
 class Matching:
     """Lookups in the last hour and 24 hours, and those that matched nobody."""
