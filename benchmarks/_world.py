@@ -32,7 +32,7 @@ from rempart.shield.observations import DetectionPolicy
 from rempart.shield.port import FixedBudgetShield
 from rempart.shield.quotas import Limits, QuotaPolicy
 from rempart.shield.sentinel import Sentinel
-from rempart.shield.store import LocalFeatureStore
+from rempart.shield.store import FeatureStore, LocalFeatureStore
 from rempart.vault.keyring import KeyRing, LocalFileKeySource
 
 # Far above anything a run reaches (a few thousand requests a second for a minute at
@@ -44,13 +44,13 @@ _NEVER = 1 << 60
 WATCHING = DetectionPolicy(ladder=Ladder(_NEVER, _NEVER, _NEVER))
 
 
-def watching_shield(platform: Platform) -> Sentinel:
-    """The app's shield as `build_shield` makes it without Redis (containment standing,
-    quotas, every detector, stored alerts), unthrottled and never climbing: what a
-    production check pays for its shield."""
+def watching_shield(platform: Platform, store: FeatureStore | None = None) -> Sentinel:
+    """The app's shield as `build_shield` makes it (containment standing, quotas, every
+    detector, stored alerts; features in `store`, in process by default), unthrottled and
+    never climbing: what a production check pays for its shield."""
     return Sentinel(
         quotas=FixedBudgetShield(UNTHROTTLED),
-        store=LocalFeatureStore(),
+        store=store or LocalFeatureStore(),
         uow=platform.uow,
         policy=WATCHING,
         alerts=StoredAlertSink(platform.uow),

@@ -212,10 +212,10 @@ def in_process(bench: Bench, count: int) -> dict[str, float]:
         assert bool(rows) is card.known
     driver_lookup_seconds = time.perf_counter() - started
 
-    check_seconds, check_ms = _checks(bench, shield, cards, requests)
+    check_seconds, check_ms = timed_checks(bench, shield, cards, requests)
     watching = watching_shield(platform)
     try:
-        watched_seconds, watched_ms = _checks(bench, watching, cards, requests)
+        watched_seconds, watched_ms = timed_checks(bench, watching, cards, requests)
     finally:
         watching.close()
     return {
@@ -232,7 +232,7 @@ def in_process(bench: Bench, count: int) -> dict[str, float]:
     }
 
 
-def _checks(
+def timed_checks(
     bench: Bench, shield: Shield, cards: list[Card], requests: list[RightsCheckRequest]
 ) -> tuple[float, list[float]]:
     """The checks one after another, each answer compared with what was expected: the

@@ -18,43 +18,25 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 import uuid
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import median
+from _common import median, report
 from _http import percentile
-from _world import UNTHROTTLED
-from rempart.audit.context import RequestContext, serving
-from rempart.rights.service import check_rights
-from rempart.shield.domain import Ladder
-from rempart.shield.observations import DetectionPolicy
+from _world import UNTHROTTLED, watching_shield
 from rempart.shield.port import FixedBudgetShield, Shield
 from rempart.shield.redis_store import RedisFeatureStore
-from rempart.shield.sentinel import Sentinel
 from rempart.shield.store import FeatureStore, LocalFeatureStore
-from rights_check import prepare, request_of
-
-NEVER = Ladder(throttle_at=10**9, step_up_at=10**9, suspend_at=10**9)
+from rights_check import Bench, prepare, request_of, timed_checks
 
 
-def run(bench, shield: Shield, count: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def run(bench: Bench, shield: Shield, count: int) -> tuple[float, float]:
     cards = [bench.cards[i % len(bench.cards)] for i in range(count)]
-    requests = [request_of(card) for card in cards]
-    took: list[float] = []
-    context = RequestContext(request_id=None, address="192.0.2.10", user_agent="bench/1.0")
-    started = time.perf_counter()
-    with serving(context):
-        for request in requests:
-            t0 = time.perf_counter()
-            check_rights(
-                uow=bench.platform.uow(), actor=bench.actor, shield=shield, request=request
-            )
-            took.append((time.perf_counter() - t0) * 1000)
-    return count / (time.perf_counter() - started), percentile(took, 0.5)
+    seconds, took = timed_checks(bench, shield, cards, [request_of(card) for card in cards])
+    return count / seconds, percentile(took, 0.5)
 
 
 def main() -> None:
@@ -76,12 +58,7 @@ def main() -> None:
             if args.redis
             else LocalFeatureStore()
         )
-        sentinel = Sentinel(
-            quotas=FixedBudgetShield(UNTHROTTLED),
-            store=store,
-            uow=bench.platform.uow,
-            policy=DetectionPolicy(ladder=NEVER),
-        )
+        sentinel = watching_shield(bench.platform, store)
         plain: list[tuple[float, float]] = []
         guarded: list[tuple[float, float]] = []
         for _ in range(repeats):
@@ -106,6 +83,13 @@ def main() -> None:
     )
     ratio = sentinel_rate / quotas_rate
     print(f"ratio {ratio:.2f} (target >= 0.5): {'met' if ratio >= 0.5 else 'NOT met'}")
+    report(
+        "shield_detection",
+        {"quotas_only_per_s": quotas_rate, "sentinel_per_s": sentinel_rate},
+        {"sentinel_vs_quotas_only": ratio},
+        {"sentinel_vs_quotas_only": 0.5},
+        ratio >= 0.5,
+    )
 
 
 if __name__ == "__main__":
