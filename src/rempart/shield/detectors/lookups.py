@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections import Counter
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -125,6 +125,15 @@ def _near_other(tails: list[tuple[int, str]], tail: int, nir: str, gap: int) -> 
     return any(t != tail and n != nir for t, n in tails[low:high])
 
 
+def _close_groups(grouped: dict[str, list[int]], gap: int) -> set[str]:
+    """The groups in which two numbers (equal ones included) lie within `gap`."""
+    return {
+        group
+        for group, values in grouped.items()
+        if len(values) > 1 and any(b - a <= gap for a, b in itertools.pairwise(sorted(values)))
+    }
+
+
 def sequential_count(traits: Sequence[Trait], policy: LookupPolicy) -> int:
     """Lookups of the window that sit next to an earlier one of another person. Older
     lookups are indexed by NIR prefix and member-number shape (sorted), so each lookup
@@ -132,16 +141,26 @@ def sequential_count(traits: Sequence[Trait], policy: LookupPolicy) -> int:
     the digest of their insured NIR beside them, so that a neighbour under the same NIR
     (a misread number and its correction) is not "another person"."""
     window = traits[: policy.window]
-    # A prefix or member-number shape seen once in the window has no neighbour to find
-    # (most of an honest counter's: different people), and no later lookup asks for it.
-    prefixes = Counter(t.prefix for t in window if t.order >= 0)
-    members = Counter(t.member for t in window if t.tail >= 0)
+    # Only a prefix (or member-number shape) under which two numbers of the window lie
+    # within the gap can hold a neighbour: most of an honest counter's hold none
+    # (different people, numbers far apart), and their lookups are not walked at all.
+    by_prefix: dict[str, list[int]] = {}
+    by_member: dict[str, list[int]] = {}
+    for t in window:
+        if t.order >= 0:
+            by_prefix.setdefault(t.prefix, []).append(t.order)
+        if t.tail >= 0:
+            by_member.setdefault(t.member, []).append(t.tail)
+    prefixes = _close_groups(by_prefix, policy.order_gap)
+    members = _close_groups(by_member, policy.tail_gap)
+    if not prefixes and not members:
+        return 0
     count = 0
     orders: dict[str, list[int]] = {}
     tails: dict[str, list[tuple[int, str]]] = {}
     for trait in reversed(window):  # oldest first
-        shared_prefix = trait.order >= 0 and prefixes[trait.prefix] > 1
-        shared_member = trait.tail >= 0 and members[trait.member] > 1
+        shared_prefix = trait.order >= 0 and trait.prefix in prefixes
+        shared_member = trait.tail >= 0 and trait.member in members
         near_nir = shared_prefix and _near(
             orders.get(trait.prefix, []), trait.order, policy.order_gap
         )
