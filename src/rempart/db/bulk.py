@@ -216,22 +216,7 @@ def select_in(
         )
         bound = chunk if key_processor is None else [key_processor(v) for v in chunk]
         parameters: Any = tuple(bound) if positional else dict(zip(names, bound, strict=True))
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(sql, parameters)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-        typed = [(i, p) for i, p in enumerate(results) if p is not None]
-        if not typed:
-            yield from rows
-            continue
-        for row in rows:
-            typed_row = list(row)
-            for position, process in typed:
-                if typed_row[position] is not None:
-                    typed_row[position] = process(typed_row[position])
-            yield tuple(typed_row)
+        yield from _fetch(connection.connection, sql, parameters, results)
 
 
 @lru_cache(maxsize=64)
@@ -263,10 +248,17 @@ def _read(dbapi_connection: Any, dialect: Dialect, statement: AnySelect, values:
         value = values[name] if name in values else fixed[name]
         bound.append(value if process is None or value is None else process(value))
     parameters: Any = tuple(bound) if positional else dict(zip(names, bound, strict=True))
+    return _fetch(dbapi_connection, sql, parameters, results)
+
+
+def _fetch(
+    dbapi_connection: Any, sql: str, parameters: Any, results: tuple[Processor, ...]
+) -> list[tuple[Any, ...]]:
+    """Every row of `sql` on the driver, each column typed by its result processor."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(sql, parameters)
-        rows = cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
     finally:
         cursor.close()
     typed = [(i, p) for i, p in enumerate(results) if p is not None]
