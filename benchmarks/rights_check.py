@@ -332,7 +332,7 @@ def main() -> None:
     args = parser.parse_args()
     args.beneficiaries = args.beneficiaries or (5_000 if args.quick else 20_000)
     args.checks = args.checks or (600 if args.quick else 2_000)
-    args.duration = args.duration or (3.0 if args.quick else 10.0)
+    args.duration = args.duration or (2.0 if args.quick else 10.0)
     args.repeats = args.repeats or (1 if args.quick else 3)
     print(
         "shield: FixedBudgetShield with a budget of "
