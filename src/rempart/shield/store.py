@@ -94,6 +94,8 @@ class Answers:
     def counts(self, index: int) -> dict[int, int]:
         answer = self._answers[index]
         assert isinstance(answer, dict)
+        if not answer or type(next(iter(answer))) is int:
+            return answer  # type: ignore[return-value]  # the local store's own copy
         return {int(k): int(v) for k, v in answer.items()}  # type: ignore[arg-type]
 
     def number(self, index: int) -> int:
@@ -171,8 +173,9 @@ class LocalFeatureStore:
                 counts: dict[int, int] = current if isinstance(current, dict) else {}
                 if op.amount:
                     counts[op.bucket] = counts.get(op.bucket, 0) + op.amount
-                for stale in [b for b in counts if b < op.floor]:
-                    del counts[stale]
+                if counts and min(counts) < op.floor:  # min in C: most tallies have none
+                    for stale in [b for b in counts if b < op.floor]:
+                        del counts[stale]
                 if op.amount or counts:
                     self._touch(op.key, counts, now_ms, op.ttl_ms)
                 return dict(counts)  # a copy: the answer outlives the lock
