@@ -4,6 +4,7 @@ threshold, and the thread ends with the database."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sqlite3
 import time
@@ -63,6 +64,20 @@ def test_a_file_that_cannot_be_opened_stops_the_thread_quietly(
     assert not checkpoints.running
     assert "background checkpoints stopped" in caplog.text
     checkpoints.stop()  # stopping a thread that has ended is harmless
+
+
+def test_the_thread_ends_with_a_database_nobody_disposed_of(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'rempart.sqlite3'}")
+    checkpoints = database.checkpoints
+    assert checkpoints is not None
+    assert checkpoints.running
+    database.engine.dispose()  # the engine's connections, not the database object's thread
+    del database
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while checkpoints.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not checkpoints.running
 
 
 def test_postgresql_and_in_memory_databases_have_none(postgres_url: str) -> None:

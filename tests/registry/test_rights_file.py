@@ -615,5 +615,9 @@ def test_reading_streams_in_constant_memory() -> None:
         assert consumed == count
         return highest
 
-    small, large = peak(200), peak(4_000)
+    # tracemalloc counts every thread's allocations: another thread's (a database's
+    # checkpoints, a shield's alert store) can only raise a peak, so the least of three
+    # runs is the reader's own.
+    small = min(peak(200) for _ in range(3))
+    large = min(peak(4_000) for _ in range(3))
     assert large < small * 1.5 + 64_000

@@ -31,7 +31,7 @@ class Database:
         path = make_url(url).database if self.embedded else None
         self.checkpoints: BackgroundCheckpoints | None = None
         if path and path != ":memory:":
-            self.checkpoints = BackgroundCheckpoints(path)
+            self.checkpoints = BackgroundCheckpoints(path, owner=self)
             self.checkpoints.start()
 
     @property
