@@ -4,6 +4,7 @@ dropped; nothing else of it is kept."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -78,7 +79,13 @@ def feature_key(subject: Subject | str, name: str) -> str:
 
 def subject_prefix(subject: Subject | str) -> str:
     """`<kind>:<sha256 of the subject>`, the start of all its feature keys."""
-    text = subject.key if isinstance(subject, Subject) else subject
+    return _prefix_of(subject.key if isinstance(subject, Subject) else subject)
+
+
+# Every lookup names the same few subjects (the actor, its structure, their peer groups,
+# the platform) several times: hashed once each.
+@functools.lru_cache(maxsize=1 << 14)
+def _prefix_of(text: str) -> str:
     kind = text.split(":", 1)[0]
     return f"{kind}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
 
@@ -104,8 +111,15 @@ def _local_ms(now_ms: int, zone: ZoneInfo) -> int:
     """The instant as the wall clock of `zone` reads it, in ms since 1970-01-01 00:00 of
     that clock. Every zone used is a whole number of hours from UTC, so local hours
     start with UTC ones and `hour_of` still names them."""
-    offset = datetime.fromtimestamp(now_ms // 1000, zone).utcoffset()
-    return now_ms + int(offset.total_seconds()) * 1000 if offset is not None else now_ms
+    return now_ms + _offset_ms(now_ms // HOUR_MS, zone)
+
+
+# A zone's offset changes only on whole UTC hours (daylight saving in Paris at 01:00 UTC;
+# the overseas zones keep theirs): one computation an hour per zone.
+@functools.lru_cache(maxsize=256)
+def _offset_ms(hour: int, zone: ZoneInfo) -> int:
+    offset = datetime.fromtimestamp(hour * HOUR_MS // 1000, zone).utcoffset()
+    return int(offset.total_seconds()) * 1000 if offset is not None else 0
 
 
 def week_of(now_ms: int, zone: ZoneInfo) -> int:
