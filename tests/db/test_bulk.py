@@ -22,9 +22,10 @@ from sqlalchemy import (
     create_engine,
     select,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from rempart.db.bulk import IN_CHUNK, insert_many, read, read_alone, select_in, update_many
+from rempart.db.engine import make_engine
 from rempart.db.types import UtcDateTime
 
 
@@ -201,3 +202,37 @@ def test_bulk_writes_commit_with_their_connection_and_fail_as_core_fails(
         metadata.drop_all(engine)
         engine.dispose()
     assert stored == ["first"]
+
+
+def test_driver_errors_are_cores_and_never_carry_the_values(database_url: str) -> None:
+    """The app's engines hide statement values from error messages: an unhandled one
+    reaches the server's log whole, with whatever identifier the statement bound."""
+    engine = make_engine(database_url)
+    metadata = MetaData()
+    table = _table(f"errors_{uuid.uuid4().hex[:8]}", metadata)
+    metadata.create_all(engine)
+    marker = "never-logged-7f3a"
+    row = {
+        "id": uuid.uuid4(),
+        "parent": None,
+        "blob": b"x",
+        "day": date(2026, 11, 29),
+        "at": datetime(2026, 11, 29, 6, 0, tzinfo=UTC),
+        "rank": 1,
+        "label": marker,
+    }
+    gone = select(table.c.id).where(table.c.label == bindparam("label"))
+    try:
+        with engine.begin() as connection:
+            insert_many(connection, table, [row])
+        with engine.connect() as connection, pytest.raises(IntegrityError) as written:
+            insert_many(connection, table, [row])
+        metadata.drop_all(engine)
+        with engine.connect() as connection, pytest.raises(DBAPIError) as read_back:
+            read(connection, gone, {"label": marker})
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()
+    for error in (written.value, read_back.value):
+        assert marker not in str(error)
+        assert "hidden" in str(error)  # SQLAlchemy's own words for withheld parameters

@@ -12,6 +12,7 @@ both backends store exactly what the ORM would.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -137,29 +138,38 @@ def _execute(
 def _on_driver(connection: Connection, sql: str, parameters: list[Any]) -> None:
     """The statement on the connection's driver cursor, in its transaction. For the one
     row an audited action writes, `exec_driver_sql`'s execution context and events cost
-    as much as the insert; the driver's errors are wrapped as SQLAlchemy wraps them
-    (an IntegrityError stays an IntegrityError)."""
-    dialect = connection.dialect
+    as much as the insert."""
     if not connection.in_transaction():
         connection.begin()  # as Core's own execution would: the caller's commit commits it
     cursor = connection.connection.cursor()
     try:
-        if len(parameters) == 1:
-            cursor.execute(sql, parameters[0])
-        else:
-            cursor.executemany(sql, parameters)
+        with _as_core_raises(connection.engine, sql, parameters):
+            if len(parameters) == 1:
+                cursor.execute(sql, parameters[0])
+            else:
+                cursor.executemany(sql, parameters)
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def _as_core_raises(engine: Engine, sql: str, parameters: Any) -> Iterator[None]:
+    """The driver's errors wrapped as SQLAlchemy wraps them (an IntegrityError stays an
+    IntegrityError, and callers' handling of Core's errors holds), with the engine's
+    choice to keep parameters out of the message."""
+    dialect = engine.dialect
+    try:
+        yield
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(
             sql,
             parameters,
             error,
             dialect.loaded_dbapi.Error,
-            hide_parameters=connection.engine.hide_parameters,
+            hide_parameters=engine.hide_parameters,
             dialect=dialect,
-            ismulti=len(parameters) > 1,
+            ismulti=isinstance(parameters, list) and len(parameters) > 1,
         ) from error
-    finally:
-        cursor.close()
 
 
 def insert_many(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -216,7 +226,7 @@ def select_in(
         )
         bound = chunk if key_processor is None else [key_processor(v) for v in chunk]
         parameters: Any = tuple(bound) if positional else dict(zip(names, bound, strict=True))
-        yield from _fetch(connection.connection, sql, parameters, results)
+        yield from _fetch(connection.engine, connection.connection, sql, parameters, results)
 
 
 @lru_cache(maxsize=64)
@@ -241,24 +251,29 @@ def _compiled_read(
     return str(compiled), names, processors, dict(compiled.params), results, positional
 
 
-def _read(dbapi_connection: Any, dialect: Dialect, statement: AnySelect, values: Any) -> Any:
-    sql, names, processors, fixed, results, positional = _compiled_read(statement, dialect)
+def _read(engine: Engine, dbapi_connection: Any, statement: AnySelect, values: Any) -> Any:
+    sql, names, processors, fixed, results, positional = _compiled_read(statement, engine.dialect)
     bound = []
     for name, process in zip(names, processors, strict=True):
         value = values[name] if name in values else fixed[name]
         bound.append(value if process is None or value is None else process(value))
     parameters: Any = tuple(bound) if positional else dict(zip(names, bound, strict=True))
-    return _fetch(dbapi_connection, sql, parameters, results)
+    return _fetch(engine, dbapi_connection, sql, parameters, results)
 
 
 def _fetch(
-    dbapi_connection: Any, sql: str, parameters: Any, results: tuple[Processor, ...]
+    engine: Engine,
+    dbapi_connection: Any,
+    sql: str,
+    parameters: Any,
+    results: tuple[Processor, ...],
 ) -> list[tuple[Any, ...]]:
     """Every row of `sql` on the driver, each column typed by its result processor."""
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(sql, parameters)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        with _as_core_raises(engine, sql, parameters):
+            cursor.execute(sql, parameters)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
     finally:
         cursor.close()
     typed = [(i, p) for i, p in enumerate(results) if p is not None]
@@ -281,9 +296,7 @@ def read(
     transaction, typed as Core reads them. Compiled once per statement and dialect: Core
     looks its compiled form up, builds an execution context and a result object on every
     call, which costs a request more than the database's own work."""
-    rows: list[tuple[Any, ...]] = _read(
-        connection.connection, connection.dialect, statement, values
-    )
+    rows: list[tuple[Any, ...]] = _read(connection.engine, connection.connection, statement, values)
     return rows
 
 
@@ -295,7 +308,7 @@ def read_alone(
     session, such as resolving the caller of every request."""
     dbapi_connection = engine.raw_connection()
     try:
-        rows: list[tuple[Any, ...]] = _read(dbapi_connection, engine.dialect, statement, values)
+        rows: list[tuple[Any, ...]] = _read(engine, dbapi_connection, statement, values)
         return rows
     finally:
         dbapi_connection.close()

@@ -11,8 +11,8 @@ from sqlalchemy.engine import make_url
 
 from rempart.db.sqlite_gate import BUSY_TIMEOUT_S, GatedConnection
 
-# Connections kept open between requests. A request uses one at a time (its actor's unit
-# of work, then its use case's), so a worker serves this many concurrent requests without
+# Connections kept open between requests. A request uses one at a time (its actor's read,
+# then its use case's unit of work), so a worker serves this many concurrent requests without
 # opening any; past it, up to the thread pool's 40 get a connection opened for them and
 # closed after (on SQLite that reruns every pragma below, on PostgreSQL a whole sign-in).
 POOL_SIZE = 16
@@ -20,6 +20,9 @@ MAX_OVERFLOW = 24
 
 
 def make_engine(url: str) -> Engine:
+    """`hide_parameters` on both backends: a database error's message never carries the
+    statement's values (identifiers, blind indexes, ciphertexts, token hashes), since an
+    unhandled one reaches the server's log whole."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         pool: dict[str, Any] = {}
@@ -28,12 +31,18 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             pool = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW}
             connect["factory"] = GatedConnection  # writers queue; see db.sqlite_gate
-        engine = create_engine(url, connect_args=connect, **pool)
+        engine = create_engine(url, connect_args=connect, hide_parameters=True, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
+        hide_parameters=True,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
