@@ -82,11 +82,11 @@ class RevocationOut(BaseModel):
 
 # The busiest route of all: the check runs through `database_work` (on the embedded
 # database, on the event loop, without a thread hop); the platform and the shield come
-# from the request rather than as dependencies (FastAPI's bookkeeping for each costs more
-# than what it returns); and the answer is serialised here:
-# returned as a model, it would be validated again by FastAPI for a model this function
-# has just built and validated. The bytes are the ones FastAPI would send (compact JSON of
-# the same model, same media type); `response_model` keeps the published schema.
+# from the request rather than as dependencies (FastAPI's bookkeeping for each costs
+# more than what it returns); and the answer is serialised here: returned as a model, it
+# would be validated again by FastAPI for a model this function has just built and
+# validated. The bytes are the ones FastAPI would send (compact JSON of the same model,
+# same media type); `response_model` keeps the published schema.
 @router.post("/checks", response_model=RightsCheckOut)
 async def check(body: RightsCheckIn, actor: Checker, http: Request) -> Response:
     request = RightsCheckRequest(
