@@ -73,6 +73,26 @@ def _rungs(web: Web, actor: Actor) -> list[tuple[str, str | None]]:
         ]
 
 
+def _contain(
+    web: Web,
+    account_id: uuid.UUID,
+    rung: Rung,
+    evidence: str,
+    *,
+    detector: Detector | None = Detector.ACCOUNT_BURST,
+) -> None:
+    """The account contained at `rung`, as the shield would have done it."""
+    with web.platform.uow() as uow:
+        escalate(
+            uow,
+            subject=Subject.account(account_id),
+            rung=rung,
+            evidence=evidence,
+            detector=detector.value if detector else None,
+        )
+        uow.commit()
+
+
 def _tick(web: Web, seconds: float) -> None:
     web.clock.set(web.clock.now() + timedelta(seconds=seconds))
 
@@ -109,15 +129,7 @@ def test_a_rogue_administrator_is_refused_at_the_throttle_rung(web: Web) -> None
 
 def test_at_step_up_a_fresh_passkey_lets_the_administrator_go_on(web: Web) -> None:
     admin = _admin(web, "busy@example.org")
-    with web.platform.uow() as uow:
-        escalate(
-            uow,
-            subject=Subject.account(admin.account_id),
-            rung=Rung.STEP_UP,
-            evidence="40 accounts requested in 24 h",
-            detector=Detector.ACCOUNT_BURST.value,
-        )
-        uow.commit()
+    _contain(web, admin.account_id, Rung.STEP_UP, "40 accounts requested in 24 h")
     _tick(web, 600)  # the passkey was presented ten minutes ago
     with pytest.raises(StepUpRequired):
         _ask(web, admin, 0)
@@ -131,14 +143,7 @@ def test_at_step_up_a_fresh_passkey_lets_the_administrator_go_on(web: Web) -> No
 
 def test_a_suspended_administrator_requests_nothing(web: Web) -> None:
     admin = _admin(web, "gone@example.org")
-    with web.platform.uow() as uow:
-        escalate(
-            uow,
-            subject=Subject.account(admin.account_id),
-            rung=Rung.SUSPEND,
-            evidence="60 accounts requested in 24 h",
-        )
-        uow.commit()
+    _contain(web, admin.account_id, Rung.SUSPEND, "60 accounts requested in 24 h", detector=None)
     with pytest.raises(Suspended):
         _ask(web, admin, 0)
     assert _requested_by(web, admin) == 0
@@ -167,15 +172,7 @@ def test_an_honest_administrators_day_is_untouched(web: Web) -> None:
 
 def test_a_throttled_request_answers_the_one_problem(web: Web) -> None:
     admin_id = web.account(Role.PLATFORM_ADMIN, "api@example.org")
-    with web.platform.uow() as uow:
-        escalate(
-            uow,
-            subject=Subject.account(admin_id),
-            rung=Rung.THROTTLE,
-            evidence="20 accounts requested in 24 h",
-            detector=Detector.ACCOUNT_BURST.value,
-        )
-        uow.commit()
+    _contain(web, admin_id, Rung.THROTTLE, "20 accounts requested in 24 h")
     browser = web.signed_in(admin_id)
     first = browser.post(
         "/api/v1/accounts", json={"role": "platform_admin", "login_name": "a@example.org"}
