@@ -95,6 +95,8 @@ ROUTES: dict[tuple[str, str], Public | Guarded] = {
         frozenset({Role.STRUCTURE_ADMIN}), other=403, step_up=True
     ),
     ("POST", "/api/v1/clients/{client_id}/approval"): Guarded(PLATFORM_ADMIN, step_up=True),
+    # Software alone asks for a code (the shield's step-up rung, to software): people 403.
+    ("POST", "/api/v1/clients/step-up-requests"): Guarded(frozenset(), api=True),
     ("DELETE", "/api/v1/clients/{client_id}"): Guarded(
         frozenset({Role.STRUCTURE_ADMIN, Role.PLATFORM_ADMIN, Role.SECURITY_ANALYST}),
         other=404,
@@ -353,6 +355,11 @@ ROUTES |= {
         COUNTER, other=404, audited="claims:invoice:cancelled"
     ),
     ("GET", "/pro/payments"): Guarded(COUNTER, audited="payments:remittance:read"),
+    ("GET", "/pro/confirm-software"): Guarded(COUNTER),
+    # An unknown code answers 422 past the checks; confirming is itself a step-up.
+    ("POST", "/pro/confirm-software"): Guarded(
+        COUNTER, step_up=True, form={"user_code": "BCDF-GHJK"}
+    ),
     ("GET", "/insured"): Guarded(INSURED, audited="rights:own_rights:read"),
     ("GET", "/insured/invoices"): Guarded(INSURED, audited="claims:own_invoice:read"),
     ("GET", "/insured/access-history"): Guarded(INSURED, audited="audit:access_history:read"),

@@ -210,13 +210,18 @@ async def database_work(request: Request, work: Callable[[], Result]) -> Result:
     return await run_in_threadpool(work)
 
 
-def serving(permission: Permission) -> Callable[..., Coroutine[None, None, Actor]]:
+def serving(
+    permission: Permission, *, software_only: bool = False
+) -> Callable[..., Coroutine[None, None, Actor]]:
     """A person or software whose role holds `permission` at all (routes of the software
-    API: rights checks, invoices), checked before the body is read. The actor is
-    resolved through `database_work`: on the embedded database, without a thread hop."""
+    API: rights checks, invoices), checked before the body is read; with
+    `software_only`, software clients alone. The actor is resolved through
+    `database_work`: on the embedded database, without a thread hop."""
 
     async def check(request: Request) -> Actor:
         actor = await database_work(request, partial(get_actor, request))
+        if software_only and actor.channel is not Channel.API:
+            raise Forbidden("this route is for software clients (a DPoP-bound access token)")
         _may_ever(actor, permission)
         return actor
 

@@ -49,6 +49,10 @@ def status_for(error: DomainError) -> int:
 def headers_for(error: DomainError) -> dict[str, str]:
     """The challenge or back-off a client needs to act on the refusal."""
     if isinstance(error, StepUpRequired):
+        # RFC 9470 §3; to software, in its own scheme with the algorithms (RFC 9449 §7.1).
+        if error.scheme == "DPoP":
+            challenge = dpop_challenge("insufficient_user_authentication", error.title)
+            return {"WWW-Authenticate": f"{challenge}, max_age={error.max_age}"}
         return {
             "WWW-Authenticate": (
                 'Bearer error="insufficient_user_authentication", '
@@ -64,6 +68,8 @@ def extra_for(error: DomainError) -> dict[str, object]:
     extra: dict[str, object] = {"field": error.field} if error.field else {}
     if isinstance(error, StepUpRequired):
         extra["max_age"] = error.max_age
+        if error.step_up_uri:
+            extra["step_up_uri"] = error.step_up_uri
     return extra
 
 
@@ -77,6 +83,11 @@ class Problem(BaseModel):
     field: str | None = Field(default=None, description="The field at fault, when one is")
     fields: list[str] | None = Field(default=None, description="Malformed fields, for 422")
     max_age: int | None = Field(default=None, description="For step-up-required: seconds")
+    step_up_uri: str | None = Field(
+        default=None,
+        description="For step-up-required, to software: where it asks for the code the "
+        "professional at the counter confirms in the portal",
+    )
 
 
 def _described(description: str) -> dict[str, Any]:

@@ -70,6 +70,7 @@ def test_a_good_call_gives_the_actor(world: World, clock: FixedClock) -> None:
         authenticated_at=issued_at,
         rpps=world.member_rpps,
         client_id=caller.client_id,
+        dpop_jkt=caller.dpop_key.thumbprint(),
     )
 
 

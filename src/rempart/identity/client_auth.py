@@ -158,6 +158,7 @@ def authenticate_client_call(
         authenticated_at=row.issued_at,
         rpps=rpps,
         client_id=client.id,
+        dpop_jkt=proof.jkt,
     )
 
 

@@ -4,6 +4,7 @@ A client holds a public key only. Tokens are kept as SHA-256 of the random value
 copy of the table authenticates nobody. JWT ids (of client assertions and DPoP proofs)
 are kept hashed, namespaced by who signed them, until the JWT could no longer be accepted
 anyway; the primary key makes a second use fail on insert, even when two requests race.
+A step-up request keeps the SHA-256 of the code the software shows, never the code.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rempart.db.base import Base, IdMixin
@@ -55,3 +56,25 @@ class UsedJwtIdRow(Base):
 
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class ClientStepUpRow(IdMixin, Base):
+    """Software asking for the professional at the counter to confirm it (the shield's
+    step-up rung): pending until that professional, signed in with a phishing-resistant
+    factor, types its code in the portal; then it counts for the client acting as that
+    RPPS with that DPoP key, for a while (identity.client_step_up)."""
+
+    __tablename__ = "client_step_ups"
+    __table_args__ = (
+        # Presence, at the step-up rung: this client's latest confirmation for this RPPS.
+        Index("ix_client_step_ups_presence", "client_id", "rpps", "jkt", "confirmed_at"),
+    )
+
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("software_clients.id"))
+    rpps: Mapped[str] = mapped_column(String(11))
+    jkt: Mapped[str] = mapped_column(String(43))  # the DPoP key that asked
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    confirmed_by: Mapped[uuid.UUID | None] = mapped_column()

@@ -55,6 +55,10 @@ class SecurityTag(StrEnum):
     CLIENT_REGISTERED = "identity:client:registered"
     CLIENT_APPROVED = "identity:client:approved"
     CLIENT_REVOKED = "identity:client:revoked"
+    # Software asked for the professional's confirmation (audit log only: no account),
+    # and the professional confirmed it (on their account).
+    CLIENT_STEP_UP_REQUESTED = "identity:client:step_up_requested"
+    CLIENT_STEP_UP_CONFIRMED = "identity:client:step_up_confirmed"
     # Changes of a structure's bank account the person asked for, approved or cancelled.
     IBAN_CHANGE_REQUESTED = "identity:iban_change:requested"
     IBAN_CHANGE_APPROVED = "identity:iban_change:approved"

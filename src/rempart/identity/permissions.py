@@ -51,6 +51,10 @@ class Permission(StrEnum):
     CLIENT_REGISTER = "identity:client:register"
     CLIENT_APPROVE = "identity:client:approve"
     CLIENT_REVOKE = "identity:client:revoke"
+    # The shield's step-up rung, for software: it asks for a code (API channel), and the
+    # professional it acts for confirms it in the portal.
+    CLIENT_STEP_UP_REQUEST = "identity:client:step_up_request"
+    CLIENT_STEP_UP_CONFIRM = "identity:client:step_up_confirm"
     SECURITY_HISTORY_READ = "identity:security_history:read"
     FACTOR_MANAGE = "identity:factor:manage"
     ACCESS_HISTORY_READ = "audit:access_history:read"
@@ -121,6 +125,8 @@ _PRO = {
     P.INVOICE_READ: R.OWN_STRUCTURE,
     P.REMITTANCE_READ: R.OWN_STRUCTURE,
     P.BANK_ACCOUNT_READ: R.OWN_STRUCTURE,  # masked: last four characters, BIC, status
+    P.CLIENT_STEP_UP_REQUEST: R.OWN_STRUCTURE,
+    P.CLIENT_STEP_UP_CONFIRM: R.OWN_STRUCTURE,
     **_SELF,
 }
 GRANTS: dict[Role, dict[Permission, Reach]] = {
@@ -204,6 +210,9 @@ class Actor:
     authenticated_at: datetime | None = None  # when the factor was last presented
     rpps: str | None = None  # the acting professional, for structure roles
     client_id: uuid.UUID | None = None  # the software client, on the API channel
+    # The thumbprint of the DPoP key that signed this call (API channel): a step-up the
+    # professional confirmed counts for that key only.
+    dpop_jkt: str | None = None
     session_id: uuid.UUID | None = None  # the browser session, on the portal channel
 
 

@@ -44,9 +44,18 @@ class StepUpRequired(Unauthenticated):
     code = "step-up-required"
     title = "Authenticate again with a phishing-resistant factor"
 
-    def __init__(self, message: str, *, max_age: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        max_age: int,
+        scheme: str = "Bearer",
+        step_up_uri: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.max_age = max_age
+        self.scheme = scheme  # of the challenge: DPoP for software clients
+        self.step_up_uri = step_up_uri  # where software asks for the confirmation
 
 
 class RateLimited(DomainError):

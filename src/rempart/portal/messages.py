@@ -41,6 +41,7 @@ _M: dict[str, tuple[str, str]] = {
     "nav.pro.rights": ("Droits", "Rights"),
     "nav.pro.invoices": ("Factures", "Invoices"),
     "nav.pro.payments": ("Paiements", "Payments"),
+    "nav.pro.software": ("Logiciel", "Software"),
     "nav.insured.rights": ("Mes droits", "My rights"),
     "nav.insured.invoices": ("Mes remboursements", "My reimbursements"),
     "nav.insured.history": ("Qui a consulté mes droits", "Who looked at my rights"),
@@ -219,6 +220,11 @@ _M: dict[str, tuple[str, str]] = {
         "The 6 digits from your app, or a recovery code.",
     ),
     "field.enrolment_code": ("Code d'activation", "Activation code"),
+    "field.user_code": ("Code affiché par le logiciel", "Code your software shows"),
+    "field.user_code.hint": (
+        "8 lettres, par exemple BCDF-GHJK ; les tirets et les espaces ne comptent pas.",
+        "8 letters, for example BCDF-GHJK; dashes and spaces do not matter.",
+    ),
     "field.attestation": ("Code de l'attestation (scan)", "Attestation code (scan)"),
     "field.attestation.hint": (
         "Scannez le code 2D de l'attestation de tiers payant : les champs ci-dessous sont "
@@ -352,6 +358,40 @@ _M: dict[str, tuple[str, str]] = {
     ),
     "pro.rights.form": ("Carte du patient", "Patient's card"),
     "pro.rights.submit": ("Vérifier les droits", "Check rights"),
+    "pro.software.title": ("Confirmer votre logiciel", "Confirm your software"),
+    "pro.software.heading": (
+        "Confirmer le logiciel de votre comptoir",
+        "Confirm the software at your counter",
+    ),
+    "pro.software.intro": (
+        "Le bouclier demande parfois à votre logiciel la preuve qu'un professionnel est "
+        "bien au comptoir. Le logiciel affiche alors un code de 8 lettres : saisissez-le "
+        "ici. La confirmation vaut 15 minutes, pour ce logiciel agissant en votre nom.",
+        "The shield sometimes asks your software for proof that a professional is at the "
+        "counter. The software then shows an 8-letter code: type it here. The "
+        "confirmation lasts 15 minutes, for that software acting in your name.",
+    ),
+    "pro.software.warning": (
+        "Ne saisissez qu'un code que votre propre logiciel vous affiche en ce moment. "
+        "Personne de Rempart ne vous demandera jamais un code par téléphone ou par courriel.",
+        "Only type a code your own software is showing you right now. Nobody from "
+        "Rempart will ever ask you for a code by phone or email.",
+    ),
+    "pro.software.form": ("Code du logiciel", "Software's code"),
+    "pro.software.submit": ("Confirmer", "Confirm"),
+    "pro.software.answer": ("Confirmation", "Confirmation"),
+    "pro.software.placeholder": (
+        "La confirmation s'affichera ici.",
+        "The confirmation will show here.",
+    ),
+    "pro.software.confirmed": (
+        "Logiciel « {name} » confirmé pour la structure {finess}.",
+        "Software “{name}” confirmed for structure {finess}.",
+    ),
+    "pro.software.until": (
+        "La confirmation vaut jusqu'à {time}. Relancez l'opération dans le logiciel.",
+        "The confirmation lasts until {time}. Retry the operation in the software.",
+    ),
     "pro.card.legend": ("Carte de tiers payant", "Tiers-payant card"),
     "pro.card.or": ("ou saisissez :", "or type:"),
     "pro.answer.heading": ("Réponse", "Answer"),
@@ -603,6 +643,10 @@ _M: dict[str, tuple[str, str]] = {
     "event.identity:demo_session:opened": (
         "Session de démonstration ouverte",
         "Demo session opened",
+    ),
+    "event.identity:client:step_up_confirmed": (
+        "Logiciel confirmé au comptoir",
+        "Software confirmed at the counter",
     ),
     "event.identity:step_up:passed": ("Clé d'accès présentée à nouveau", "Passkey presented again"),
     "event.identity:enrolment:issued": ("Code d'activation émis", "Activation code issued"),

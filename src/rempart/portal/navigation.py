@@ -22,6 +22,7 @@ COUNTER = (
     NavItem("/pro", "nav.pro.rights"),
     NavItem("/pro/invoices", "nav.pro.invoices"),
     NavItem("/pro/payments", "nav.pro.payments"),
+    NavItem("/pro/confirm-software", "nav.pro.software"),
     ACCOUNT,
 )
 INSURED = (

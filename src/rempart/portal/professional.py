@@ -18,6 +18,7 @@ from rempart.claims import cancellation, reading, service
 from rempart.claims.domain import ClaimedLine
 from rempart.claims.requests import CardData, InvoiceSubmission
 from rempart.deps import PlatformDep, ShieldDep, permitted
+from rempart.identity import client_step_up
 from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import InvalidInput
 from rempart.payments import reading as payments
@@ -36,6 +37,11 @@ Calculator = Annotated[Actor, Depends(permitted(Permission.RIGHTS_CALCULATION))]
 Submitter = Annotated[Actor, Depends(permitted(Permission.INVOICE_SUBMIT))]
 Reader = Annotated[Actor, Depends(permitted(Permission.INVOICE_READ))]
 RemittanceReader = Annotated[Actor, Depends(permitted(Permission.REMITTANCE_READ))]
+SoftwareConfirmer = Annotated[Actor, Depends(permitted(Permission.CLIENT_STEP_UP_CONFIRM))]
+# Confirming software is a step-up in itself: the person's own factor, presented lately.
+SteppedUpConfirmer = Annotated[
+    Actor, Depends(permitted(Permission.CLIENT_STEP_UP_CONFIRM, step_up=True))
+]
 StructureQuery = Annotated[str | None, Query(max_length=9)]
 
 # A first line to start from: a box of a drug reimbursed at 65%.
@@ -225,3 +231,28 @@ def payments_page(
     return render(
         request, "pro/payments.html", actor=actor, payments=found, finess=finess, **_common(actor)
     )
+
+
+@router.get("/confirm-software", response_class=HTMLResponse)
+def confirm_software_page(request: Request, actor: SoftwareConfirmer) -> HTMLResponse:
+    """Where the professional types the code their software shows when the shield asked
+    it for a step-up (identity.client_step_up). The code is never taken from the URL: a
+    link with a code filled in is what a phisher would send."""
+    return render(request, "pro/confirm_software.html", actor=actor)
+
+
+@router.post("/confirm-software", response_class=HTMLResponse)
+def confirm_software(
+    request: Request,
+    actor: SteppedUpConfirmer,
+    platform: PlatformDep,
+    shield: ShieldDep,
+    form: FormDep,
+) -> HTMLResponse:
+    confirmed = client_step_up.confirm_step_up(
+        uow=platform.uow(),
+        actor=actor,
+        shield=shield,
+        user_code=forms.text(form, "user_code", max_length=20),
+    )
+    return render(request, "pro/partials/software_confirmed.html", actor=actor, confirmed=confirmed)

@@ -21,6 +21,12 @@ from sqlalchemy import bindparam, func, select
 from rempart.audit.context import current_request
 from rempart.db.bulk import read
 from rempart.db.uow import UnitOfWork
+from rempart.identity.client_step_up import (
+    CONFIRMATION_LIFETIME,
+    STEP_UP_REQUEST,
+    STEP_UP_REQUEST_PATH,
+    presence_confirmed,
+)
 from rempart.identity.factors import require_recent_strong_factor
 from rempart.identity.permissions import Actor, Channel, Role
 from rempart.kernel.errors import RateLimited, StepUpRequired
@@ -131,10 +137,12 @@ class Sentinel:
             if rung.at_least(Rung.THROTTLE)
         )
         try:
-            if own.at_least(Rung.STEP_UP) or shared.at_least(Rung.STEP_UP):
-                require_recent_strong_factor(
-                    actor, now_seconds=now.timestamp(), max_age=self.step_up_max_age
-                )
+            # Asking for the professional's confirmation is how software answers the
+            # rung: counted and contained like any call, never asked for a step-up.
+            if action != STEP_UP_REQUEST and (
+                own.at_least(Rung.STEP_UP) or shared.at_least(Rung.STEP_UP)
+            ):
+                self._require_step_up(actor, now)
             self.quotas.admit(
                 actor=actor,
                 action=action,
@@ -148,6 +156,24 @@ class Sentinel:
             assessment = self.detection.refusal(who, epoch_ms(now))
             self._settle(None, [assessment], actor, now)
             raise
+
+    def _require_step_up(self, actor: Actor, now: datetime) -> None:
+        """A person presents a phishing-resistant factor again; software needs the
+        professional it acts for to have confirmed it lately (identity.client_step_up)."""
+        if actor.channel is not Channel.API:
+            require_recent_strong_factor(
+                actor, now_seconds=now.timestamp(), max_age=self.step_up_max_age
+            )
+            return
+        if presence_confirmed(uow=self._uow(), actor=actor):
+            return
+        raise StepUpRequired(
+            f"the professional at the counter must confirm this software: POST "
+            f"{STEP_UP_REQUEST_PATH} for a code, which they type in the portal",
+            max_age=int(CONFIRMATION_LIFETIME.total_seconds()),
+            scheme="DPoP",
+            step_up_uri=STEP_UP_REQUEST_PATH,
+        )
 
     # --- after: what the lookup gave -----------------------------------------------------
 
