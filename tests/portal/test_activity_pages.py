@@ -6,6 +6,7 @@ both backends: the counts are one portable statement over the audit log."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -16,9 +17,9 @@ from rempart.audit.domain import AuditEvent, Outcome
 from rempart.audit.models import AuditRecordRow
 from rempart.audit.recorder import record
 from rempart.claims.domain import ClaimsTag
-from rempart.identity.permissions import Channel
+from rempart.identity.permissions import Actor, Channel, Role
 from rempart.shield.quotas import QuotaPolicy
-from rempart.shield.usage import INVOICES
+from rempart.shield.usage import INVOICES, platform_activity
 
 from ..conftest import NOW
 from .support import HTMX, DemoWorld, card_form, demo_world
@@ -85,17 +86,78 @@ def test_the_activity_page_counts_checks_per_hour_and_use_against_the_quotas(
     assert "3 factures en 24 heures, au plus 2 en une heure." in page.text
 
     limits = QuotaPolicy()
-    structures = _table(page.text, r"Vérifications par structure \(FINESS\) et part du quota")
+    structures = _table(page.text, r"Appels servis par structure \(FINESS\) et part du quota")
     assert f"<code>{world.seeded.pharmacy}</code>" in structures
     assert f"2 sur {limits.structure.per_hour}" in structures
     assert f"3 sur {limits.structure.per_day}" in structures
-    accounts = _table(page.text, "Vérifications par compte et part du quota")
+    accounts = _table(page.text, "Appels servis par compte et part du quota")
     assert f"3 sur {limits.actor.per_day}" in accounts
+    assert "Aucun appel servi sur les dernières 24 heures." in page.text  # no software here
     svg = re.findall(r'<svg class="use".*?</svg>', page.text, re.S)
     assert len(svg) == 2
     assert all("style" not in drawn for drawn in svg)  # the CSP forbids inline style
     for secret in (world.card.insured_nir, world.card.member_number, world.card.birth_date):
         assert secret not in page.text  # counts only: nobody checked is named
+
+
+def test_use_against_the_quotas_counts_every_call_served_as_the_quotas_do(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Any data-serving call weighs like a check (one budget for all), software clients
+    are listed too; sign-in and account security records and the operator's CLI are
+    not what the quotas count."""
+    world = demo_world(tmp_path, database_url)
+    _check(world, world.persona("pharmacist"))
+    pharmacy, software = world.seeded.pharmacy, uuid.uuid4()
+    with world.web.platform.uow() as uow:
+        pharmacist = uow.session.scalars(
+            select(AuditRecordRow.actor_account_id).where(AuditRecordRow.tag.like("rights:check:%"))
+        ).one()
+        served = (
+            ("claims:invoice:read", Channel.PORTAL, pharmacist, None),
+            ("identity:iban_change:requested", Channel.PORTAL, pharmacist, None),
+            ("rights:check:answered", Channel.API, None, software),
+            ("rights:check:refused", Channel.API, None, software),
+        )
+        not_served = (
+            ("identity:session:opened", Channel.PORTAL, pharmacist, None),
+            ("payments:run:paid", Channel.CLI, None, None),
+        )
+        for tag, channel, account, client in served + not_served:
+            record(
+                uow,
+                AuditEvent(
+                    at=NOW - timedelta(hours=2),
+                    tag=tag,
+                    outcome=Outcome.ALLOWED,
+                    channel=channel,
+                    actor_account_id=account,
+                    structure_finess=pharmacy,
+                    client_id=client,
+                ),
+            )
+        uow.commit()
+    analyst = Actor(account_id=uuid.uuid4(), role=Role.SECURITY_ANALYST)
+    found = platform_activity(
+        uow=world.web.platform.uow(), actor=analyst, shield=world.web.app.state.shield
+    )
+    limits = QuotaPolicy()
+    uses = {
+        (u.kind, u.reference): (u.last_hour, u.last_day)
+        for u in found.structures + found.accounts + found.clients
+    }
+    assert uses[("structure", pharmacy)] == (1, 5)
+    assert uses[("account", str(pharmacist))] == (1, 3)
+    assert uses[("client", str(software))] == (0, 2)
+    (client_use,) = found.clients
+    assert (client_use.per_hour, client_use.per_day) == (
+        limits.client.per_hour,
+        limits.client.per_day,
+    )
+    page = world.persona("security-analyst").get("/security/activity")
+    clients = _table(page.text, "Appels servis par logiciel et part du quota")
+    assert f"<code>{software}</code>" in clients
+    assert f"2 sur {limits.client.per_day}" in clients
 
 
 def test_a_professional_sees_their_own_checks_per_hour(world: DemoWorld) -> None:

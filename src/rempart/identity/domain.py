@@ -71,6 +71,21 @@ class SecurityTag(StrEnum):
     SHIELD_REINSTATED = "shield:account:reinstated"
 
 
+# The identity feature's calls that the shield admits, and so count against the quotas
+# (shield.usage reads them back): the rest of its records (sign-in, sessions, factors,
+# approvals) are throttled by the sign-in rules, not the quotas.
+ADMITTED_TAGS = frozenset(
+    {
+        SecurityTag.ACCOUNT_REQUESTED,
+        SecurityTag.IBAN_CHANGE_REQUESTED,
+        SecurityTag.IBAN_CHANGE_APPROVED,
+        SecurityTag.IBAN_CHANGE_CANCELLED,
+        SecurityTag.CLIENT_STEP_UP_REQUESTED,
+        SecurityTag.CLIENT_STEP_UP_CONFIRMED,
+    }
+)
+
+
 class ClientStatus(StrEnum):
     """A software client's key authenticates only while active: after a second person
     approved it and before anyone revoked it."""

@@ -220,11 +220,14 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "activity.heading": ("Activité de la plateforme", "Platform activity"),
     "activity.text": (
-        "Les vérifications de droits et les factures comptées dans le journal d'audit : "
-        "par heure, et par structure et par compte face à leurs quotas. Des nombres seulement : "
-        "aucune personne vérifiée n'est nommée.",
-        "Rights checks and invoices counted from the audit log: per hour, and per "
-        "structure and account against their quotas. Counts only: no person checked is named.",
+        "Comptés dans le journal d'audit : les vérifications de droits et les factures par "
+        "heure, puis les appels servis (toute lecture ou écriture de données, comme les "
+        "quotas les comptent) par structure, par compte et par logiciel face à leurs quotas. "
+        "Des nombres seulement : aucune personne vérifiée n'est nommée.",
+        "Counted from the audit log: rights checks and invoices per hour, then the calls "
+        "served (every read or write of data, as the quotas count them) per structure, "
+        "account and software client against their quotas. Counts only: no person checked "
+        "is named.",
     ),
     "activity.checks.heading": (
         "Vérifications de droits par heure sur les dernières 24 heures",
@@ -264,8 +267,8 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
         "Bars: share of the hourly and daily quota used per structure",
     ),
     "activity.structures.table": (
-        "Vérifications par structure (FINESS) et part du quota",
-        "Checks per structure (FINESS) and share of the quota",
+        "Appels servis par structure (FINESS) et part du quota",
+        "Calls served per structure (FINESS) and share of the quota",
     ),
     "activity.accounts.heading": (
         "Comptes les plus actifs face à leurs quotas",
@@ -276,14 +279,27 @@ SECURITY_MESSAGES: dict[str, tuple[str, str]] = {
         "Bars: share of the hourly and daily quota used per account",
     ),
     "activity.accounts.table": (
-        "Vérifications par compte et part du quota",
-        "Checks per account and share of the quota",
+        "Appels servis par compte et part du quota",
+        "Calls served per account and share of the quota",
     ),
+    "activity.clients.heading": (
+        "Logiciels les plus actifs face à leurs quotas",
+        "Busiest software clients against their quotas",
+    ),
+    "activity.clients.title": (
+        "Barres : part du quota horaire et du quota journalier utilisée par logiciel",
+        "Bars: share of the hourly and daily quota used per software client",
+    ),
+    "activity.clients.table": (
+        "Appels servis par logiciel et part du quota",
+        "Calls served per software client and share of the quota",
+    ),
+    "activity.client": ("Logiciel", "Software client"),
     "activity.structure": ("Structure (FINESS)", "Structure (FINESS)"),
     "activity.account": ("Compte", "Account"),
     "activity.none": (
-        "Aucune vérification sur les dernières 24 heures.",
-        "No check in the last 24 hours.",
+        "Aucun appel servi sur les dernières 24 heures.",
+        "No call served in the last 24 hours.",
     ),
     "usage.last_hour": ("Dernière heure", "Last hour"),
     "usage.last_day": ("Dernières 24 heures", "Last 24 hours"),

@@ -61,8 +61,9 @@ def alerts_page(
 def activity_page(
     request: Request, actor: Analyst, platform: PlatformDep, shield: ShieldDep
 ) -> HTMLResponse:
-    """Rights checks and invoices per hour, and the busiest structures and accounts against their
-    quota limits: counts from the audit log, nobody checked is named."""
+    """Rights checks and invoices per hour, and the busiest structures, accounts and
+    software clients against their quota limits: counts from the audit log, nobody
+    checked is named."""
     found = usage.platform_activity(uow=platform.uow(), actor=actor, shield=shield)
     return render(
         request,
@@ -72,6 +73,7 @@ def activity_page(
         invoices=hourly(found.invoices.first, found.invoices.counts),
         structures=use_against_limits(found.structures),
         accounts=use_against_limits(found.accounts),
+        clients=use_against_limits(found.clients),
     )
 
 

@@ -1,8 +1,18 @@
 """What the quotas see, read back from the audit log and aggregated: rights checks and
-invoices per hour over the last 24 hours, the busiest structures and accounts against their quota
-limits, and a professional's own checks per hour. Counts only: no person checked is
-named, and the records are counted where they already are (every check is on record in
-the same transaction as its answer), so the figures hold on every worker and backend.
+invoices per hour over the last 24 hours, the busiest structures, accounts and software
+clients against their quota limits, and a professional's own checks per hour. Counts
+only: no person checked is named, and the records are counted where they already are
+(every call the shield admits is on record in the same transaction as its answer), so
+the figures hold on every worker and backend.
+
+The busiest subjects are ranked by the calls they were served, as the quotas count them:
+every data-serving call shares one budget, so a scraper paging through invoices or
+member lookups weighs as much as one checking cards. A call served is a record of an
+actor on the portal, the software API or the insurer portal, except the identity
+feature's own records (sign-in, sessions, factors, approvals: throttled by the sign-in
+rules, not the quotas) other than the identity calls the shield admits
+(`identity.domain.ADMITTED_TAGS`). A call the quotas refused is on no record and counts
+in neither.
 
 The quota store itself keeps opaque keys (`quotas.subject_key`) and is not listed; the
 log is the place where "who used how much" can be answered without loosening that."""
@@ -14,14 +24,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from rempart.audit.domain import AuditTag
 from rempart.audit.models import AuditRecordRow
 from rempart.audit.trail import record_action
 from rempart.db.uow import UnitOfWork
-from rempart.identity.permissions import Actor, Permission, Target, authorize
+from rempart.identity.domain import ADMITTED_TAGS
+from rempart.identity.permissions import Actor, Channel, Permission, Target, authorize
 from rempart.shield.port import Shield
 from rempart.shield.quotas import QuotaPolicy
 from rempart.shield.tags import ShieldTag
@@ -32,6 +43,7 @@ CHECKS = (AuditTag.RIGHTS_CHECK_ANSWERED.value, AuditTag.RIGHTS_CHECK_REFUSED.va
 # The claims' tags for an invoice taken in, accepted or not (`claims.domain.ClaimsTag`,
 # which the shield does not import: claims builds on the shield).
 INVOICES = ("claims:invoice:received", "claims:invoice:rejected")
+SERVING_CHANNELS = (Channel.PORTAL.value, Channel.API.value, Channel.INSURER.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +54,10 @@ class HourlyCounts:
 
 @dataclass(frozen=True, slots=True)
 class Use:
-    """One subject's rights checks against its quota limits."""
+    """One subject's calls served against its quota limits."""
 
-    kind: str  # "structure" | "account"
-    reference: str  # the FINESS, or the account's id
+    kind: str  # "structure" | "account" | "client"
+    reference: str  # the FINESS, the account's id or the software client's id
     last_hour: int
     last_day: int
     per_hour: int
@@ -58,13 +70,15 @@ class PlatformActivity:
     invoices: HourlyCounts
     structures: tuple[Use, ...]
     accounts: tuple[Use, ...]
+    clients: tuple[Use, ...]
 
 
 def platform_activity(
     *, uow: UnitOfWork, actor: Actor, shield: Shield, policy: QuotaPolicy | None = None
 ) -> PlatformActivity:
-    """For the security analysts: the platform's checks per hour and its busiest
-    structures and accounts (the quotas' limits from `policy`, the app's by default)."""
+    """For the security analysts: the platform's checks and invoices per hour and its
+    busiest structures, accounts and software clients (the quotas' limits from `policy`,
+    the app's by default)."""
     authorize(actor, Permission.ALERT_READ, Target.platform())
     shield.admit(actor=actor, action="security.activity", structure=None, now=uow.clock.now())
     limits = policy or QuotaPolicy()
@@ -74,6 +88,7 @@ def platform_activity(
         invoices = _per_hour(uow, now, tags=INVOICES)
         structures = _busiest(uow, now, AuditRecordRow.structure_finess)
         accounts = _busiest(uow, now, AuditRecordRow.actor_account_id)
+        clients = _busiest(uow, now, AuditRecordRow.client_id)
         record_action(uow, tag=ShieldTag.ACTIVITY_READ, actor=actor)
         uow.commit()
     return PlatformActivity(
@@ -93,6 +108,10 @@ def platform_activity(
         tuple(
             Use("account", str(ref), hour, day, limits.actor.per_hour, limits.actor.per_day)
             for ref, hour, day in accounts
+        ),
+        tuple(
+            Use("client", str(ref), hour, day, limits.client.per_hour, limits.client.per_day)
+            for ref, hour, day in clients
         ),
     )
 
@@ -139,6 +158,19 @@ def _per_hour(
     return HourlyCounts(first, tuple(int(n) for n in row))
 
 
+def _served(since: datetime, *where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The calls served since `since`, as the quotas count them (module docstring)."""
+    return and_(
+        AuditRecordRow.at >= since,
+        AuditRecordRow.channel.in_(SERVING_CHANNELS),
+        or_(
+            AuditRecordRow.tag.not_like("identity:%"),
+            AuditRecordRow.tag.in_(sorted(ADMITTED_TAGS)),
+        ),
+        *where,
+    )
+
+
 def _busiest(
     uow: UnitOfWork, now: datetime, subject: InstrumentedAttribute[Any]
 ) -> list[tuple[object, int, int]]:
@@ -147,7 +179,7 @@ def _busiest(
     last_day = func.count()
     query = (
         select(subject, last_hour, last_day)
-        .where(_checks(now - timedelta(days=1), subject.is_not(None)))
+        .where(_served(now - timedelta(days=1), subject.is_not(None)))
         .group_by(subject)
         .order_by(last_day.desc(), subject)
         .limit(TOP)
