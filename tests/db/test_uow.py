@@ -14,6 +14,7 @@ from rempart.audit.domain import AuditTag
 from rempart.audit.models import AuditRecordRow
 from rempart.audit.trail import record_action
 from rempart.bootstrap import Platform
+from rempart.db import bulk
 from rempart.db.uow import UnitOfWork
 from rempart.identity.domain import AccountStatus
 from rempart.identity.models import AccountRow
@@ -53,12 +54,21 @@ def stale_uow(platform: Platform, vault: Vault) -> UnitOfWork:
 
 
 @pytest.fixture
-def statements(platform: Platform) -> Iterator[list[str]]:
+def statements(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every statement run: through Core (its event) and on the driver (`db.bulk`'s
+    reads, which Core's events never see)."""
     seen: list[str] = []
 
     def remember(*args: Any) -> None:
         seen.append(str(args[2]))
 
+    fetch = bulk._fetch
+
+    def fetched(engine: Any, dbapi_connection: Any, sql: str, *rest: Any) -> Any:
+        seen.append(sql)
+        return fetch(engine, dbapi_connection, sql, *rest)
+
+    monkeypatch.setattr(bulk, "_fetch", fetched)
     event.listen(platform.database.engine, "before_cursor_execute", remember)
     yield seen
     event.remove(platform.database.engine, "before_cursor_execute", remember)

@@ -30,7 +30,7 @@ def record(uow: UnitOfWork, event: AuditEvent) -> uuid.UUID:
     record_id = new_id()
     payload = encode(record_id, event)
     insert_many(
-        uow.session.connection(),
+        uow.connection(),
         _RECORDS,
         [
             {

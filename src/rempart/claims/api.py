@@ -19,6 +19,7 @@ from rempart.claims.requests import CardData, InvoiceSubmission
 from rempart.deps import PlatformDep, ShieldDep, database_work, platform_of, serving, shield_of
 from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import InvalidInput
+from rempart.kernel.plain import plain
 from rempart.rights.api import CardIn, CareLineIn
 from rempart.rights.domain import CareLine
 from rempart.rights.reasons import Reason
@@ -87,7 +88,7 @@ def _out(receipt: InvoiceReceipt) -> InvoiceReceiptOut:
         status=receipt.status,
         reason=receipt.reason,
         amc_cents=receipt.amc_cents,
-        lines=[LineDecisionOut(**asdict(line)) for line in receipt.lines],
+        lines=[LineDecisionOut(**plain(line)) for line in receipt.lines],
     )
 
 

@@ -34,7 +34,7 @@ def cancel_invoice(
         if invoice.status == InvoiceStatus.CANCELLED:
             raise Conflict("the invoice is already cancelled")
         if invoice.beneficiary_id is not None:
-            lock_beneficiary(uow.session, invoice.beneficiary_id)
+            lock_beneficiary(uow.connection(), invoice.beneficiary_id)
         paid = any(line.payout_id is not None for line in lines)
         if not may_cancel(received_at=invoice.received_at, now=uow.clock.now(), paid=paid):
             raise Forbidden(

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from rempart.claims.requests import InvoiceSubmission
 from rempart.db.uow import UnitOfWork
-from rempart.registry.service import BeneficiaryRights, beneficiary_rights, find_beneficiary
+from rempart.registry.domain import GuaranteeLine
+from rempart.registry.service import BeneficiaryRights, CardRights, beneficiary_rights, card_rights
 from rempart.rights.eligibility import CheckStatus, eligibility
 from rempart.rights.models import AccreditationRow
 from rempart.rights.reasons import Reason
@@ -24,6 +25,10 @@ class Identified:
     beneficiary_id: uuid.UUID
     rights: BeneficiaryRights
     accreditation_expires_on: date | None
+    # The contract's guarantee lines of the invoice's categories, when the card's one read
+    # brought them with the person and their rights (`card_rights`): the adjudication
+    # looks up no other category, and needs no second and third statement.
+    guarantees: tuple[GuaranteeLine, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -35,32 +40,33 @@ class Refused:
 def identify(
     uow: UnitOfWork, *, structure: str, submission: InvoiceSubmission
 ) -> Identified | Refused:
-    card_beneficiary = _from_card(uow, submission)
+    found = _from_card(uow, submission)
+    card_beneficiary = found.beneficiary_id if found is not None else None
     if submission.accreditation_id is not None:
         return _from_accreditation(uow, structure, submission, card_beneficiary)
-    if card_beneficiary is None:
-        return Refused(Reason.NO_MATCHING_RIGHTS)
-    rights = beneficiary_rights(session=uow.session, beneficiary_id=card_beneficiary)
     card = submission.card
-    if card is None or rights.agreement_type != card.agreement_type:
+    if found is None or card is None:
+        return Refused(Reason.NO_MATCHING_RIGHTS)
+    if found.rights.agreement_type != card.agreement_type:
         return Refused(Reason.NO_MATCHING_RIGHTS)  # as a rights check would say
-    decision = eligibility(rights.periods, day=submission.date_of_care)
+    decision = eligibility(found.rights.periods, day=submission.date_of_care)
     if decision.status is not CheckStatus.OPEN:
-        return Refused(decision.reason or Reason.RIGHTS_CLOSED, card_beneficiary)
-    return Identified(card_beneficiary, rights, None)
+        return Refused(decision.reason or Reason.RIGHTS_CLOSED, found.beneficiary_id)
+    return Identified(found.beneficiary_id, found.rights, None, found.guarantees)
 
 
-def _from_card(uow: UnitOfWork, submission: InvoiceSubmission) -> uuid.UUID | None:
+def _from_card(uow: UnitOfWork, submission: InvoiceSubmission) -> CardRights | None:
     card = submission.card
     if card is None:
         return None
-    return find_beneficiary(
+    return card_rights(
         uow=uow,
         insured_nir=card.insured_nir,
         birth_date=card.birth_date,
         birth_rank=card.birth_rank,
         amc_number=card.amc_number,
         member_number=card.member_number,
+        categories=dict.fromkeys(line.care.category for line in submission.lines),
     )
 
 

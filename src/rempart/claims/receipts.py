@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from rempart.claims.domain import InvoiceStatus, LineStatus
+from rempart.kernel.plain import plain
 from rempart.rights.reasons import Reason
 
 
@@ -32,7 +33,7 @@ class InvoiceReceipt:
     lines: tuple[LineReceipt, ...]
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), default=str, sort_keys=True)
+        return json.dumps(plain(self), default=str, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> InvoiceReceipt:

@@ -1,9 +1,10 @@
 """Reads and writes of the invoice tables, as plain statements (the intake's hot path).
 
-Every statement is built once, here, with bound parameters, and runs on the session's
-connection in its transaction: building `select(...).where(Row.column == value)` on each
-call, and the ORM's execution layer around it, cost more than the database's work
-(about half of an invoice's time went to them)."""
+Every statement is built once, here, with bound parameters, and runs on the driver of
+the unit of work's connection in its transaction (`db.bulk`: compiled once per dialect):
+building `select(...).where(Row.column == value)` on each call, and then Core's execution
+context and result objects around each of an invoice's dozen statements, cost more than
+the database's work."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from collections.abc import Iterable
 from datetime import date
 from types import MappingProxyType
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from rempart.claims.models import ConsumptionRow, IdempotencyRow, InvoiceLineRow, InvoiceRow
 from rempart.db.base import table_of
+from rempart.db.bulk import insert_many, read, write
 from rempart.registry.domain import CareCategory
 from rempart.registry.models import BeneficiaryRow, InsurerRow, MemberRow
 from rempart.rights.domain import CategoryConsumption, YearConsumption
@@ -56,7 +58,7 @@ _CONSUMPTION_UPDATE = (
         last_renewal=bindparam("last_renewal"),
     )
 )
-_CONSUMPTION_INSERT = insert(table_of(ConsumptionRow))
+_CONSUMPTION_TABLE = table_of(ConsumptionRow)
 _SAME_DAY = (_L.beneficiary_id == bindparam("beneficiary_id")) & (
     _L.date_of_care == bindparam("date_of_care")
 )
@@ -72,33 +74,34 @@ _ACCEPTED_ELSEWHERE = select(_L.code).where(
 _EARLIER_ANSWER = select(_K.request_digest, _K.answer).where(
     _K.scope == bindparam("scope"), _K.key == bindparam("key")
 )
-_INSERT_IDEMPOTENCY = insert(table_of(IdempotencyRow))
-_INSERT_INVOICE = insert(table_of(InvoiceRow))
-_INSERT_LINES = insert(table_of(InvoiceLineRow))
+_IDEMPOTENCY, _INVOICES, _LINES = (
+    table_of(IdempotencyRow),
+    table_of(InvoiceRow),
+    table_of(InvoiceLineRow),
+)
 
 
-def _on(session: Session) -> Connection:
-    return session.connection()
-
-
-def lock_beneficiary(session: Session, beneficiary_id: uuid.UUID) -> None:
+def lock_beneficiary(connection: Connection, beneficiary_id: uuid.UUID) -> None:
     """Serialises every invoice of one beneficiary, so that two of them cannot both spend
     the same ceiling."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    _on(session).execute(
-        _LOCK_SQLITE if sqlite else _LOCK_POSTGRES, {"beneficiary_id": beneficiary_id}
-    )
+    values = {"beneficiary_id": beneficiary_id}
+    if connection.dialect.name == "sqlite":
+        write(connection, _LOCK_SQLITE, values)
+    else:
+        read(connection, _LOCK_POSTGRES, values)
 
 
-def insurer_of(session: Session, beneficiary_id: uuid.UUID) -> str:
-    amc = _on(session).execute(_INSURER_OF, {"beneficiary_id": beneficiary_id}).scalar()
-    if amc is None:  # pragma: no cover - a beneficiary always has a member and an insurer
+def insurer_of(connection: Connection, beneficiary_id: uuid.UUID) -> str:
+    rows = read(connection, _INSURER_OF, {"beneficiary_id": beneficiary_id})
+    if not rows:  # pragma: no cover - a beneficiary always has a member and an insurer
         raise LookupError("beneficiary without an insurer")
-    return str(amc)
+    return str(rows[0][0])
 
 
-def year_consumption(session: Session, beneficiary_id: uuid.UUID, year: int) -> YearConsumption:
-    rows = _on(session).execute(_CONSUMPTION, {"beneficiary_id": beneficiary_id, "year": year})
+def year_consumption(
+    connection: Connection, beneficiary_id: uuid.UUID, year: int
+) -> YearConsumption:
+    rows = read(connection, _CONSUMPTION, {"beneficiary_id": beneficiary_id, "year": year})
     return YearConsumption(
         year,
         MappingProxyType(
@@ -111,11 +114,13 @@ def year_consumption(session: Session, beneficiary_id: uuid.UUID, year: int) -> 
 
 
 def add_consumption(
-    session: Session, beneficiary_id: uuid.UUID, before: YearConsumption, added: YearConsumption
+    connection: Connection,
+    beneficiary_id: uuid.UUID,
+    before: YearConsumption,
+    added: YearConsumption,
 ) -> None:
     """Records `added` on top of `before` (read under the beneficiary's lock)."""
     after = before.plus(added)
-    connection = _on(session)
     for category in added.by_category:
         total = after.of(category)
         values = {
@@ -124,7 +129,8 @@ def add_consumption(
             "last_renewal": total.last_renewal,
         }
         if category in before.by_category:
-            connection.execute(
+            write(
+                connection,
                 _CONSUMPTION_UPDATE,
                 {
                     "b_id": beneficiary_id,
@@ -134,14 +140,17 @@ def add_consumption(
                 },
             )
         else:
-            connection.execute(
-                _CONSUMPTION_INSERT,
-                {
-                    "beneficiary_id": beneficiary_id,
-                    "year": added.year,
-                    "category": category.value,
-                    **values,
-                },
+            insert_many(
+                connection,
+                _CONSUMPTION_TABLE,
+                [
+                    {
+                        "beneficiary_id": beneficiary_id,
+                        "year": added.year,
+                        "category": category.value,
+                        **values,
+                    }
+                ],
             )
 
 
@@ -159,60 +168,48 @@ def give_back_consumption(
 
 
 def already_paid_codes(
-    session: Session,
+    connection: Connection,
     *,
     structure: str,
     beneficiary_id: uuid.UUID,
     date_of_care: date,
     invoice_number: str,
 ) -> set[str]:
-    return set(
-        _on(session)
-        .execute(
-            _PAID_HERE,
-            {
-                "structure": structure,
-                "beneficiary_id": beneficiary_id,
-                "date_of_care": date_of_care,
-                "invoice_number": invoice_number,
-            },
-        )
-        .scalars()
-    )
+    values = {
+        "structure": structure,
+        "beneficiary_id": beneficiary_id,
+        "date_of_care": date_of_care,
+        "invoice_number": invoice_number,
+    }
+    return {code for (code,) in read(connection, _PAID_HERE, values)}
 
 
 def codes_accepted_elsewhere(
-    session: Session, *, beneficiary_id: uuid.UUID, date_of_care: date, invoice_number: str
+    connection: Connection, *, beneficiary_id: uuid.UUID, date_of_care: date, invoice_number: str
 ) -> set[str]:
     """Codes accepted for the same person and day on another invoice (any structure):
     near duplicates, flagged for review, not refused (two boxes may be two needs)."""
-    return set(
-        _on(session)
-        .execute(
-            _ACCEPTED_ELSEWHERE,
-            {
-                "beneficiary_id": beneficiary_id,
-                "date_of_care": date_of_care,
-                "invoice_number": invoice_number,
-            },
-        )
-        .scalars()
-    )
+    values = {
+        "beneficiary_id": beneficiary_id,
+        "date_of_care": date_of_care,
+        "invoice_number": invoice_number,
+    }
+    return {code for (code,) in read(connection, _ACCEPTED_ELSEWHERE, values)}
 
 
-def earlier_answer(session: Session, *, scope: str, key: str) -> tuple[bytes, str] | None:
+def earlier_answer(connection: Connection, *, scope: str, key: str) -> tuple[bytes, str] | None:
     """The request digest and answer recorded for this Idempotency-Key, if any."""
-    row = _on(session).execute(_EARLIER_ANSWER, {"scope": scope, "key": key}).first()
-    return None if row is None else (bytes(row[0]), str(row[1]))
+    rows = read(connection, _EARLIER_ANSWER, {"scope": scope, "key": key})
+    return None if not rows else (bytes(rows[0][0]), str(rows[0][1]))
 
 
-def insert_idempotency(session: Session, values: dict[str, object]) -> None:
-    _on(session).execute(_INSERT_IDEMPOTENCY, values)
+def insert_idempotency(connection: Connection, values: dict[str, object]) -> None:
+    insert_many(connection, _IDEMPOTENCY, [values])
 
 
-def insert_invoice(session: Session, values: dict[str, object]) -> None:
-    _on(session).execute(_INSERT_INVOICE, values)
+def insert_invoice(connection: Connection, values: dict[str, object]) -> None:
+    insert_many(connection, _INVOICES, [values])
 
 
-def insert_lines(session: Session, rows: list[dict[str, object]]) -> None:
-    _on(session).execute(_INSERT_LINES, rows)
+def insert_lines(connection: Connection, rows: list[dict[str, object]]) -> None:
+    insert_many(connection, _LINES, rows)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from rempart.claims.domain import ClaimedLine, validate_invoice_number, validate_lines
 from rempart.kernel.errors import InvalidInput
+from rempart.kernel.plain import plain
 from rempart.rights.requests import OLDEST_DATE_OF_CARE, RightsCheckRequest
 
 
@@ -71,4 +72,4 @@ class InvoiceSubmission:
     def fingerprint(self) -> bytes:
         """Canonical bytes of the request, for comparing an Idempotency-Key's reuse. It
         holds card data: it is only ever stored as a keyed digest."""
-        return json.dumps(asdict(self), default=str, sort_keys=True).encode()
+        return json.dumps(plain(self), default=str, sort_keys=True).encode()

@@ -106,7 +106,7 @@ def _submit_once(
     scope = idempotency_scope(actor)
     with uow:
         digest = uow.vault.blind_index("idempotency", submission.fingerprint())
-        earlier = earlier_answer(uow.session, scope=scope, key=idempotency_key)
+        earlier = earlier_answer(uow.connection(), scope=scope, key=idempotency_key)
         if earlier is not None:
             earlier_digest, answer = earlier
             if earlier_digest != digest:
@@ -116,7 +116,7 @@ def _submit_once(
         found = identify(uow, structure=structure, submission=submission)
         beneficiary_id = found.beneficiary_id
         amc_number = (
-            insurer_of(uow.session, beneficiary_id)
+            insurer_of(uow.connection(), beneficiary_id)
             if beneficiary_id is not None
             else (submission.card.amc_number if submission.card else "")
         )
@@ -144,7 +144,7 @@ def _submit_once(
             invoice_reason,
         )
         insert_idempotency(
-            uow.session,
+            uow.connection(),
             {
                 "scope": scope,
                 "key": idempotency_key,
@@ -181,26 +181,30 @@ def _adjudicate(
     consumption of the accepted ones recorded."""
     beneficiary_id = found.beneficiary_id
     day = submission.date_of_care
-    lock_beneficiary(uow.session, beneficiary_id)
-    consumption = year_consumption(uow.session, beneficiary_id, day.year)
+    lock_beneficiary(uow.connection(), beneficiary_id)
+    consumption = year_consumption(uow.connection(), beneficiary_id, day.year)
     paid = already_paid_codes(
-        uow.session,
+        uow.connection(),
         structure=structure,
         beneficiary_id=beneficiary_id,
         date_of_care=day,
         invoice_number=submission.invoice_number,
     )
     adjudication = adjudicate_lines(
-        contract=beneficiary_contract(session=uow.session, rights=found.rights),
+        contract=beneficiary_contract(
+            session=uow.session, rights=found.rights, guarantees=found.guarantees
+        ),
         lines=submission.lines,
         date_of_care=day,
         consumption=consumption,
         already_paid=lambda line: line.care.code in paid,
     )
     if adjudication.consumption_added.by_category:
-        add_consumption(uow.session, beneficiary_id, consumption, adjudication.consumption_added)
+        add_consumption(
+            uow.connection(), beneficiary_id, consumption, adjudication.consumption_added
+        )
     near = codes_accepted_elsewhere(
-        uow.session,
+        uow.connection(),
         beneficiary_id=beneficiary_id,
         date_of_care=day,
         invoice_number=submission.invoice_number,
@@ -227,7 +231,7 @@ def _write(
 ) -> InvoiceReceipt:
     submission = invoice.submission
     insert_invoice(  # first: the lines and the posting refer to it
-        uow.session,
+        uow.connection(),
         {
             "id": invoice.id,
             "structure_finess": invoice.structure,
@@ -299,7 +303,7 @@ def _write(
                 near_duplicate=flagged,
             )
         )
-    insert_lines(uow.session, rows)
+    insert_lines(uow.connection(), rows)
     posting = ledger.acceptance(invoice.id, accepted)
     if posting is not None:
         post(uow, posting)

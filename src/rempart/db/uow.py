@@ -21,10 +21,11 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from rempart.db.base import table_of
+from rempart.db.bulk import read
 from rempart.db.locks import exclusive
 from rempart.kernel.clock import Clock
 from rempart.vault.cipher import Vault
@@ -59,6 +60,7 @@ class UnitOfWork:
         # Every vault view this unit of work handed out: one kept by a caller across
         # `refresh_vault` (or across blocks) still counts when its commit decides.
         self._views: list[Vault] = []
+        self._connection: Connection | None = None
 
     def exclusive(self, name: str, *, what: str) -> AbstractContextManager[None]:
         """A cross-process lock for the whole of a long use case (see db.locks)."""
@@ -67,7 +69,16 @@ class UnitOfWork:
     def __enter__(self) -> Self:
         self._new_view()
         self.session = self._session_factory()
+        self._connection = None
         return self
+
+    def connection(self) -> Connection:
+        """The transaction's connection (the session's, which begins the transaction if
+        need be), looked up once per transaction: the session resolves it anew at every
+        call, which a hot path making a dozen statements pays a dozen times."""
+        if self._connection is None:
+            self._connection = self.session.connection()
+        return self._connection
 
     def _new_view(self) -> Vault:
         self.vault = self._vaults().for_transaction()
@@ -80,6 +91,7 @@ class UnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self._connection = None
         try:
             self.session.rollback()
         finally:
@@ -94,12 +106,13 @@ class UnitOfWork:
         # every later commit of it is checked too.
         if any(view.versioned for view in self._views):
             self._refuse_stale_keys()
+        self._connection = None  # the commit gives it back to the pool
         self.session.commit()
 
     def _refuse_stale_keys(self) -> None:
-        newest = self.session.scalar(_NEWEST_DATA_VERSION)
+        ((newest,),) = read(self.connection(), _NEWEST_DATA_VERSION, {})
         if newest is not None and newest > self.vault.active_version:
-            self.session.rollback()
+            self.rollback()
             if self._reload_vault().active_version >= newest:
                 # The ring had changed on disk already: the caller may redo its work with
                 # the keys `refresh_vault` now returns.
@@ -114,4 +127,5 @@ class UnitOfWork:
             )
 
     def rollback(self) -> None:
+        self._connection = None
         self.session.rollback()

@@ -309,7 +309,7 @@ def _guarantee_line(values: Sequence[Any]) -> GuaranteeLine:
 def beneficiary_rights(*, session: Session, beneficiary_id: uuid.UUID) -> BeneficiaryRights:
     """One indexed read of plain columns, the beneficiary's contract joined to each of its
     rights periods."""
-    rows = session.execute(_BENEFICIARY_RIGHTS, {"beneficiary_id": beneficiary_id}).all()
+    rows = read(session.connection(), _BENEFICIARY_RIGHTS, {"beneficiary_id": beneficiary_id})
     if not rows:
         raise NotFound("no such beneficiary")
     return _rights_of(rows, 0)
@@ -350,7 +350,7 @@ def card_rights(
     # On the session's connection, in its transaction, compiled once and run on the
     # driver (db.bulk.read): Core's execution would add its own bookkeeping to every
     # pharmacy's check.
-    connection = uow.session.connection()
+    connection = uow.connection()
     rows: Sequence[Sequence[Any]]
     if 0 < len(indexes) <= len(_INDEX_NAMES) and asked:
         statement = _card_rights_for(len(indexes), len(asked))
@@ -377,8 +377,9 @@ def contract_guarantees(
     *, session: Session, contract_id: uuid.UUID, categories: Iterable[CareCategory] | None = None
 ) -> tuple[GuaranteeLine, ...]:
     """The contract's guarantee lines, only those of `categories` when given."""
+    rows: Iterable[Sequence[Any]]
     if categories is None:
-        rows = session.execute(_GUARANTEES, {"contract_id": contract_id})
+        rows = read(session.connection(), _GUARANTEES, {"contract_id": contract_id})
     else:
         rows = session.execute(
             _GUARANTEES_OF,
@@ -387,10 +388,19 @@ def contract_guarantees(
     return tuple(_guarantee_line(row) for row in rows)
 
 
-def beneficiary_contract(*, session: Session, rights: BeneficiaryRights) -> Contract:
+def beneficiary_contract(
+    *,
+    session: Session,
+    rights: BeneficiaryRights,
+    guarantees: tuple[GuaranteeLine, ...] | None = None,
+) -> Contract:
+    """The contract of `rights`, with the `guarantees` the caller read already (those of
+    the categories it will look up, from `card_rights`), else all of them, read here."""
     return Contract(
         rights.contract_code,
         rights.contract_label,
         rights.contract_responsible,
-        contract_guarantees(session=session, contract_id=rights.contract_id),
+        guarantees
+        if guarantees is not None
+        else contract_guarantees(session=session, contract_id=rights.contract_id),
     )

@@ -175,7 +175,7 @@ def _accredit(
     # can use; whether a late invoice is still due is the adjudication's call.
     expires_on = max(date_of_care, uow.clock.today()) + ACCREDITATION_LIFETIME
     insert_many(
-        uow.session.connection(),
+        uow.connection(),
         _ACCREDITATIONS,
         [
             {

@@ -206,7 +206,7 @@ class Sentinel:
         # On the driver (db.bulk.read): the ORM's execution of this one-row probe cost
         # more than the rest of the observation's database work.
         honeytoken = beneficiary_id is not None and bool(
-            read(uow.session.connection(), _HONEYTOKEN, {"id": beneficiary_id})
+            read(uow.connection(), _HONEYTOKEN, {"id": beneficiary_id})
         )
         who = subject_of(actor)
         sighting = Sighting(
