@@ -11,6 +11,14 @@ the least any route pays (the product's routes are tried router by router, the b
 first). /healthz reads the database and /static goes through StaticFiles' async file
 path: both would measure something else.
 
+Three more routes on the same app object, tried next, measure where a rights check's
+server CPU goes, a layer at a time (`STAGES`; each an `async def` answering a constant
+JSON body, as the check answers with bytes it serialised itself): `/bench/body` takes
+the check's body model (`RightsCheckIn`), `/bench/auth` that and the check's
+authenticated actor (`Checker`), `/bench/uow` those and an empty unit of work run as the
+check runs its own (`database_work`: connection, commit). The product's routes are tried
+after these four, a few microseconds of routing more than after the bare route alone.
+
 The load generator is deliberately lean (see `drive`): on a 2-core machine it shares the
 cores with the server, and what it spends is taken from the server."""
 
@@ -25,19 +33,33 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 
 import httpx
+from fastapi import Request, Response
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import median
 from _world import UNTHROTTLED, watching_shield
+from rempart.deps import database_work, platform_of
+from rempart.rights.api import Checker, RightsCheckIn
 from rempart.settings import Settings
 from rempart.shield.port import FixedBudgetShield
 
 BARE = "/bench/bare"
+# The layers of a rights check, each route adding one to the one before: (name, path).
+STAGES = (
+    ("stage_body", "/bench/body"),
+    ("stage_auth", "/bench/auth"),
+    ("stage_uow", "/bench/uow"),
+)
+# Routes whose answer is a constant: only their status is checked.
+CONSTANT = frozenset({BARE, *(path for _, path in STAGES)})
+# The warm-up of the routes `against_bare` drives `also`: the main route's own warm-up
+# has already run the code they share with it.
+SHORT_WARM_UP_S = 0.1
 # Which shield the server's app gets: the unthrottled fixed budget (the default), or
 # `watching`, the app's own shield unthrottled and never climbing (_world.watching_shield).
 SHIELD_VARIABLE = "REMPART_BENCH_SHIELD"
@@ -60,9 +82,31 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _constant() -> Response:
+    return Response(b'{"ok":true}', media_type="application/json")
+
+
+async def _body(body: RightsCheckIn) -> Response:
+    return _constant()
+
+
+async def _auth(body: RightsCheckIn, actor: Checker) -> Response:
+    return _constant()
+
+
+async def _uow(body: RightsCheckIn, actor: Checker, http: Request) -> Response:
+    def work() -> None:
+        with platform_of(http).uow() as uow:
+            uow.connection()
+            uow.commit()
+
+    await database_work(http, work)
+    return _constant()
+
+
 def serve(port: int) -> None:
-    """The server process: the real app, the unthrottled shield and the bare floor route
-    on this app object only, one uvicorn worker (as `rempart serve` runs it)."""
+    """The server process: the real app, the unthrottled shield, the bare floor route and
+    the stages on this app object only, one uvicorn worker (as `rempart serve` runs it)."""
     import uvicorn
 
     from rempart.app import create_app
@@ -77,8 +121,18 @@ def serve(port: int) -> None:
     async def bare() -> dict[str, bool]:
         return {"ok": True}
 
-    app.add_api_route(BARE, bare, methods=["POST"])
-    app.router.routes.insert(0, app.router.routes.pop())  # tried first: the least routing
+    body, auth, uow = (path for _, path in STAGES)
+    routes: list[tuple[str, Callable[..., object]]] = [
+        (BARE, bare),
+        (body, _body),
+        (auth, _auth),
+        (uow, _uow),
+    ]
+    # Each moved to the front, the last first: bare is tried first (the least routing),
+    # then the stages in order, then the product's routes.
+    for path, route in reversed(routes):
+        app.add_api_route(path, route, methods=["POST"])
+        app.router.routes.insert(0, app.router.routes.pop())
     uvicorn.run(
         app, host="127.0.0.1", port=port, log_level="warning", access_log=False, http="httptools"
     )
@@ -151,7 +205,8 @@ def drive(
     seconds: float,
 ) -> dict[str, float]:
     """`clients` keep-alive connections, each posting `requests` one after another for
-    `seconds`; every answer is checked (on the bare route, only its status).
+    `seconds`; every answer is checked (on the routes answering a constant, only its
+    status).
 
     The clients are coroutines on one event loop writing raw HTTP/1.1: about 0.05 ms of
     CPU a request, where httpx in threads took about 1 ms, more than the server's bare
@@ -195,6 +250,7 @@ async def _clients(
     connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(clients)]
     common = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{common}"
+    constant = path in CONSTANT
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     ends = [0.0] * clients
@@ -217,7 +273,7 @@ async def _clients(
             writer.write(request)
             status, content = await _answer(reader)
             t1 = time.perf_counter()
-            ok = 200 <= status < 300 and (path == BARE or expected is None or expected in content)
+            ok = 200 <= status < 300 and (constant or expected is None or expected in content)
             if ok:
                 mine.append((t1 - t0) * 1000)
             else:
@@ -257,18 +313,24 @@ def against_bare(
     repeats: int,
     shield: str = "",
     floor: bool = True,
+    also: Sequence[tuple[str, str]] = (),
 ) -> dict[str, float]:
     """`path` and the bare floor on one server, alternately, `repeats` times each after a
     second's warm-up of both; `requests()` gives each run its own requests. Figures are
     `http_bare_*` and `http_<name>_*`: medians of the runs, failed answers summed.
-    `shield`: see SHIELD_VARIABLE; without `floor`, `path` alone."""
+    `shield`: see SHIELD_VARIABLE; without `floor`, `path` alone. `also`: more (name,
+    path) driven the same way between the floor and `path` (`STAGES`, say), figures
+    `http_<name>_*`, each after a short warm-up only, once `path` has had its own (what
+    they run, `path` runs too)."""
     runs: dict[str, list[float]] = {}
     server = Server(settings, scratch / f"server-{time.monotonic_ns()}.log", shield=shield)
-    targets = ((("bare", BARE),) if floor else ()) + ((name, path),)
+    targets = (*((("bare", BARE),) if floor else ()), *also, (name, path))
     try:
         # warm-up: connections, imports, caches
-        for _, target in targets:
-            drive(server, target, requests(), headers=headers, clients=clients, seconds=1.0)
+        full = [(target, 1.0) for label, target in targets if (label, target) not in also]
+        short = [(target, SHORT_WARM_UP_S) for _, target in also]
+        for target, warm_up in full + short:
+            drive(server, target, requests(), headers=headers, clients=clients, seconds=warm_up)
         for _ in range(repeats):
             for label, target in targets:
                 measured = drive(

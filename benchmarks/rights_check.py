@@ -25,6 +25,16 @@ imported); every answer's status is compared with what was expected.
   client cost, and nothing else: no authentication, validation, thread hop or check. The
   floor is the first route tried; the check's router is the first of the product's, so
   both pay about the least routing there is.
+- Where a check's server CPU goes over HTTP (SQLite only, no target: on both backends
+  --quick would not end within a minute): on the same server, in the same alternation
+  and with the same requests as the check, three more routes of the benchmark's own app
+  object (`_http.STAGES`), each an `async def` answering a constant, each adding one
+  layer of the check route to the one before: its body model (`/bench/body`), its
+  authenticated actor (`/bench/auth`), an empty unit of work run as the check runs its
+  own (`/bench/uow`: `database_work`, connection, commit). A layer's share is its
+  stage's server CPU a request less the previous stage's (HTTP and middlewares: the bare
+  route's); the check's own, the check's less the last stage's. Medians of --repeats
+  runs: one --quick run's shares move by up to a tenth of a ms on a shared machine.
 
 The app's shield would refuse almost all of these checks (60 a minute per actor) and
 contain the pharmacy (a thousand cards a second is what its detectors look for): the
@@ -62,7 +72,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import Select, bindparam, select
 
 from _common import arguments, median, report
-from _http import WATCHING, Requests, against_bare, percentile, summary
+from _http import STAGES, WATCHING, Requests, against_bare, percentile, summary
 from _http import add_arguments as add_http_arguments
 from _world import (
     UNTHROTTLED,
@@ -256,10 +266,11 @@ def timed_checks(
 
 
 def over_http(
-    bench: Bench, scratch: Path, clients: int, seconds: float, repeats: int
+    bench: Bench, scratch: Path, clients: int, seconds: float, repeats: int, *, stages: bool
 ) -> dict[str, float]:
     """Checks of the mix of cards against the bare route; every answer's status is
-    compared with what was expected."""
+    compared with what was expected. With `stages`, the routes of _http.STAGES too, on
+    the same server with the same requests (only their status checked)."""
     expect_open, expect_none = b'"status":"open"', b'"status":"no_matching_rights"'
     mine = [bench.cards[n::clients] or bench.cards for n in range(clients)]
 
@@ -277,7 +288,7 @@ def over_http(
     figures: dict[str, float] = {}
     # The targets' shield against the bare floor, then the app's own shield watching.
     for name, shield, floor in (("check", "", True), ("watched", WATCHING, False)):
-        figures |= against_bare(
+        measured = against_bare(
             bench.settings,
             scratch,
             name=name,
@@ -289,8 +300,31 @@ def over_http(
             repeats=repeats,
             shield=shield,
             floor=floor,
+            also=STAGES if stages and name == "check" else (),
         )
+        # Of each stage, what the breakdown needs: its rate, CPU and failed answers.
+        figures |= {
+            key: value
+            for key, value in measured.items()
+            if not key.startswith("http_stage_") or not key.endswith(("_p50_ms", "_p99_ms"))
+        }
     return figures
+
+
+def breakdown(backend: str, m: dict[str, float]) -> str:
+    """Where a check's server CPU goes, from the stages' figures: each layer's share is
+    its stage's CPU less the one before."""
+    cpu = [m[f"http_{name}_server_cpu_ms"] for name in ("bare", *(n for n, _ in STAGES), "check")]
+    layers = ("body validation", "authentication", "unit of work", "the check itself")
+    shares = ", ".join(
+        f"{layer} {after - before:+.2f}"
+        for layer, before, after in zip(layers, cpu[:-1], cpu[1:], strict=True)
+    )
+    failed = sum(m[f"http_{name}_errors"] for name, _ in STAGES)
+    return (
+        f"{backend}: where a check's server CPU goes (no target): HTTP and middlewares "
+        f"{cpu[0]:.2f} ms, {shares} (total {cpu[-1]:.2f}); failed answers {failed:.0f}"
+    )
 
 
 # -- the run ----------------------------------------------------------------------------
@@ -320,7 +354,12 @@ def measure(
         figures = {name: median(values) for name, values in runs.items()}
     finally:
         bench.platform.close()  # the server process opens its own
-    figures.update(over_http(bench, scratch, args.clients, args.duration, args.repeats))
+    # The breakdown on SQLite only: on both backends --quick would not end within a minute.
+    figures.update(
+        over_http(
+            bench, scratch, args.clients, args.duration, args.repeats, stages=backend == "sqlite"
+        )
+    )
     return figures
 
 
@@ -365,6 +404,8 @@ def main() -> None:
             print(
                 summary(backend, m, "check", "checks", clients=args.clients, seconds=args.duration)
             )
+            if f"http_{STAGES[0][0]}_server_cpu_ms" in m:
+                print(breakdown(backend, m))
             print(
                 f"{backend} with the app's own shield watching (every detector, never "
                 f"climbing; no target): in process {m['inproc_watched_per_s']:,.0f} checks/s "
