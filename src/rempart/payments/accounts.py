@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -11,9 +11,8 @@ from rempart.db.uow import UnitOfWork
 from rempart.kernel.errors import InvalidInput
 from rempart.payments.models import InsurerMandateRow
 from rempart.payments.sepa import Account
-from rempart.payouts.service import decide_payout
+from rempart.payouts.service import decide_payouts
 from rempart.registry.generator import synthetic_bank_details
-from rempart.registry.models import StructureRow
 from rempart.settings import Settings
 
 
@@ -25,19 +24,25 @@ class Operator:
     creditor_id: str = field(repr=False)
 
 
-# A structure's account for a payout, or None while its payments are held.
-PayoutAccountFor = Callable[[UnitOfWork, str], Account | None]
+# The accounts a batch of structures' payouts go to, by FINESS: None for a structure
+# whose payments are held.
+PayoutAccountsFor = Callable[[UnitOfWork, Sequence[str]], dict[str, Account | None]]
 
 
-def structure_account(uow: UnitOfWork, finess: str) -> Account | None:
-    """The account the structure's payments may go to now, or None while they are held
+def structure_accounts(uow: UnitOfWork, finesses: Sequence[str]) -> dict[str, Account | None]:
+    """The account each structure's payments may go to now, or None while they are held
     (a bank account change pending approval or in its cooling-off period). Decided in the
-    caller's transaction, which keeps the structure locked until the payout is recorded."""
-    decision = decide_payout(uow, structure_finess=finess, at=uow.clock.now())
-    if not decision.payable or decision.iban is None or decision.bic is None:
-        return None
-    name = uow.session.scalar(select(StructureRow.name).where(StructureRow.finess == finess))
-    return Account(name=name or finess, iban=decision.iban.value, bic=decision.bic)
+    caller's transaction, which keeps the structures locked until the payouts are
+    recorded; a payment run's batch at a time (two statements, not three a structure)."""
+    decisions = decide_payouts(uow, structure_finesses=finesses, at=uow.clock.now())
+    accounts: dict[str, Account | None] = {}
+    for finess in finesses:
+        decision = decisions.get(finess)
+        accounts[finess] = None
+        if decision is not None and decision.payable and decision.iban and decision.bic:
+            name = decision.account_name or finess
+            accounts[finess] = Account(name=name, iban=decision.iban.value, bic=decision.bic)
+    return accounts
 
 
 def mandate_of(uow: UnitOfWork, amc_number: str) -> tuple[Account, InsurerMandateRow] | None:

@@ -5,7 +5,9 @@ A run is keyed by its value date and can be killed at any point and run again:
 - the lines it takes are those received up to its cutoff, fixed when it starts;
 - each batch of structures is one transaction that marks their lines with a payout,
   records the payout with the account it goes to, and posts it to the ledger — so a line
-  is paid in one payout or in none, and a batch is done or not at all;
+  is paid in one payout or in none, and a batch is done or not at all. A batch is a few
+  statements whatever its size (each run once for all its structures), not a few a
+  structure: a run of 10,000 structures once spent most of its time in their overhead;
 - settlements and files are derived from what the payouts recorded, so redoing them
   gives the same result.
 Structures whose payments are held (a bank account change in its cooling-off period) are
@@ -20,32 +22,39 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from rempart.audit.domain import Category
 from rempart.audit.trail import record_action
 from rempart.claims.models import InvoiceLineRow
 from rempart.db.base import table_of
+from rempart.db.bulk import insert_many
 from rempart.db.uow import UnitOfWork
 from rempart.identity.permissions import Channel
 from rempart.kernel.ids import new_id
 from rempart.payments import ledger
-from rempart.payments.accounts import Operator, PayoutAccountFor, mandate_of, structure_account
+from rempart.payments.accounts import (
+    Operator,
+    PayoutAccountsFor,
+    mandate_of,
+    structure_accounts,
+)
 from rempart.payments.files import write_run_files
 from rempart.payments.journal import post
 from rempart.payments.models import PaymentRunRow, PayoutRow, SettlementRow
+from rempart.payments.sepa import Account
 
 RUNNING, PAID, DONE = "running", "paid", "done"
 PAYOUT_MADE = "payments:payout:made"
 _ACCEPTED, _REJECTED = "accepted", "rejected"
-_INSERT_PAYOUT = insert(table_of(PayoutRow))
+_PAYOUTS = table_of(PayoutRow)
 
-# One structure's lines, as four statements built once (a run executes them for each of
-# thousands of structures). Each names every column of ix_invoice_lines_payable (status,
-# payout_id, structure_finess), so that it reads that structure's lines only: without
-# them a run costs structures x lines. A rejected line is never paid, so `payout_id IS
-# NULL` excludes none of them (the index still leads to the structure's rejections that
-# earlier runs advised: advised_run_id is not in it).
+# A batch's lines, as statements built once. Each names the columns of
+# ix_invoice_lines_payable (status, payout_id, structure_finess) so that it reads the
+# batch's structures' lines only: without them a run costs structures x lines. A rejected
+# line is never paid, so `payout_id IS NULL` excludes none of them (the index still
+# leads to the structure's rejections that earlier runs advised: advised_run_id is not in
+# it). The updates run once per structure, in one executemany; the reads once per batch.
 _LINES = table_of(InvoiceLineRow)
 _OF_STRUCTURE = (
     _LINES.c.payout_id.is_(None),
@@ -58,12 +67,24 @@ _ADVISE = (
     .where(_LINES.c.status == _REJECTED, _LINES.c.advised_run_id.is_(None), *_OF_STRUCTURE)
     .values(advised_run_id=bindparam("advised_by"))
 )
-_COUNT_PAYABLE = select(func.count()).select_from(_LINES).where(*_PAYABLE)
+_PAYABLE_IN_BATCH = (
+    select(_LINES.c.structure_finess)
+    .where(
+        _LINES.c.status == _ACCEPTED,
+        _LINES.c.payout_id.is_(None),
+        _LINES.c.structure_finess.in_(bindparam("batch", expanding=True)),
+        _LINES.c.received_at <= bindparam("cutoff"),
+    )
+    .distinct()
+)
 _MARK_PAID = update(_LINES).where(*_PAYABLE).values(payout_id=bindparam("paid_by"))
-_SUM_PAID = select(func.sum(_LINES.c.amc_cents), func.count()).where(
-    _LINES.c.status == _ACCEPTED,
-    _LINES.c.payout_id == bindparam("paid_by"),
-    _LINES.c.structure_finess == bindparam("finess"),
+_SUM_PAID = (
+    select(_LINES.c.payout_id, func.sum(_LINES.c.amc_cents), func.count())
+    .where(
+        _LINES.c.status == _ACCEPTED,
+        _LINES.c.payout_id.in_(bindparam("payouts", expanding=True)),
+    )
+    .group_by(_LINES.c.payout_id)
 )
 
 
@@ -87,7 +108,7 @@ def run_payments(
     run_date: date,
     operator: Operator,
     out_dir: Path,
-    account_for: PayoutAccountFor = structure_account,
+    accounts_for: PayoutAccountsFor = structure_accounts,
     batch_size: int = 200,
     batch_pause: float = 0.0,
 ) -> RunReport:
@@ -99,9 +120,8 @@ def run_payments(
         cutoff, structures = _structures_due(uow, run_id)
         for start in range(0, len(structures), batch_size):
             with uow:
-                for finess in structures[start : start + batch_size]:
-                    if not _settle_structure(uow, run_id, cutoff, finess, account_for):
-                        held.append(finess)
+                batch = structures[start : start + batch_size]
+                held += _settle_batch(uow, run_id, cutoff, batch, accounts_for)
                 uow.commit()
             if batch_pause:
                 time.sleep(batch_pause)
@@ -153,52 +173,83 @@ def _structures_due(uow: UnitOfWork, run_id: uuid.UUID) -> tuple[datetime, list[
         )
 
 
-def _settle_structure(
+def _settle_batch(
     uow: UnitOfWork,
     run_id: uuid.UUID,
     cutoff: datetime,
-    finess: str,
-    account_for: PayoutAccountFor,
-) -> bool:
-    """Pays the structure (unless held) and advises its rejections. Returns whether it
-    was paid (or had nothing to pay)."""
+    batch: Sequence[str],
+    accounts_for: PayoutAccountsFor,
+) -> list[str]:
+    """Pays the batch's structures (but those held) and advises their rejections.
+    Returns the structures held, which had lines to pay."""
     session = uow.session
-    of_structure = {"finess": finess, "cutoff": cutoff}
-    session.execute(_ADVISE, {**of_structure, "advised_by": run_id})
-    if session.scalar(_COUNT_PAYABLE, of_structure) == 0:
-        return True
-    account = account_for(uow, finess)
-    if account is None:
-        return False
-    payout_id = new_id()
-    # Mark first, then sum what was marked: a line cancelled meanwhile is in neither.
-    session.execute(_MARK_PAID, {**of_structure, "paid_by": payout_id})
-    summed, lines = session.execute(_SUM_PAID, {"finess": finess, "paid_by": payout_id}).one()
-    total = int(summed)  # PostgreSQL sums bigints as numeric
-    session.execute(
-        _INSERT_PAYOUT,
-        {
-            "id": payout_id,
-            "key_version": uow.vault.active_version,
-            "run_id": run_id,
-            "structure_finess": finess,
-            "account_name": account.name[:200],
-            "iban": uow.vault.seal(account.iban, table="payouts", column="iban", row_id=payout_id),
-            "iban_last4": account.iban[-4:],
-            "bic": account.bic,
-            "amount_cents": total,
-            "lines": lines,
-            "end_to_end_id": f"RP{payout_id.hex}",
-            "created_at": uow.clock.now(),
-        },
+    session.execute(_ADVISE, [{"finess": f, "cutoff": cutoff, "advised_by": run_id} for f in batch])
+    with_lines = set(session.scalars(_PAYABLE_IN_BATCH, {"batch": list(batch), "cutoff": cutoff}))
+    payable = [f for f in batch if f in with_lines]
+    if not payable:
+        return []
+    accounts = accounts_for(uow, payable)
+    paying = {f: new_id() for f in payable if accounts.get(f) is not None}
+    if paying:
+        # Mark first, then sum what was marked: a line cancelled meanwhile is in neither.
+        session.execute(
+            _MARK_PAID,
+            [{"finess": f, "cutoff": cutoff, "paid_by": p} for f, p in paying.items()],
+        )
+        sums = {
+            payout_id: (int(summed), lines)  # PostgreSQL sums bigints as numeric
+            for payout_id, summed, lines in session.execute(
+                _SUM_PAID, {"payouts": list(paying.values())}
+            )
+        }
+        _record_payouts(uow, run_id, paying, accounts, sums)
+    return [f for f in payable if f not in paying]
+
+
+def _record_payouts(
+    uow: UnitOfWork,
+    run_id: uuid.UUID,
+    paying: dict[str, uuid.UUID],
+    accounts: dict[str, Account | None],
+    sums: dict[uuid.UUID, tuple[int, int]],
+) -> None:
+    """Each payout with the account it goes to (its IBAN sealed), its ledger posting and
+    its audit record. A structure whose marked lines were all cancelled meanwhile gets
+    no payout: its lines are in none."""
+    now, vault = uow.clock.now(), uow.vault
+    made = [
+        (finess, payout_id, account, *sums[payout_id])
+        for finess, payout_id in paying.items()
+        if (account := accounts[finess]) is not None and payout_id in sums
+    ]
+    insert_many(
+        uow.connection(),
+        _PAYOUTS,
+        [
+            {
+                "id": payout_id,
+                "key_version": vault.active_version,
+                "run_id": run_id,
+                "structure_finess": finess,
+                "account_name": account.name[:200],
+                "iban": vault.seal(account.iban, table="payouts", column="iban", row_id=payout_id),
+                "iban_last4": account.iban[-4:],
+                "bic": account.bic,
+                "amount_cents": total,
+                "lines": lines,
+                "end_to_end_id": f"RP{payout_id.hex}",
+                "created_at": now,
+            }
+            for finess, payout_id, account, total, lines in made
+        ],
     )
-    post(uow, ledger.payout(payout_id, finess, total))
-    # The operator's run, not a person: the record says which structure's account was
-    # used, never the account itself.
-    record_action(
-        uow, tag=PAYOUT_MADE, channel=Channel.CLI, structure=finess, categories={Category.BANK}
-    )
-    return True
+    for finess, payout_id, _, total, _ in made:
+        post(uow, ledger.payout(payout_id, finess, total))
+        # The operator's run, not a person: the record says which structure's account
+        # was used, never the account itself.
+        record_action(
+            uow, tag=PAYOUT_MADE, channel=Channel.CLI, structure=finess, categories={Category.BANK}
+        )
 
 
 def _debit_insurers(uow: UnitOfWork, run_id: uuid.UUID) -> tuple[str, ...]:

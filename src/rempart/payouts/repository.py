@@ -3,6 +3,8 @@ unit of work."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -32,6 +34,18 @@ def account_rows(uow: UnitOfWork, registered: RegisteredStructure) -> Rows:
         .order_by(BankAccountRow.requested_at)
     )
     return [(row, to_domain(row)) for row in rows]
+
+
+def account_rows_of(uow: UnitOfWork, structure_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Rows]:
+    """`account_rows` of many structures in one statement, by structure id."""
+    found: dict[uuid.UUID, Rows] = {}
+    for row in uow.session.scalars(
+        select(BankAccountRow)
+        .where(BankAccountRow.structure_id.in_(list(structure_ids)))
+        .order_by(BankAccountRow.structure_id, BankAccountRow.requested_at)
+    ):
+        found.setdefault(row.structure_id, []).append((row, to_domain(row)))
+    return found
 
 
 def accounts_of(uow: UnitOfWork, registered: RegisteredStructure) -> list[BankAccount]:

@@ -12,6 +12,7 @@ audit records, events and notices carry the last four characters at most.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -38,7 +39,9 @@ from rempart.payouts.domain import (
     payout_decision,
 )
 from rempart.payouts.repository import (
+    Rows,
     account_rows,
+    account_rows_of,
     accounts_of,
     add_change,
     bic_of,
@@ -47,7 +50,7 @@ from rempart.payouts.repository import (
     structure_of,
     write,
 )
-from rempart.registry.service import RegisteredStructure
+from rempart.registry.service import RegisteredStructure, registered_structures
 from rempart.shield.port import Shield, admit
 
 _REQUESTERS = {
@@ -110,6 +113,7 @@ class PayoutAccount:
     last4: str | None = None
     reason: HoldReason | None = None
     held_until: datetime | None = None
+    account_name: str | None = None  # made out to: the structure's registered name
 
     @property
     def payable(self) -> bool:
@@ -303,15 +307,45 @@ def decide_payout(uow: UnitOfWork, *, structure_finess: str, at: datetime) -> Pa
     missed. Pass the instant the transfer is issued (normally now)."""
     finess = parse_finess(structure_finess, field="structure_finess")
     registered = structure_of(uow, finess, lock=True)
-    rows = account_rows(uow, registered)
+    return _decided(uow, registered, account_rows(uow, registered), at)
+
+
+def decide_payouts(
+    uow: UnitOfWork, *, structure_finesses: Sequence[str], at: datetime
+) -> dict[str, PayoutAccount]:
+    """`decide_payout` for a payment run's batch of structures, in two statements for
+    the batch: the same decisions, every structure's row locked the same way until the
+    caller's transaction ends. A FINESS no structure is registered under is absent."""
+    finesses = [parse_finess(f, field="structure_finess") for f in structure_finesses]
+    registered = registered_structures(uow=uow, finess=finesses, lock=True)
+    rows = account_rows_of(uow, [r.id for r in registered.values()])
+    return {
+        finess: _decided(uow, structure, rows.get(structure.id, []), at)
+        for finess, structure in registered.items()
+    }
+
+
+def _decided(
+    uow: UnitOfWork, registered: RegisteredStructure, rows: Rows, at: datetime
+) -> PayoutAccount:
     decision = payout_decision([a for _, a in rows], at)
     if decision.verdict is Verdict.HELD:
         return PayoutAccount(
-            finess, Verdict.HELD, reason=decision.reason, held_until=decision.held_until
+            registered.finess,
+            Verdict.HELD,
+            reason=decision.reason,
+            held_until=decision.held_until,
         )
     iban = Iban(iban_of(uow, rows, decision.account, registered))
     bic = bic_of(decision.account, registered)
-    return PayoutAccount(finess, Verdict.PAY, iban=iban, bic=bic, last4=iban.value[-4:])
+    return PayoutAccount(
+        registered.finess,
+        Verdict.PAY,
+        iban=iban,
+        bic=bic,
+        last4=iban.value[-4:],
+        account_name=registered.name,
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------
