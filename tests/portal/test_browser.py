@@ -259,6 +259,15 @@ def test_a_professional_signs_in_with_a_passkey_checks_simulates_and_invoices(
     _axe(page, "pro-invoices")
     page.goto(f"{base}/pro/payments")
     _axe(page, "pro-payments")
+    # Confirming the counter's software (the shield's step-up, to software): a code no
+    # software of theirs shows is refused beside the form, naming the field.
+    page.click("a[href='/pro/confirm-software']")
+    page.wait_for_url(f"{base}/pro/confirm-software")
+    _axe(page, "pro-confirm-software")
+    page.fill("#f-user_code", "bcdf-ghjk")
+    page.click("#software-form button[type=submit]")
+    page.wait_for_selector('#software-answer [data-problem="invalid-input"]')
+    _axe(page, "pro-confirm-software-refused")
     page.goto(f"{base}/account/security")
     assert page.get_by_text("Clé d'accès ajoutée").count() == 1
     _axe(page, "account-security")
