@@ -328,10 +328,18 @@ def read_alone(
 ) -> list[tuple[Any, ...]]:
     """`read` on a pooled connection of its own, outside any unit of work: for a single
     statement that needs no transaction around it (its own snapshot is enough) and no
-    session, such as resolving the caller of every request."""
+    session, such as resolving the caller of every request. On PostgreSQL it runs in
+    autocommit: a driver that opens a transaction for it (psycopg) would spend a round
+    trip on BEGIN and another on the ROLLBACK the pool resets it with."""
     dbapi_connection = engine.raw_connection()
+    driver: Any = dbapi_connection.driver_connection
+    autocommit = engine.dialect.name == "postgresql" and not driver.autocommit
     try:
+        if autocommit:
+            driver.autocommit = True
         rows: list[tuple[Any, ...]] = _read(engine, dbapi_connection, statement, values)
         return rows
     finally:
+        if autocommit and not driver.closed:
+            driver.autocommit = False
         dbapi_connection.close()
