@@ -12,11 +12,14 @@ from sqlalchemy import event, func, select, update
 
 from rempart.bootstrap import Platform
 from rempart.claims.models import InvoiceLineRow
+from rempart.kernel.errors import NotFound
+from rempart.kernel.identifiers import luhn_check_digit
 from rempart.payments.accounts import operator_from, structure_accounts
 from rempart.payments.checks import check_ledger
 from rempart.payments.models import LedgerEntryRow, PayoutRow, SettlementRow
 from rempart.payments.runs import RunReport, run_payments
 from rempart.payments.sepa_schema import validate_pain
+from rempart.payouts.service import decide_payouts
 from rempart.registry.domain import BeneficiaryStatement
 
 from ..conftest import TODAY
@@ -220,3 +223,18 @@ def test_a_paid_invoice_cannot_be_cancelled(
     with platform.uow() as uow:
         paid = uow.session.scalar(select(func.count()).where(InvoiceLineRow.payout_id.is_not(None)))
     assert paid == 1
+
+
+def test_a_batch_naming_an_unregistered_structure_is_refused(
+    platform: Platform, people: list[BeneficiaryStatement]
+) -> None:
+    """As the per-structure decision did: lines for a structure the directory does not
+    hold stop the run for the operator, rather than wait unseen among the held."""
+    (registered,) = _structures(platform)[:1]
+    unregistered = "01000000" + luhn_check_digit("01000000")
+    assert unregistered not in _structures(platform)
+    with platform.uow() as uow, pytest.raises(NotFound):
+        decide_payouts(uow, structure_finesses=[registered, unregistered], at=uow.clock.now())
+    with platform.uow() as uow:
+        (decided,) = decide_payouts(uow, structure_finesses=[registered], at=uow.clock.now())
+    assert decided == registered

@@ -340,6 +340,13 @@ def read_alone(
         rows: list[tuple[Any, ...]] = _read(engine, dbapi_connection, statement, values)
         return rows
     finally:
-        if autocommit and not driver.closed:
-            driver.autocommit = False
-        dbapi_connection.close()
+        try:
+            if autocommit and not driver.closed:
+                driver.autocommit = False
+        except Exception:
+            # Never back in the pool in autocommit: its next user's transaction would not
+            # be one.
+            dbapi_connection.invalidate()
+            raise
+        finally:
+            dbapi_connection.close()

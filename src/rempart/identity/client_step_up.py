@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from rempart.audit.domain import Outcome
 from rempart.audit.trail import record_action
@@ -89,7 +89,7 @@ def request_step_up(*, uow: UnitOfWork, actor: Actor, shield: Shield) -> StepUpC
     code of the same client and RPPS that is still pending stops working (one at a
     time)."""
     client_id, rpps, jkt = _software(actor)
-    admit(shield, uow, actor, STEP_UP_REQUEST)
+    admit(shield, uow, actor, STEP_UP_REQUEST, _only(actor.structures))
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     with uow:
         now = uow.clock.now()
@@ -98,6 +98,9 @@ def request_step_up(*, uow: UnitOfWork, actor: Actor, shield: Shield) -> StepUpC
             .where(
                 ClientStepUpRow.client_id == client_id,
                 ClientStepUpRow.rpps == rpps,
+                # Another key's codes stay: a thief asking for codes must not void the
+                # real software's, and see the professional type one into their hands.
+                ClientStepUpRow.jkt == jkt,
                 ClientStepUpRow.confirmed_at.is_(None),
                 ClientStepUpRow.expires_at > now,
             )
@@ -138,7 +141,7 @@ def confirm_step_up(
     if actor.channel is not Channel.PORTAL:
         raise Forbidden("software is confirmed by a professional signed in to the portal")
     code = parse_user_code(user_code)
-    admit(shield, uow, actor, STEP_UP_CONFIRMATION)
+    admit(shield, uow, actor, STEP_UP_CONFIRMATION, _only(actor.structures))
     with uow:
         now = uow.clock.now()
         require_recent_strong_factor(actor, now_seconds=now.timestamp())
@@ -151,14 +154,32 @@ def confirm_step_up(
         ).all()
         for row in pending:
             client = uow.session.get(ClientRow, row.client_id)
-            if client is not None and _confirmable(actor, row, client):
-                row.confirmed_at, row.confirmed_by = now, actor.account_id
-                row.expires_at = now  # used: the same code confirms nothing else
-                record_event(
-                    uow, actor.account_id, actor.account_id, SecurityTag.CLIENT_STEP_UP_CONFIRMED
+            if client is None or not _confirmable(actor, row, client):
+                continue
+            # Used once: the update takes the code only if no one confirmed it (or a new
+            # request voided it) since it was read, whatever ran meanwhile.
+            taken = uow.session.execute(
+                update(ClientStepUpRow)
+                .where(
+                    ClientStepUpRow.id == row.id,
+                    ClientStepUpRow.confirmed_at.is_(None),
+                    ClientStepUpRow.expires_at > now,
                 )
-                uow.commit()
-                return ConfirmedClient(client.name, client.finess, now + CONFIRMATION_LIFETIME)
+                .values(confirmed_at=now, confirmed_by=actor.account_id, expires_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if _rowcount(taken) != 1:
+                break
+            record_event(
+                uow,
+                actor.account_id,
+                actor.account_id,
+                SecurityTag.CLIENT_STEP_UP_CONFIRMED,
+                actor=actor,
+                structure=client.finess,
+            )
+            uow.commit()
+            return ConfirmedClient(client.name, client.finess, now + CONFIRMATION_LIFETIME)
         record_action(
             uow,
             tag=SecurityTag.CLIENT_STEP_UP_CONFIRMED,
@@ -198,6 +219,27 @@ def parse_user_code(text: str) -> str:
             field="user_code",
         )
     return code
+
+
+def _only(structures: frozenset[str]) -> str | None:
+    """The structure the quotas count a call against: the actor's, when it has one."""
+    return next(iter(structures)) if len(structures) == 1 else None
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_step_ups(*, uow: UnitOfWork, older_than: timedelta = timedelta(days=30)) -> int:
+    """Forget step-up requests long expired (their audit records stay): for the periodic
+    job; a confirmation older than `CONFIRMATION_LIFETIME` counts for nothing anyway."""
+    with uow:
+        cutoff = uow.clock.now() - max(older_than, CONFIRMATION_LIFETIME)
+        gone = uow.session.execute(
+            delete(ClientStepUpRow).where(ClientStepUpRow.expires_at < cutoff)
+        )
+        uow.commit()
+        return _rowcount(gone)
 
 
 def _software(actor: Actor) -> tuple[uuid.UUID, str, str]:

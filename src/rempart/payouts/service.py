@@ -315,9 +315,13 @@ def decide_payouts(
 ) -> dict[str, PayoutAccount]:
     """`decide_payout` for a payment run's batch of structures, in two statements for
     the batch: the same decisions, every structure's row locked the same way until the
-    caller's transaction ends. A FINESS no structure is registered under is absent."""
+    caller's transaction ends. A FINESS no structure is registered under is refused."""
     finesses = [parse_finess(f, field="structure_finess") for f in structure_finesses]
     registered = registered_structures(uow=uow, finess=finesses, lock=True)
+    if len(registered) != len(set(finesses)):
+        # As `decide_payout`: lines to pay for an unregistered structure stop the run for
+        # the operator to look at, rather than wait unseen among the held ones.
+        raise NotFound("no registered structure has this FINESS")
     rows = account_rows_of(uow, [r.id for r in registered.values()])
     return {
         finess: _decided(uow, structure, rows.get(structure.id, []), at)
