@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from rempart.audit.models import AuditRecordRow
@@ -287,3 +288,43 @@ def test_old_requests_are_purged_and_recent_ones_kept(scene: Scene) -> None:
     assert purge_step_ups(uow=scene.web.platform.uow()) == 1
     with scene.web.platform.uow() as uow:
         assert len(uow.session.scalars(select(ClientStepUpRow.id)).all()) == 1
+
+
+def _from(scene: Scene, address: str) -> TestClient:
+    """The professional's browser, signed in with a passkey, on the network `address`."""
+    signed = scene.web.signed_in(scene.world.structure_admin.account_id)
+    browser = TestClient(
+        scene.web.app, base_url=ORIGIN, client=(address, 50000), headers=dict(signed.headers)
+    )
+    browser.cookies = signed.cookies
+    return browser
+
+
+def test_a_code_asked_from_another_network_is_confirmed_only_knowingly(scene: Scene) -> None:
+    """The relayed-code scam: a thief with the client key asks for a code from their own
+    network and reads it out to the pharmacist over the phone."""
+    thief = Software(scene)
+    _climb(scene, Subject.client(scene.client_id))
+    code = thief.ask()  # from the test client's address
+    pharmacist = _from(scene, "203.0.113.7")
+    warned = pharmacist.post(PAGE, data={"user_code": code})
+    assert warned.status_code == 200
+    assert "data-software-elsewhere" in warned.text
+    assert "data-software-confirmed" not in warned.text
+    assert "Officine Logiciel 4.2" in warned.text  # what asked, for them to judge
+    assert _refused_for_step_up(thief.check())  # nothing confirmed yet
+    before = len(scene.alerts())
+    confirmed = pharmacist.post(PAGE, data={"user_code": code, "elsewhere": "accepted"})
+    assert "data-software-confirmed" in confirmed.text
+    alerts = scene.alerts()[before:]
+    assert [a.code for a in alerts] == ["identity.client.step-up-confirmed-elsewhere"]
+    assert alerts[0].subject_ref == str(scene.client_id)
+
+
+def test_a_code_asked_and_confirmed_from_the_same_network_needs_no_second_step(
+    scene: Scene,
+) -> None:
+    software = Software(scene)
+    counter = _from(scene, "testclient")  # the software's own address here
+    confirmed = counter.post(PAGE, data={"user_code": software.ask()})
+    assert "data-software-confirmed" in confirmed.text

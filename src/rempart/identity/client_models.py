@@ -74,6 +74,8 @@ class ClientStepUpRow(IdMixin, Base):
     rpps: Mapped[str] = mapped_column(String(11))
     jkt: Mapped[str] = mapped_column(String(43))  # the DPoP key that asked
     code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+    # The keyed hash of the address it was asked from (as the audit log keeps them).
+    requested_from: Mapped[str | None] = mapped_column(String(40))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

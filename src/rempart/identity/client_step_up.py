@@ -28,7 +28,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 
+from rempart.audit.context import current_request
 from rempart.audit.domain import Outcome
+from rempart.audit.recorder import hash_address
 from rempart.audit.trail import record_action
 from rempart.db.uow import UnitOfWork
 from rempart.identity.client_models import ClientRow, ClientStepUpRow
@@ -46,6 +48,8 @@ from rempart.identity.permissions import (
 )
 from rempart.kernel.errors import Forbidden, InvalidInput
 from rempart.kernel.ids import new_id
+from rempart.shield.alerting import store_alert
+from rempart.shield.alerts import Alert, Severity
 from rempart.shield.port import Shield, admit
 
 CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
@@ -62,6 +66,7 @@ CONFIRMATION_LIFETIME = timedelta(minutes=15)
 STEP_UP_REQUEST = "identity.step_up_request"
 STEP_UP_REQUEST_PATH = "/api/v1/clients/step-up-requests"
 STEP_UP_CONFIRMATION = "identity.step_up_confirmation"
+CONFIRMED_ELSEWHERE = "identity.client.step-up-confirmed-elsewhere"
 _UNKNOWN_CODE = (
     "no software of yours is waiting for this code: check it, or ask the software for a new one"
 )
@@ -75,6 +80,17 @@ class StepUpCode:
 
 
 @dataclass(frozen=True)
+class AskedElsewhere:
+    """Not confirmed yet: the code was asked from another network than the one the
+    professional confirms from. Shown to them (their own software, their structure)
+    with a warning, to confirm again knowingly."""
+
+    client_name: str
+    finess: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
 class ConfirmedClient:
     """What the professional confirmed: the software's name and structure, and until
     when the confirmation counts."""
@@ -82,6 +98,7 @@ class ConfirmedClient:
     client_name: str
     finess: str
     valid_until: datetime
+    from_elsewhere: bool = False  # confirmed knowing it was asked from another network
 
 
 def request_step_up(*, uow: UnitOfWork, actor: Actor, shield: Shield) -> StepUpCode:
@@ -114,6 +131,7 @@ def request_step_up(*, uow: UnitOfWork, actor: Actor, shield: Shield) -> StepUpC
                 rpps=rpps,
                 jkt=jkt,
                 code_hash=_digest(code),
+                requested_from=_address_hash(uow),
                 requested_at=now,
                 expires_at=now + CODE_LIFETIME,
                 confirmed_at=None,
@@ -130,12 +148,23 @@ def request_step_up(*, uow: UnitOfWork, actor: Actor, shield: Shield) -> StepUpC
 
 
 def confirm_step_up(
-    *, uow: UnitOfWork, actor: Actor, shield: Shield, user_code: str
-) -> ConfirmedClient:
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    shield: Shield,
+    user_code: str,
+    elsewhere_accepted: bool = False,
+) -> ConfirmedClient | AskedElsewhere:
     """The professional confirms the software showing `user_code`: theirs only (their
     RPPS, a structure they practise in), with a phishing-resistant factor presented in
     the last minutes. A code that is unknown, expired, already used or someone else's
-    gets one answer, on record."""
+    gets one answer, on record.
+
+    A code asked from another network than the professional's is not confirmed at once
+    (`AskedElsewhere`): the counter's software and the browser beside it usually share
+    the pharmacy's address, and a code a caller reads out over the phone was asked from
+    the thief's. The professional confirms it again knowingly (`elsewhere_accepted`);
+    the security analysts are then alerted."""
     if not may_ever(actor, Permission.CLIENT_STEP_UP_CONFIRM):
         raise Forbidden(f"{Permission.CLIENT_STEP_UP_CONFIRM} is not allowed here")
     if actor.channel is not Channel.PORTAL:
@@ -152,10 +181,14 @@ def confirm_step_up(
                 ClientStepUpRow.expires_at > now,
             )
         ).all()
+        here = _address_hash(uow)
         for row in pending:
             client = uow.session.get(ClientRow, row.client_id)
             if client is None or not _confirmable(actor, row, client):
                 continue
+            elsewhere = row.requested_from is not None and row.requested_from != here
+            if elsewhere and not elsewhere_accepted:
+                return AskedElsewhere(client.name, client.finess, row.requested_at)
             # Used once: the update takes the code only if no one confirmed it (or a new
             # request voided it) since it was read, whatever ran meanwhile.
             taken = uow.session.execute(
@@ -178,8 +211,11 @@ def confirm_step_up(
                 actor=actor,
                 structure=client.finess,
             )
+            if elsewhere:
+                store_alert(uow, _elsewhere_alert(client))
             uow.commit()
-            return ConfirmedClient(client.name, client.finess, now + CONFIRMATION_LIFETIME)
+            valid_until = now + CONFIRMATION_LIFETIME
+            return ConfirmedClient(client.name, client.finess, valid_until, elsewhere)
         record_action(
             uow,
             tag=SecurityTag.CLIENT_STEP_UP_CONFIRMED,
@@ -219,6 +255,23 @@ def parse_user_code(text: str) -> str:
             field="user_code",
         )
     return code
+
+
+def _address_hash(uow: UnitOfWork) -> str | None:
+    address = current_request().address
+    return hash_address(uow.vault, address) if address else None
+
+
+def _elsewhere_alert(client: ClientRow) -> Alert:
+    return Alert(
+        CONFIRMED_ELSEWHERE,
+        Severity.WARNING,
+        f"a professional of {client.finess} confirmed a step-up code of the client that "
+        "was asked from another network than theirs: check with them that their own "
+        "software showed it (a code relayed by phone is the scam this warns of)",
+        subject_kind="client",
+        subject_ref=str(client.id),
+    )
 
 
 def _only(structures: frozenset[str]) -> str | None:

@@ -388,6 +388,34 @@ _M: dict[str, tuple[str, str]] = {
         "Logiciel « {name} » confirmé pour la structure {finess}.",
         "Software “{name}” confirmed for structure {finess}.",
     ),
+    "pro.software.elsewhere.heading": (
+        "Ce code a été demandé depuis un autre réseau que le vôtre",
+        "This code was asked for from another network than yours",
+    ),
+    "pro.software.elsewhere.text": (
+        "Le logiciel « {name} » de la structure {finess} a demandé ce code à {time}, "
+        "depuis une autre adresse que celle d'où vous confirmez.",
+        "Software “{name}” of structure {finess} asked for this code at {time}, from "
+        "another address than the one you are confirming from.",
+    ),
+    "pro.software.elsewhere.warning": (
+        "Si quelqu'un vous a donné ce code par téléphone, courriel ou message, ne "
+        "confirmez pas : c'est une escroquerie. Confirmez seulement si le logiciel de "
+        "votre comptoir l'affiche en ce moment (par exemple si vous confirmez depuis "
+        "votre téléphone).",
+        "If someone gave you this code by phone, email or message, do not confirm: it is "
+        "a scam. Confirm only if your counter's software is showing it right now (for "
+        "instance if you are confirming from your phone).",
+    ),
+    "pro.software.elsewhere.confirm": (
+        "Mon logiciel affiche ce code : confirmer",
+        "My software shows this code: confirm",
+    ),
+    "pro.software.elsewhere.alerted": (
+        "Les analystes de sécurité en sont informés, comme de toute confirmation depuis "
+        "un autre réseau.",
+        "The security analysts are told, as of every confirmation from another network.",
+    ),
     "pro.software.until": (
         "La confirmation vaut jusqu'à {time}. Relancez l'opération dans le logiciel.",
         "The confirmation lasts until {time}. Retry the operation in the software.",

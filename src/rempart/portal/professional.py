@@ -38,6 +38,8 @@ Submitter = Annotated[Actor, Depends(permitted(Permission.INVOICE_SUBMIT))]
 Reader = Annotated[Actor, Depends(permitted(Permission.INVOICE_READ))]
 RemittanceReader = Annotated[Actor, Depends(permitted(Permission.REMITTANCE_READ))]
 SoftwareConfirmer = Annotated[Actor, Depends(permitted(Permission.CLIENT_STEP_UP_CONFIRM))]
+# The second form's answer to "asked from another network": confirm all the same.
+ELSEWHERE_ACCEPTED = "accepted"
 # Confirming software is a step-up in itself: the person's own factor, presented lately.
 SteppedUpConfirmer = Annotated[
     Actor, Depends(permitted(Permission.CLIENT_STEP_UP_CONFIRM, step_up=True))
@@ -249,10 +251,21 @@ def confirm_software(
     shield: ShieldDep,
     form: FormDep,
 ) -> HTMLResponse:
-    confirmed = client_step_up.confirm_step_up(
+    code = forms.text(form, "user_code", max_length=20)
+    outcome = client_step_up.confirm_step_up(
         uow=platform.uow(),
         actor=actor,
         shield=shield,
-        user_code=forms.text(form, "user_code", max_length=20),
+        user_code=code,
+        elsewhere_accepted=form.get("elsewhere") == ELSEWHERE_ACCEPTED,
     )
-    return render(request, "pro/partials/software_confirmed.html", actor=actor, confirmed=confirmed)
+    if isinstance(outcome, client_step_up.AskedElsewhere):
+        return render(
+            request,
+            "pro/partials/software_elsewhere.html",
+            actor=actor,
+            asked=outcome,
+            code=code,
+            accepted=ELSEWHERE_ACCEPTED,
+        )
+    return render(request, "pro/partials/software_confirmed.html", actor=actor, confirmed=outcome)
