@@ -122,6 +122,7 @@ def test_use_against_the_quotas_counts_every_call_served_as_the_quotas_do(
         not_served = (
             ("identity:session:opened", Channel.PORTAL, pharmacist, None),
             ("payments:run:paid", Channel.CLI, None, None),
+            ("shield:structure:throttled", Channel.PORTAL, None, None),  # no one called
         )
         for tag, channel, account, client in served + not_served:
             record(

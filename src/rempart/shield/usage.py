@@ -8,11 +8,13 @@ the figures hold on every worker and backend.
 The busiest subjects are ranked by the calls they were served, as the quotas count them:
 every data-serving call shares one budget, so a scraper paging through invoices or
 member lookups weighs as much as one checking cards. A call served is a record of an
-actor on the portal, the software API or the insurer portal, except the identity
-feature's own records (sign-in, sessions, factors, approvals: throttled by the sign-in
-rules, not the quotas) other than the identity calls the shield admits
-(`identity.domain.ADMITTED_TAGS`). A call the quotas refused is on no record and counts
-in neither.
+actor (an account or a software client) on the portal, the software API or the insurer
+portal, except the identity feature's own records (sign-in, sessions, factors,
+approvals: throttled by the sign-in rules, not the quotas) other than the identity calls
+the shield admits (`identity.domain.ADMITTED_TAGS`). A call the quotas refused is on no
+record and counts in neither. It is close to the quotas' count, not equal: a bank
+account change approved by a second person writes two records, and a call the quotas
+counted without a structure is charged to the actor's structure here.
 
 The quota store itself keeps opaque keys (`quotas.subject_key`) and is not listed; the
 log is the place where "who used how much" can be answered without loosening that."""
@@ -163,6 +165,9 @@ def _served(since: datetime, *where: ColumnElement[bool]) -> ColumnElement[bool]
     return and_(
         AuditRecordRow.at >= since,
         AuditRecordRow.channel.in_(SERVING_CHANNELS),
+        # Someone called: the platform's own records (a containment the shield wrote
+        # while serving a request) were admitted by no quota.
+        or_(AuditRecordRow.actor_account_id.is_not(None), AuditRecordRow.client_id.is_not(None)),
         or_(
             AuditRecordRow.tag.not_like("identity:%"),
             AuditRecordRow.tag.in_(sorted(ADMITTED_TAGS)),
