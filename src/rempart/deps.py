@@ -36,7 +36,13 @@ from rempart.identity.permissions import (
     authorize,
     may_ever,
 )
-from rempart.identity.sessions import COOKIE_NAME, SessionPolicy, csrf_token
+from rempart.identity.sessions import (
+    COOKIE_NAME,
+    URL_TICKET_PARAM,
+    SessionPolicy,
+    csrf_token,
+    url_csrf_ticket_valid,
+)
 from rempart.incidents.ports import ChannelBrakes, DocumentSink, document_sink_for
 from rempart.kernel.errors import Forbidden, InvalidInput, Unauthenticated
 from rempart.kernel.identifiers import parse_amc_number, parse_finess
@@ -149,9 +155,25 @@ def get_actor(request: Request) -> Actor:
         raise Unauthenticated("the session has ended: sign in again")
     if request.method not in _SAFE_METHODS:
         presented = request.headers.get(CSRF_HEADER) or _form_csrf(request)
-        if not hmac.compare_digest(presented.encode(), csrf_token(token).encode()):
+        if not hmac.compare_digest(
+            presented.encode(), csrf_token(token).encode()
+        ) and not _url_ticket(request, token, platform):
             raise Forbidden(f"the {CSRF_HEADER} header (or form field) is missing or wrong")
     return actor
+
+
+def _url_ticket(request: Request, token: str, platform: Platform) -> bool:
+    """An upload sent without JavaScript: no header, and a body not read before its
+    sender is known, so its token travels in the form's action URL, bound to the session
+    and to that path, expiring (`sessions.url_csrf_ticket`). Multipart bodies only: any
+    other form carries its token in a field."""
+    ticket = request.query_params.get(URL_TICKET_PARAM)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not ticket or kind != "multipart/form-data":
+        return False
+    return url_csrf_ticket_valid(
+        token, ticket, path=request.url.path, now_seconds=platform.clock.now().timestamp()
+    )
 
 
 def _form_csrf(request: Request) -> str:

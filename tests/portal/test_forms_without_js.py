@@ -4,23 +4,33 @@ HTMX would swap in comes back inside a whole page with the way back."""
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from rempart.identity import cookies
+from rempart.identity.sessions import (
+    URL_TICKET_LIFETIME_S,
+    URL_TICKET_PARAM,
+    url_csrf_ticket,
+    url_csrf_ticket_valid,
+)
 from rempart.shield.alerting import store_alert
 from rempart.shield.alerts import Alert, Severity
 
+from ..factories import france, statements, write_file
 from .support import DemoWorld, adopt_csrf
+
+UPLOADS = "/insurer/imports"
 
 TEMPLATES = Path(__file__).parents[2] / "src" / "rempart" / "portal" / "templates"
 # Forms of people not signed in: no session, so no token to carry.
 PUBLIC_FORMS = ("/language", "/demo/personas/")
-# A rights-file upload is multipart, which the form reader does not read: it sends the
-# header (HTMX), so it needs JavaScript.
-NOT_YET = ("insurer/imports.html",)
+# Every signed-in form carries the hidden token (a rights-file upload's also carries a
+# ticket in its action URL: its multipart body is not read before the sender is known).
+NOT_YET: tuple[str, ...] = ()
 
 
 def _without_javascript(world: DemoWorld) -> tuple[TestClient, str]:
@@ -103,3 +113,74 @@ def test_every_signed_in_form_carries_the_token() -> None:
             if any(public in line for public in PUBLIC_FORMS):
                 continue
             assert "partials/csrf.html" in lines[number + 1], (path.name, number + 1)
+
+
+def _staff_without_javascript(world: DemoWorld) -> tuple[TestClient, str]:
+    """Insurer staff's browser sending no header; the upload form's action URL."""
+    browser = world.persona("insurer-staff")
+    del browser.headers["X-CSRF-Token"]
+    found = re.search(r'id="upload-form" method="post" action="([^"]+)"', browser.get(UPLOADS).text)
+    assert found, "the upload form"
+    return browser, html.unescape(found.group(1))
+
+
+def _rights_file(world: DemoWorld, tmp_path: Path) -> bytes:
+    lines = statements(france(60), beneficiaries=20)
+    own = [line for line in lines if line.amc_number == world.card.amc_number]
+    return write_file(tmp_path / "own.csv", own or lines[:1]).read_bytes()
+
+
+def test_a_rights_file_uploads_without_javascript(world: DemoWorld, tmp_path: Path) -> None:
+    browser, action = _staff_without_javascript(world)
+    assert action.startswith(f"{UPLOADS}?{URL_TICKET_PARAM}=")
+    answer = browser.post(
+        action,
+        files={"rights_file": ("own.csv", _rights_file(world, tmp_path), "text/csv")},
+        data={"back": UPLOADS},
+    )
+    assert answer.status_code == 200, answer.text
+    assert "<html" in answer.text  # the answer drawn whole, with the way back
+    assert "data-rejected=" in answer.text
+
+
+def test_an_upload_ticket_works_only_as_issued(world: DemoWorld, tmp_path: Path) -> None:
+    browser, action = _staff_without_javascript(world)
+    upload = {"rights_file": ("own.csv", _rights_file(world, tmp_path), "text/csv")}
+    ticket = action.split("=", 1)[1]
+    forged = f"{UPLOADS}?{URL_TICKET_PARAM}={ticket[:-2]}xx"
+    assert browser.post(forged, files=upload).status_code == 403
+    # Another session's ticket, or a ticket for another path, is worth nothing here.
+    _, others = _staff_without_javascript(world)
+    assert browser.post(others, files=upload).status_code == 403
+    elsewhere = _ticket_for(world, browser, "/security/alerts")
+    assert (
+        browser.post(f"{UPLOADS}?{URL_TICKET_PARAM}={elsewhere}", files=upload).status_code == 403
+    )
+    # Only a multipart body may lean on it: a url-encoded form carries its own token.
+    assert browser.post(action, data={"rights_file": "x"}).status_code == 403
+    # The same ticket, issued for this session and path, is accepted.
+    mine = _ticket_for(world, browser, UPLOADS)
+    assert browser.post(f"{UPLOADS}?{URL_TICKET_PARAM}={mine}", files=upload).status_code == 200
+
+
+def test_an_upload_ticket_expires() -> None:
+    issued = 1_800_000_000.0
+    ticket = url_csrf_ticket("session", path=UPLOADS, now_seconds=issued)
+    late = issued + URL_TICKET_LIFETIME_S
+
+    def valid(at: float, path: str = UPLOADS, session: str = "session") -> bool:
+        return url_csrf_ticket_valid(session, ticket, path=path, now_seconds=at)
+
+    assert valid(issued)
+    assert valid(late)
+    assert not valid(late + 1)
+    assert not valid(issued, path="/insurer/contracts")
+    assert not valid(issued, session="another")
+    # An expiry further away than a ticket lives was not issued here.
+    assert not url_csrf_ticket_valid("session", ticket, path=UPLOADS, now_seconds=issued - 60)
+
+
+def _ticket_for(world: DemoWorld, browser: TestClient, path: str) -> str:
+    token = browser.cookies.get(cookies.SESSION)
+    assert token
+    return url_csrf_ticket(token, path=path, now_seconds=world.web.clock.now().timestamp())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,6 +81,38 @@ def csrf_token(session_token: str) -> str:
     """The value unsafe requests authenticated by the session cookie must echo in a header
     (or a form field): derived from the secret token, so another site cannot know it."""
     mac = hashlib.sha256(b"rempart/csrf/v1|" + session_token.encode("ascii", "replace"))
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
+
+
+# A form whose body cannot be read before its sender is authenticated (a multipart
+# upload) and that is sent without JavaScript carries no header: its action URL carries
+# a ticket instead, bound to the session and to that URL's path, and short-lived (a URL
+# may end up in a proxy's log; without the session's cookie it is worth nothing).
+URL_TICKET_PARAM = "csrf_ticket"
+URL_TICKET_LIFETIME_S = 1800
+
+
+def url_csrf_ticket(session_token: str, *, path: str, now_seconds: float) -> str:
+    expires = int(now_seconds) + URL_TICKET_LIFETIME_S
+    return f"{expires}.{_ticket_mac(session_token, path, expires)}"
+
+
+def url_csrf_ticket_valid(
+    session_token: str, ticket: str, *, path: str, now_seconds: float
+) -> bool:
+    expires_text, _, mac = ticket.partition(".")
+    if not expires_text.isdigit() or len(expires_text) > 12:
+        return False
+    expires = int(expires_text)
+    if not now_seconds <= expires <= now_seconds + URL_TICKET_LIFETIME_S:
+        return False
+    return hmac.compare_digest(mac.encode(), _ticket_mac(session_token, path, expires).encode())
+
+
+def _ticket_mac(session_token: str, path: str, expires: int) -> str:
+    mac = hashlib.sha256(
+        f"rempart/csrf-url/v1|{path}|{expires}|".encode() + session_token.encode("ascii", "replace")
+    )
     return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
 
 

@@ -20,12 +20,13 @@ from starlette.datastructures import UploadFile
 from rempart.deps import PlatformDep, ShieldDep, permitted
 from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import InvalidInput
-from rempart.portal.rendering import PageRoute, render
+from rempart.portal.rendering import PageRoute, render, ticketed
 from rempart.registry import insurer_imports
 from rempart.registry.insurer_imports import MAX_UPLOAD_BYTES
 
 # Mounted under the insurer router (`insurer.router`, prefix /insurer).
 router = APIRouter(prefix="/imports", route_class=PageRoute, include_in_schema=False)
+UPLOADS = "/insurer/imports"  # this router's path, under the insurer router
 Importer = Annotated[Actor, Depends(permitted(Permission.RIGHTS_FILE_IMPORT))]
 FIELD = "rights_file"
 SUFFIXES = (".csv", ".jsonl", ".ndjson")
@@ -85,6 +86,7 @@ def imports_page(
         amc=actor.amc_number,
         runs=runs,
         max_bytes=MAX_UPLOAD_BYTES,
+        action=ticketed(request, UPLOADS),
     )
 
 

@@ -19,7 +19,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from rempart import __version__
 from rempart.identity.permissions import Actor
-from rempart.identity.sessions import COOKIE_NAME, csrf_token
+from rempart.identity.sessions import (
+    COOKIE_NAME,
+    URL_TICKET_PARAM,
+    csrf_token,
+    url_csrf_ticket,
+)
 from rempart.portal.formats import Formats
 from rempart.portal.forms import sent_from
 from rempart.portal.messages import LANGUAGES, Translator
@@ -110,6 +115,16 @@ def page_context(request: Request, actor: Actor | None) -> dict[str, Any]:
         "version": __version__,
         "htmx": is_htmx(request),
     }
+
+
+def ticketed(request: Request, path: str) -> str:
+    """`path` with the session's ticket for a multipart form sent without JavaScript
+    (`deps._url_ticket`); plain `path` outside a session."""
+    token = request.cookies.get(COOKIE_NAME)
+    if not token:
+        return path
+    now = request.app.state.platform.clock.now().timestamp()
+    return f"{path}?{URL_TICKET_PARAM}={url_csrf_ticket(token, path=path, now_seconds=now)}"
 
 
 def render(
