@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
 
 from rempart.db.sqlite_gate import BUSY_TIMEOUT_S, GatedConnection
 
@@ -38,41 +36,17 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg"))
-    engine = create_engine(
-        url, pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, hide_parameters=True
+    # pool_pre_ping: a round trip at every checkout, and what keeps a connection the
+    # server cut (a restart, a failover) from failing a request: the driver-level reads
+    # and writes (db.bulk) bypass Core's own disconnect handling, so the ping is the one
+    # place a dead connection is found and replaced.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
+        hide_parameters=True,
     )
-    _ping_when_idle(engine)
-    return engine
-
-
-# A pooled connection unused for longer than this is pinged before it is handed out.
-PING_AFTER_IDLE_S = 5.0
-
-
-def _ping_when_idle(engine: Engine) -> None:
-    """SQLAlchemy's `pool_pre_ping`, for connections that have been idle: a ping is a
-    round trip, and pinging at every checkout cost a rights check two of its ten on
-    PostgreSQL. A connection in steady use was answered a moment ago; one idle for a
-    while may have been cut (a server restart, a failover, a proxy's idle timeout), and
-    the ping finds it and the pool opens another. A connection cut in the seconds since
-    its last use fails its request (SQLAlchemy then discards the pool's connections),
-    as it would have without any ping."""
-
-    @event.listens_for(engine, "checkin")
-    def _stamp(dbapi_connection: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        idle_since = record.info.get("idle_since")
-        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as error:
-            if engine.dialect.is_disconnect(error, dbapi_connection, None):
-                raise DisconnectionError("the pooled connection was cut") from error
-            raise
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
