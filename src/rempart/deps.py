@@ -168,12 +168,19 @@ def _url_ticket(request: Request, token: str, platform: Platform) -> bool:
     and to that path, expiring (`sessions.url_csrf_ticket`). Multipart bodies only: any
     other form carries its token in a field."""
     ticket = request.query_params.get(URL_TICKET_PARAM)
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if not ticket or kind != "multipart/form-data":
+    if not ticket or media_type(request) != MULTIPART:
         return False
     return url_csrf_ticket_valid(
         token, ticket, path=request.url.path, now_seconds=platform.clock.now().timestamp()
     )
+
+
+MULTIPART = "multipart/form-data"
+
+
+def media_type(request: Request) -> str:
+    """The body's media type, lowercased, without its parameters (charset, boundary)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def _form_csrf(request: Request) -> str:

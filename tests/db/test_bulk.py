@@ -21,10 +21,19 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     select,
+    update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from rempart.db.bulk import IN_CHUNK, insert_many, read, read_alone, select_in, update_many
+from rempart.db.bulk import (
+    IN_CHUNK,
+    insert_many,
+    read,
+    read_alone,
+    select_in,
+    update_many,
+    write,
+)
 from rempart.db.engine import make_engine
 from rempart.db.types import UtcDateTime
 
@@ -41,6 +50,19 @@ def _table(name: str, metadata: MetaData) -> Table:
         Column("rank", Integer),
         Column("label", String(20)),
     )
+
+
+def _row(label: str) -> dict[str, object]:
+    """One row of `_table`, every column typed."""
+    return {
+        "id": uuid.uuid4(),
+        "parent": None,
+        "blob": b"x",
+        "day": date(2026, 11, 29),
+        "at": datetime(2026, 11, 29, 6, 0, tzinfo=UTC),
+        "rank": 1,
+        "label": label,
+    }
 
 
 def test_bulk_rows_read_back_as_the_core_writer_stores_them(database_url: str) -> None:
@@ -180,15 +202,7 @@ def test_bulk_writes_commit_with_their_connection_and_fail_as_core_fails(
     metadata = MetaData()
     table = _table(f"commit_{uuid.uuid4().hex[:8]}", metadata)
     metadata.create_all(engine)
-    row = {
-        "id": uuid.uuid4(),
-        "parent": None,
-        "blob": b"x",
-        "day": date(2026, 11, 29),
-        "at": datetime(2026, 11, 29, 6, 0, tzinfo=UTC),
-        "rank": 1,
-        "label": "first",
-    }
+    row = _row("first")
     try:
         with engine.connect() as connection:  # no transaction begun yet
             insert_many(connection, table, [row])
@@ -212,15 +226,7 @@ def test_driver_errors_are_cores_and_never_carry_the_values(database_url: str) -
     table = _table(f"errors_{uuid.uuid4().hex[:8]}", metadata)
     metadata.create_all(engine)
     marker = "never-logged-7f3a"
-    row = {
-        "id": uuid.uuid4(),
-        "parent": None,
-        "blob": b"x",
-        "day": date(2026, 11, 29),
-        "at": datetime(2026, 11, 29, 6, 0, tzinfo=UTC),
-        "rank": 1,
-        "label": marker,
-    }
+    row = _row(marker)
     gone = select(table.c.id).where(table.c.label == bindparam("label"))
     try:
         with engine.begin() as connection:
@@ -236,3 +242,37 @@ def test_driver_errors_are_cores_and_never_carry_the_values(database_url: str) -
     for error in (written.value, read_back.value):
         assert marker not in str(error)
         assert "hidden" in str(error)  # SQLAlchemy's own words for withheld parameters
+
+
+def test_a_prebuilt_write_binds_its_values_as_core_would(database_url: str) -> None:
+    """`write`: a module-level UPDATE, values bound by name and typed by their columns
+    (a UUID key, a UTC instant), in the connection's transaction."""
+    engine = make_engine(database_url)
+    metadata = MetaData()
+    table = _table(f"write_{uuid.uuid4().hex[:8]}", metadata)
+    metadata.create_all(engine)
+    first, second = _row("first"), _row("second")
+    later = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)
+    relabel = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.rank == 1)
+        .values(label=bindparam("label"), at=bindparam("at"))
+    )
+    try:
+        with engine.begin() as connection:
+            insert_many(connection, table, [first, second])
+        with engine.connect() as connection:
+            write(connection, relabel, {"row_id": first["id"], "label": "renamed", "at": later})
+            connection.rollback()  # in the connection's transaction: rolled back with it
+            unchanged = connection.execute(select(table.c.label).order_by(table.c.label)).all()
+            write(connection, relabel, {"row_id": first["id"], "label": "renamed", "at": later})
+            connection.commit()
+        with engine.connect() as connection:
+            stored = connection.execute(
+                select(table.c.label, table.c.at).order_by(table.c.label)
+            ).all()
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()
+    assert [r[0] for r in unchanged] == ["first", "second"]
+    assert [tuple(r) for r in stored] == [("renamed", later), ("second", second["at"])]

@@ -28,12 +28,7 @@ def structure_of(uow: UnitOfWork, finess: str, *, lock: bool = False) -> Registe
 
 
 def account_rows(uow: UnitOfWork, registered: RegisteredStructure) -> Rows:
-    rows = uow.session.scalars(
-        select(BankAccountRow)
-        .where(BankAccountRow.structure_id == registered.id)
-        .order_by(BankAccountRow.requested_at)
-    )
-    return [(row, to_domain(row)) for row in rows]
+    return account_rows_of(uow, [registered.id]).get(registered.id, [])
 
 
 def account_rows_of(uow: UnitOfWork, structure_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Rows]:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, Request
 
-from rempart.deps import CSRF_FORM_FIELD, CSRF_FORM_STATE, CSRF_HEADER
+from rempart.deps import CSRF_FORM_FIELD, CSRF_FORM_STATE, CSRF_HEADER, media_type
 from rempart.identity.sessions import COOKIE_NAME
 from rempart.kernel.errors import InvalidInput
 from rempart.kernel.money import parse_euros
@@ -78,10 +78,6 @@ async def read_form(request: Request) -> FormData:
     return form
 
 
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
 async def _read_body(request: Request) -> FormData:
     declared = request.headers.get("content-length", "0")
     if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
@@ -93,7 +89,7 @@ async def _read_body(request: Request) -> FormData:
             raise InvalidInput("the form is too large")
     if not body:
         return FormData({})
-    if _media_type(request) != URL_ENCODED:
+    if media_type(request) != URL_ENCODED:
         raise InvalidInput("send the form url-encoded")
     try:
         text = body.decode("utf-8")
@@ -122,7 +118,7 @@ async def form_csrf(request: Request) -> None:
         request.method not in _UNSAFE
         or request.headers.get(CSRF_HEADER)
         or COOKIE_NAME not in request.cookies
-        or _media_type(request) != URL_ENCODED  # an upload is its route's to read, once
+        or media_type(request) != URL_ENCODED  # an upload is its route's to read, once
     ):
         return
     try:

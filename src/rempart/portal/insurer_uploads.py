@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from rempart.deps import PlatformDep, ShieldDep, permitted
+from rempart.deps import MULTIPART, PlatformDep, ShieldDep, media_type, permitted
 from rempart.identity.permissions import Actor, Permission
 from rempart.kernel.errors import InvalidInput
 from rempart.portal.rendering import PageRoute, render, ticketed
@@ -54,8 +54,7 @@ def _declared_size(request: Request) -> int:
         raise InvalidInput(
             "the file is larger than 5 MiB: ask the operator to import it", field=FIELD
         )
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "multipart/form-data":
+    if media_type(request) != MULTIPART:
         raise InvalidInput("send the file from the upload form", field=FIELD)
     return int(declared)
 

@@ -132,12 +132,7 @@ def registered_structure(
     """Inside the caller's unit of work. With `lock`, the structure's row stays locked
     until the caller's transaction ends (PostgreSQL), which serialises the changes of
     its bank account."""
-    query = select(StructureRow).where(StructureRow.finess == finess)
-    row = uow.session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        return None
-    iban = uow.vault.open(row.iban, table="structures", column="iban", row_id=row.id)
-    return RegisteredStructure(row.id, row.finess, row.name, iban, row.bic)
+    return registered_structures(uow=uow, finess=[finess], lock=lock).get(finess)
 
 
 def registered_structures(
