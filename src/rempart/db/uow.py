@@ -12,6 +12,12 @@ for every transaction that may write something tied to a data key version (the u
 work's vault view says so: see `Vault.for_transaction`); one that only read through blind
 indexes and wrote plain rows (a rights check: an accreditation and an audit record) has
 nothing a rotation could strand, and commits without it.
+
+The transaction lives on a Core connection the unit of work checks out itself; the ORM
+session is made only when a use case asks for it, bound to that connection. A hot path
+that runs its statements on the connection (a rights check, an invoice) never pays for a
+session it does not use: making, committing and closing one costs several times the
+connection's own checkout and commit.
 """
 
 from __future__ import annotations
@@ -40,13 +46,12 @@ _NEWEST_DATA_VERSION = select(func.max(_KEY_VERSIONS.c.version)).where(
 
 
 class UnitOfWork:
-    session: Session
     vault: Vault
 
     def __init__(
         self,
         *,
-        session_factory: Callable[[], Session],
+        session_factory: Callable[..., Session],
         vaults: Callable[[], Vault],
         clock: Clock,
         engine: Engine,
@@ -61,6 +66,8 @@ class UnitOfWork:
         # `refresh_vault` (or across blocks) still counts when its commit decides.
         self._views: list[Vault] = []
         self._connection: Connection | None = None
+        self._session: Session | None = None
+        self._open = False
 
     def exclusive(self, name: str, *, what: str) -> AbstractContextManager[None]:
         """A cross-process lock for the whole of a long use case (see db.locks)."""
@@ -68,17 +75,35 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         self._new_view()
-        self.session = self._session_factory()
         self._connection = None
+        self._session = None
+        self._open = True
         return self
 
     def connection(self) -> Connection:
-        """The transaction's connection (the session's, which begins the transaction if
-        need be), looked up once per transaction: the session resolves it anew at every
-        call, which a hot path making a dozen statements pays a dozen times."""
-        if self._connection is None:
-            self._connection = self.session.connection()
-        return self._connection
+        """The connection of this unit of work, checked out at first use and kept until
+        the block ends, always in a transaction (after a commit, a new one): Core never
+        sees the statements run on its driver (`db.bulk`), and this is what makes its
+        commit and rollback reach the driver whatever ran there."""
+        connection = self._connection
+        if connection is None:
+            if not self._open:  # a connection checked out here would never be given back
+                raise RuntimeError("a unit of work is used outside its with block")
+            connection = self._connection = self.engine.connect()
+        if not connection.in_transaction():
+            connection.begin()
+        return connection
+
+    @property
+    def session(self) -> Session:
+        """The ORM session, made at first use and bound to `connection()`: what it
+        flushes is in the same transaction as what ran on the connection, and the unit of
+        work's commit and rollback end both."""
+        if self._session is None:
+            self._session = self._session_factory(
+                bind=self.connection(), join_transaction_mode="control_fully"
+            )
+        return self._session
 
     def _new_view(self) -> Vault:
         self.vault = self._vaults().for_transaction()
@@ -91,11 +116,15 @@ class UnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._connection = None
+        session, connection = self._session, self._connection
+        self._session = self._connection = None
+        self._open = False
         try:
-            self.session.rollback()
+            if session is not None:
+                session.close()  # rolls back what it began; the connection stays open
         finally:
-            self.session.close()
+            if connection is not None:
+                connection.close()  # rolls back anything left, gives it back to the pool
 
     def refresh_vault(self) -> Vault:
         """For long use cases that commit in batches: each batch uses the current keys."""
@@ -106,8 +135,12 @@ class UnitOfWork:
         # every later commit of it is checked too.
         if any(view.versioned for view in self._views):
             self._refuse_stale_keys()
-        self._connection = None  # the commit gives it back to the pool
-        self.session.commit()
+        if self._session is not None:
+            # Flushes; commits the connection's transaction if the session took it over
+            # (it does at its first statement, not before).
+            self._session.commit()
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.commit()
 
     def _refuse_stale_keys(self) -> None:
         ((newest,),) = read(self.connection(), _NEWEST_DATA_VERSION, {})
@@ -127,5 +160,7 @@ class UnitOfWork:
             )
 
     def rollback(self) -> None:
-        self._connection = None
-        self.session.rollback()
+        if self._session is not None:
+            self._session.rollback()
+        if self._connection is not None:
+            self._connection.rollback()
