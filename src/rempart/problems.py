@@ -11,6 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from rempart.identity.client_errors import ClientAuthRefused, TokenRequestRefused
 from rempart.identity.jwk import ALLOWED_ALGORITHMS
@@ -216,7 +218,32 @@ def install(app: FastAPI, *, pages: PageRenderer | None = None) -> None:
         # Fail safe: the operator reads the cause in the server log, the caller does not.
         # Infrastructure messages are written by us and carry no personal data.
         logger.error("unavailable: %s: %s", type(error).__name__, error)
-        details = ProblemDetails(
-            503, "unavailable", "Service unavailable", "the service cannot answer safely right now"
-        )
-        return _respond(request, details, pages)
+        return _respond(request, UNAVAILABLE, pages)
+
+    async def _database(request: Request, error: Exception) -> Response:
+        # The database could not do its part this time (a writer held the SQLite file
+        # past the busy timeout, a PostgreSQL failover, a deadlock or serialisation
+        # failure, no pooled connection free): the unit of work rolled back what it had
+        # begun, and the same request may succeed a moment later. The log names the
+        # kind and the first line of the driver's message (values are in its detail
+        # lines, if anywhere, and the engines hide statements' parameters).
+        cause = getattr(error, "orig", None) or error
+        first_line = (str(cause).splitlines() or [""])[0]
+        logger.error("database unavailable: %s: %s", type(cause).__name__, first_line)
+        return _respond(request, DATABASE_BUSY, pages)
+
+    for transient in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(transient, _database)
+
+
+UNAVAILABLE = ProblemDetails(
+    503, "unavailable", "Service unavailable", "the service cannot answer safely right now"
+)
+DATABASE_BUSY = ProblemDetails(
+    503,
+    "unavailable",
+    "Service unavailable",
+    "the database could not complete this request; what it had begun was rolled back: "
+    "send it again in a moment",
+    headers={"Retry-After": "1"},
+)

@@ -44,7 +44,11 @@ def open_today(line: BeneficiaryStatement) -> bool:
 
 @pytest.fixture
 def scene(tmp_path: Path, sqlite_url: str) -> Scene:
-    web = make_web(tmp_path, sqlite_url)
+    return open_scene(tmp_path, sqlite_url)
+
+
+def open_scene(tmp_path: Path, database_url: str) -> Scene:
+    web = make_web(tmp_path, database_url)
     world = build_world(web.platform)
     from ..factories import france
 
