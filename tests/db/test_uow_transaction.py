@@ -110,3 +110,15 @@ def test_a_unit_of_work_cannot_be_used_outside_its_block(platform: Platform) -> 
         uow.connection()
     with pytest.raises(RuntimeError, match="outside its with block"):
         _ = uow.session
+
+
+def test_a_unit_of_work_opens_one_block_at_a_time(platform: Platform) -> None:
+    before = audit_records(platform)
+    with platform.uow() as uow:
+        on_the_driver(uow)
+        with pytest.raises(RuntimeError, match="already open"), uow:
+            pass
+        uow.commit()  # the outer block's transaction is intact
+    assert audit_records(platform) == before + 1
+    with uow:  # and the object opens again once its block ended
+        uow.connection()

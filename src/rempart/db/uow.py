@@ -74,6 +74,8 @@ class UnitOfWork:
         return exclusive(self.engine, name, what=what)
 
     def __enter__(self) -> Self:
+        if self._open:  # the outer block's transaction would be lost, its connection leaked
+            raise RuntimeError("a unit of work is already open: one block at a time")
         self._new_view()
         self._connection = None
         self._session = None
