@@ -11,6 +11,8 @@ an address and a browser of its own.
 - `rogue-admin`: a compromised platform administrator requesting accounts.
 - `iban-takeover`: a pharmacy owner's account taken over to have the pharmacy paid on
   the attacker's account.
+- `stolen-client-key` (in `simulation.software`): a copy of a pharmacy's software key,
+  used with a DPoP key of the thief's own.
 
 Every attacker meets the shield as a script would: it waits Retry-After, presents its
 stolen factor again when asked to step up (an e-CPS obtained by a phone scam: the worst
@@ -159,6 +161,7 @@ class Scraper:
         self.token: str | None = None
         self.pending: BeneficiaryStatement | None = None
         self.done = False  # its account is suspended
+        self.refused_how = "session refused: account suspended"  # when `_actor` is None
         self.stats = Attacker(account.account_id)
 
     def start(self, at: datetime) -> None:
@@ -190,6 +193,15 @@ class Scraper:
         hour = self.world.local(now).hour
         return start <= hour < end if start < end else hour >= start or hour < end
 
+    def _step_up(self) -> None:
+        """Asked to step up: the stolen e-CPS presented again, or (without it) another
+        try in a minute."""
+        if self.world.params.attacker_steps_up:
+            self._sign_in()
+            self._again(self.rng.uniform(3, 10))
+        else:
+            self._again(60)
+
     def _stop(self, how: str) -> None:
         """The first closed door it met (the attacker may still try again later)."""
         if self.stats.stopped_at is None:
@@ -214,7 +226,7 @@ class Scraper:
                 return
         actor = self._actor()
         if actor is None:  # its account is suspended: nothing opens it any more
-            self._stop("session refused: account suspended")
+            self._stop(self.refused_how)
             self.done = True
             return
         line = self.pending or next(self.cards)
@@ -233,11 +245,7 @@ class Scraper:
             return
         except StepUpRequired:
             self.stats.refusals["stepped_up"] += 1
-            if self.world.params.attacker_steps_up:
-                self._sign_in()  # the stolen e-CPS, presented again
-                self._again(self.rng.uniform(3, 10))
-            else:
-                self._again(60)
+            self._step_up()
             return
         except (Suspended, ChannelClosed) as closed:
             # Its structure or the channel is closed, perhaps not its account: it comes

@@ -21,11 +21,15 @@ class ScenarioChoice(StrEnum):
     ENUMERATION = "enumeration"
     ROGUE_ADMIN = "rogue-admin"
     IBAN_TAKEOVER = "iban-takeover"
+    STOLEN_CLIENT_KEY = "stolen-client-key"
 
 
 def simulate(
     scenario: ScenarioChoice = typer.Option(
-        ScenarioChoice.ALL, "--scenario", help="One attack scenario, or all of them."
+        ScenarioChoice.ALL,
+        "--scenario",
+        help="One attack scenario, or all of them (stolen-client-key: a pharmacy's "
+        "software key copied, used with the thief's own DPoP key).",
     ),
     seeds: int = typer.Option(3, "--seeds", min=1, max=100, help="Seeds 1..N (a world each)."),
     days: int = typer.Option(

@@ -11,7 +11,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -36,6 +36,13 @@ from rempart.simulation.measure import (
     containments,
 )
 from rempart.simulation.parameters import Parameters
+from rempart.simulation.software import (
+    KeyThief,
+    Software,
+    software_figures,
+    stolen_client_key,
+    through_software,
+)
 from rempart.simulation.timeline import Timeline
 from rempart.simulation.workload import Workload
 from rempart.simulation.world import Site, World, build_world
@@ -47,8 +54,14 @@ SCENARIOS = (
     "enumeration",
     "rogue-admin",
     "iban-takeover",
+    "stolen-client-key",
 )
+# The scenarios whose attackers read through a compromised account, each contained by a
+# suspension or a brake (the tests hold every one of them to it).
 LOOKUP_SCENARIOS = frozenset({"replay-2024", "slow-scraper", "distributed", "enumeration"})
+# Every scenario that reads: the stolen client key too, which the step-up rung stops
+# without a suspension (docs/security/attack-range.md, "A stolen client key").
+READING_SCENARIOS = LOOKUP_SCENARIOS | {"stolen-client-key"}
 CLOSED = ("suspend", "brake")
 
 
@@ -190,10 +203,15 @@ def _legitimate(world: World, ledger: Ledger, days: int) -> LegitFigures:
 
 
 def contained_days(
-    world: World, rows: Sequence[Containment], end: datetime
+    world: World,
+    rows: Sequence[Containment],
+    end: datetime,
+    clients: Mapping[str, str] | None = None,
 ) -> set[tuple[uuid.UUID, date]]:
-    """The professional-days on which the professional's account, their structure or
-    the portal stood on a rung at some moment (until its lift, or `end`)."""
+    """The professional-days on which the professional's account, their structure,
+    the software they work through (`clients`: client id -> its structure) or the
+    portal stood on a rung at some moment (until its lift, or `end`)."""
+    clients = clients or {}
     found: set[tuple[uuid.UUID, date]] = set()
     for row in rows:
         concerned = [
@@ -201,6 +219,7 @@ def contained_days(
             for p in world.staff()
             if (row.subject_kind == "account" and row.subject_ref == str(p.account_id))
             or (row.subject_kind == "structure" and row.subject_ref == p.finess)
+            or (row.subject_kind == "client" and clients.get(row.subject_ref) == p.finess)
             or row.subject_kind == "channel"
         ]
         day, last = world.local(row.created_at).date(), world.local(row.lifted_at or end).date()
@@ -232,7 +251,7 @@ def _scenario(
         rng = random.Random(f"rempart-range-{name}:{world.seed}")
         timeline = Timeline(world.clock)
         start = world.at_local(p.attack_day, rng.uniform(*p.attack_start_hours))
-        if name in LOOKUP_SCENARIOS:
+        if name in READING_SCENARIOS:
             return _lookups(world, warm, timeline, rng, name, start, inspect)
         if name == "rogue-admin":
             admin = RogueAdmin(world, timeline, rng, start)
@@ -279,7 +298,15 @@ def _lookups(
 ) -> ScenarioFigures:
     p = world.params
     scrapers: list[Scraper]
-    if name == "replay-2024":
+    software: list[tuple[Site, Software]] = []
+    if name == "stolen-client-key":
+        # The software is installed on the attack day and works it; the copy of its
+        # key is used from the next day, once the client has a place of its own (the
+        # shield's `behaviour.new-place` needs a day).
+        start += timedelta(days=1)
+        thief, site, installed = stolen_client_key(world, timeline, rng, start)
+        scrapers, hours, software = [thief], p.replay_hours, [(site, installed)]
+    elif name == "replay-2024":
         scrapers, hours = [replay_2024(world, timeline, rng, start)], p.replay_hours
     elif name == "slow-scraper":
         scrapers, hours = [slow_scraper(world, timeline, rng, start)], p.slow_hours
@@ -287,7 +314,9 @@ def _lookups(
         scrapers, hours = distributed(world, timeline, rng, start), p.distributed_hours
     else:
         scrapers, hours = [enumeration(world, timeline, rng, start)], p.enumeration_hours
-    compromised = frozenset(s.account.account_id for s in scrapers)
+    # A stolen client key compromises the pharmacy's software, not its pharmacist's
+    # account: that pharmacist's own work counts among the colleagues'.
+    compromised = frozenset(s.account.account_id for s in scrapers if not isinstance(s, KeyThief))
     sites: tuple[Site, ...] = tuple(
         site for site in world.sites if any(s.account.finess == site.finess for s in scrapers)
     )
@@ -295,13 +324,18 @@ def _lookups(
     ledger = Ledger(world.zone)
     span = math.ceil((horizon - world.attack_start) / timedelta(days=1))
     workload_rng = random.Random(f"rempart-range-{name}-workload:{world.seed}")
-    Workload(world, timeline, ledger, workload_rng, sites).plan(p.attack_day, span)
+    workload = Workload(world, timeline, ledger, workload_rng, sites)
+    counters = [
+        c for site, installed in software for c in through_software(workload, site, installed)
+    ]
+    workload.plan(p.attack_day, span)
     keep = frozenset(str(a) for a in compromised)
     Triage(world, timeline, first=world.attack_start, until=horizon, keep=keep)
     end = _follow(timeline, scrapers, start, horizon, timedelta(hours=p.observe_after_hours))
     rows = containments(world.platform, since=world.attack_start)
+    clients = {str(installed.client_id): site.finess for site, installed in software}
     colleagues = ledger.figures(
-        contained=contained_days(world, rows, end),
+        contained=contained_days(world, rows, end, clients),
         containments=0,
         alerts=0,
         exclude=compromised,
@@ -313,15 +347,17 @@ def _lookups(
         if len(scrapers) == 1
         else None
     )
+    extra = software_figures(start, scrapers, counters, software)
     return _figures(
         world,
         name,
         start,
         [s.stats for s in scrapers],
         rows=rows,
-        finess={s.account.account_id: s.account.finess for s in scrapers},
+        finess={s.stats.account_id: s.account.finess for s in scrapers},
         collateral=(colleagues.disrupted_days, colleagues.professional_days),
         normal_day=normal,
+        extra=extra,
     )
 
 
@@ -369,7 +405,11 @@ def _figures(
             for row in rows
             if row.rung in CLOSED
             and (
-                (row.subject_kind == "account" and row.subject_ref == str(attacker.account_id))
+                # A client's id stands where an account's would (`KeyThief`).
+                (
+                    row.subject_kind in ("account", "client")
+                    and row.subject_ref == str(attacker.account_id)
+                )
                 or (
                     row.subject_kind == "structure"
                     and row.subject_ref == finess.get(attacker.account_id)
@@ -382,7 +422,7 @@ def _figures(
         own = [
             r.created_at
             for r in rows
-            if r.subject_kind == "account" and r.subject_ref == str(attacker.account_id)
+            if r.subject_kind in ("account", "client") and r.subject_ref == str(attacker.account_id)
         ]
         if own:
             firsts.append(min(own))
@@ -403,7 +443,7 @@ def _figures(
         contained_by = f"{last_row.subject_kind} {last_row.rung} ({last_row.detector or 'linked'})"
     first_rung = min(firsts) if firsts else None
     extra = dict(extra or {})
-    if name not in LOOKUP_SCENARIOS:
+    if name not in READING_SCENARIOS:
         extra["actions_to_containment"] = float(
             sum(
                 1
@@ -413,7 +453,7 @@ def _figures(
             )
         )
     codes = Counter(alerts(world.platform, since=start))
-    lookup_scenario = name in LOOKUP_SCENARIOS
+    lookup_scenario = name in READING_SCENARIOS
     return ScenarioFigures(
         scenario=name,
         seed=world.seed,
