@@ -87,6 +87,7 @@ class Detector(StrEnum):
     ACCOUNT_BURST = "event.account-burst"
     IBAN_BURST = "event.iban-burst"
     NOT_ME = "event.not-me-reports"
+    UNCONFIRMED_CODES = "event.unconfirmed-step-up-codes"
 
 
 @dataclass(frozen=True, slots=True)

@@ -377,6 +377,19 @@ class Detection:
             now_ms,
         )
 
+    def unconfirmed_code(self, subject: Subject, now_ms: int) -> Assessment:
+        minute = minute_of(now_ms)
+        op = Tally(feature_key(subject, "code:m"), minute, 1, minute - 60, 2 * HOUR_MS)
+        policy = self.policy.bursts
+        return self._assess(
+            subject,
+            op,
+            lambda a: events.unconfirmed_codes(
+                window_sum(a.counts(0), minute - 59, minute), policy
+            ),
+            now_ms,
+        )
+
     def platform_iban_changes(self, now_ms: int) -> int:
         """Counts one more IBAN change platform-wide; answers those of the last hour."""
         minute = minute_of(now_ms)

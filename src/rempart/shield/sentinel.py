@@ -136,13 +136,18 @@ class Sentinel:
             for kind, rung in ((SubjectKind.ACTOR, own), (SubjectKind.STRUCTURE, shared))
             if rung.at_least(Rung.THROTTLE)
         )
+        unconfirmed = False
         try:
-            # Asking for the professional's confirmation is how software answers the
-            # rung: counted and contained like any call, never asked for a step-up.
-            if action != STEP_UP_REQUEST and (
-                own.at_least(Rung.STEP_UP) or shared.at_least(Rung.STEP_UP)
-            ):
-                self._require_step_up(actor, now)
+            if own.at_least(Rung.STEP_UP) or shared.at_least(Rung.STEP_UP):
+                if action != STEP_UP_REQUEST:
+                    self._require_step_up(actor, now)
+                else:
+                    # Asking for the professional's confirmation is how software answers
+                    # the rung: never asked for a step-up itself, but counted when the
+                    # DPoP key asking has none (detectors.events.unconfirmed_codes).
+                    unconfirmed = actor.client_id is not None and not presence_confirmed(
+                        uow=self._uow(), actor=actor
+                    )
             self.quotas.admit(
                 actor=actor,
                 action=action,
@@ -156,6 +161,9 @@ class Sentinel:
             assessment = self.detection.refusal(who, epoch_ms(now))
             self._settle(None, [assessment], actor, now)
             raise
+        if unconfirmed:
+            assessment = self.detection.unconfirmed_code(who, epoch_ms(now))
+            self._settle(None, [assessment], actor, now)
 
     def _require_step_up(self, actor: Actor, now: datetime) -> None:
         """A person presents a phishing-resistant factor again; software needs the

@@ -30,6 +30,7 @@ MEMORY_MS: dict[Detector, int] = {
     Detector.HONEYTOKEN: 30 * DAY_MS,
     Detector.IBAN_BURST: 30 * DAY_MS,
     Detector.NOT_ME: 30 * DAY_MS,
+    Detector.UNCONFIRMED_CODES: HOUR_MS,
 }
 HINT_MS = 5 * MINUTE_MS  # a rung hint older than this is checked against the database
 RUNG_FIELD = "~rung"

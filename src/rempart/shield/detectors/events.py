@@ -31,6 +31,12 @@ class BurstPolicy:
     iban_steps: tuple[float, float, float] = (2, 3, 4)
     # IBAN changes over the whole platform in an hour: after a leak of bank details.
     platform_iban_per_hour: int = 20
+    # Step-up codes asked in an hour by a client at the step-up rung with a DPoP key no
+    # professional has confirmed: the pharmacy's installation asks one when its
+    # confirmation lapses (every 15 minutes at most, once more if a code expired
+    # unread); a copy of the client key, used with a DPoP key of its own, asks and is
+    # never confirmed.
+    unconfirmed_code_steps: tuple[float, float, float] = (10, 20, 30)
 
 
 def account_burst(requested: int, *, factor: float, policy: BurstPolicy) -> Signal:
@@ -52,6 +58,18 @@ def iban_burst(changes: int, policy: BurstPolicy) -> Signal:
         Detector.IBAN_BURST,
         stepped(changes, policy.iban_steps),
         f"{changes} IBAN change requests for the structure in 30 days",
+    )
+
+
+def unconfirmed_codes(asked: int, policy: BurstPolicy) -> Signal:
+    """At the step-up rung the client's way out is a professional's confirmation: a
+    stolen client key cannot get one, and keeps asking."""
+    steps = policy.unconfirmed_code_steps
+    return Signal(
+        Detector.UNCONFIRMED_CODES,
+        stepped(asked, steps),
+        f"{asked} step-up codes asked in an hour by unconfirmed DPoP keys (steps "
+        f"{steps[0]:.0f}/{steps[1]:.0f}/{steps[2]:.0f})",
     )
 
 

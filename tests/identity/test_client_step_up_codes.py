@@ -1,0 +1,95 @@
+"""A copy of a client's key at the step-up rung: it can only ask for codes that nobody
+confirms, and asking over and over suspends the client (`event.unconfirmed-step-up-codes`);
+the pharmacy's own installation, confirmed, asks without counting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rempart.identity.client_step_up import STEP_UP_REQUEST
+from rempart.kernel.errors import StepUpRequired
+from rempart.shield.detectors.events import BurstPolicy, unconfirmed_codes
+from rempart.shield.domain import Detector, Subject, Suspended
+
+from ..shield.ladder_scene import Scene, build_scene
+from .clientkit import Key
+from .test_client_step_up import Software, _actor, _climb, _confirm
+
+SUSPENDING = BurstPolicy().unconfirmed_code_steps[2]
+
+
+@pytest.fixture
+def scene(tmp_path: Path, database_url: str) -> Scene:
+    return build_scene(tmp_path, database_url, beneficiaries=10)
+
+
+def ask(scene: Scene, key: Key, times: int, every_s: float = 20) -> None:
+    """`times` codes asked by the software signing with `key`, as the route admits them."""
+    shield = scene.web.app.state.shield
+    for _ in range(times):
+        shield.admit(
+            actor=_actor(scene, key),
+            action=STEP_UP_REQUEST,
+            structure=None,
+            now=scene.web.clock.now(),
+        )
+        scene.tick(seconds=every_s)
+
+
+def test_the_steps() -> None:
+    policy = BurstPolicy()
+    scores = [unconfirmed_codes(n, policy).score for n in (0, 9, 10, 20, 30)]
+    assert scores == [0, 0, 40, 70, 100]
+    assert unconfirmed_codes(30, policy).detector is Detector.UNCONFIRMED_CODES
+
+
+def test_a_key_nobody_confirms_asking_again_and_again_suspends_the_client(
+    scene: Scene,
+) -> None:
+    shield = scene.web.app.state.shield
+    thief = Key()
+    _climb(scene, Subject.client(scene.client_id))
+    ask(scene, thief, int(SUSPENDING) - 1)
+    with pytest.raises(StepUpRequired):  # still at the rung: it got nothing, and asks on
+        shield.admit(
+            actor=_actor(scene, thief),
+            action="rights.check",
+            structure=None,
+            now=scene.web.clock.now(),
+        )
+    ask(scene, thief, 1)
+    with pytest.raises(Suspended):
+        shield.admit(
+            actor=_actor(scene, thief),
+            action=STEP_UP_REQUEST,
+            structure=None,
+            now=scene.web.clock.now(),
+        )
+    (suspension,) = [c for c in scene.containments(scene.client_id) if c.rung == "suspend"]
+    assert suspension.detector == Detector.UNCONFIRMED_CODES.value
+    alerts = [a for a in scene.alerts() if a.detector == Detector.UNCONFIRMED_CODES.value]
+    assert alerts
+    assert alerts[-1].rung == "suspend"
+    assert alerts[-1].subject_ref == str(scene.client_id)
+    assert str(scene.world.member_rpps) not in alerts[-1].evidence
+
+
+def test_the_confirmed_installation_asking_does_not_count(scene: Scene) -> None:
+    software = Software(scene)
+    _climb(scene, Subject.client(scene.client_id))
+    assert _confirm(scene, software.ask()).status_code == 200
+    ask(scene, software.dpop, int(SUSPENDING) + 10, every_s=15)  # renewing, confirmed
+    # A new token (the first expired meanwhile), the same installation: still confirmed.
+    assert Software(scene, software.dpop).check().status_code == 200
+    assert [c.rung for c in scene.containments(scene.client_id) if c.status == "active"] == [
+        "step_up"
+    ]
+
+
+def test_codes_asked_off_the_rung_do_not_count(scene: Scene) -> None:
+    """An integrator trying the flow: no rung, nothing to confirm, nothing counted."""
+    ask(scene, Key(), int(SUSPENDING) * 2)
+    assert Software(scene).check().status_code == 200
+    assert scene.containments(scene.client_id) == []
