@@ -76,13 +76,35 @@ def test_a_key_nobody_confirms_asking_again_and_again_suspends_the_client(
     assert str(scene.world.member_rpps) not in alerts[-1].evidence
 
 
-def test_the_confirmed_installation_asking_does_not_count(scene: Scene) -> None:
+def pressed(scene: Scene) -> None:
+    """A risk remembered at the step-up rung's level (30 refusals in ten minutes: 60),
+    as a client the shield stepped up itself carries: one more step of 40 suspends."""
+    shield = scene.web.app.state.shield
+    now_ms = int(scene.web.clock.now().timestamp() * 1000)
+    for _ in range(30):
+        shield.detection.refusal(Subject.client(scene.client_id), now_ms)
+
+
+def test_with_a_risk_remembered_a_stranger_key_s_first_step_suspends(scene: Scene) -> None:
+    _climb(scene, Subject.client(scene.client_id))
+    pressed(scene)
+    ask(scene, Key(), int(BurstPolicy().unconfirmed_code_steps[0]), every_s=15)
+    assert "suspend" in [c.rung for c in scene.containments(scene.client_id)]
+
+
+def test_the_installation_a_professional_confirmed_today_never_counts(scene: Scene) -> None:
+    """Its pharmacists renew their confirmations all day (each one when it lapses): with a
+    risk remembered at the rung's level, codes asked that counted would suspend it."""
     software = Software(scene)
     _climb(scene, Subject.client(scene.client_id))
     assert _confirm(scene, software.ask()).status_code == 200
-    ask(scene, software.dpop, int(SUSPENDING) + 10, every_s=15)  # renewing, confirmed
-    # A new token (the first expired meanwhile), the same installation: still confirmed.
-    assert Software(scene, software.dpop).check().status_code == 200
+    scene.tick(minutes=20)  # the confirmation lapsed: the software asks again
+    pressed(scene)
+    ask(scene, software.dpop, int(SUSPENDING) + 10, every_s=15)
+    # A new token (the first expired meanwhile), the same installation, confirmed again.
+    again = Software(scene, software.dpop)
+    assert _confirm(scene, again.ask()).status_code == 200
+    assert again.check().status_code == 200
     assert [c.rung for c in scene.containments(scene.client_id) if c.status == "active"] == [
         "step_up"
     ]

@@ -246,6 +246,32 @@ def presence_confirmed(*, uow: UnitOfWork, actor: Actor) -> bool:
     return found is not None
 
 
+# How long a DPoP key that a professional confirmed stays known as the installation's
+# own: a working day and its night, so that the renewals of the pharmacy's counters
+# (each pharmacist, each time a confirmation lapses) never count as a stranger's.
+KNOWN_KEY_LIFETIME = timedelta(hours=24)
+
+
+def known_key(*, uow: UnitOfWork, actor: Actor) -> bool:
+    """Whether any professional confirmed this client signing with this DPoP key within
+    `KNOWN_KEY_LIFETIME`: the pharmacy's installation. A copy of the client key used
+    with a DPoP key of its own never is (the shield counts such a key's codes)."""
+    if actor.channel is not Channel.API or actor.client_id is None:
+        return False
+    with uow:
+        since = uow.clock.now() - KNOWN_KEY_LIFETIME
+        found = uow.session.scalar(
+            select(ClientStepUpRow.id)
+            .where(
+                ClientStepUpRow.client_id == actor.client_id,
+                ClientStepUpRow.jkt == actor.dpop_jkt,
+                ClientStepUpRow.confirmed_at >= since,
+            )
+            .limit(1)
+        )
+    return found is not None
+
+
 def parse_user_code(text: str) -> str:
     """As typed: case, spaces and dashes do not matter."""
     code = "".join(c for c in text.upper() if c not in " -")

@@ -25,6 +25,7 @@ from rempart.identity.client_step_up import (
     CONFIRMATION_LIFETIME,
     STEP_UP_REQUEST,
     STEP_UP_REQUEST_PATH,
+    known_key,
     presence_confirmed,
 )
 from rempart.identity.factors import require_recent_strong_factor
@@ -136,18 +137,12 @@ class Sentinel:
             for kind, rung in ((SubjectKind.ACTOR, own), (SubjectKind.STRUCTURE, shared))
             if rung.at_least(Rung.THROTTLE)
         )
-        unconfirmed = False
+        stepping_up = own.at_least(Rung.STEP_UP) or shared.at_least(Rung.STEP_UP)
         try:
-            if own.at_least(Rung.STEP_UP) or shared.at_least(Rung.STEP_UP):
-                if action != STEP_UP_REQUEST:
-                    self._require_step_up(actor, now)
-                else:
-                    # Asking for the professional's confirmation is how software answers
-                    # the rung: never asked for a step-up itself, but counted when the
-                    # DPoP key asking has none (detectors.events.unconfirmed_codes).
-                    unconfirmed = actor.client_id is not None and not presence_confirmed(
-                        uow=self._uow(), actor=actor
-                    )
+            # Asking for the professional's confirmation is how software answers the
+            # rung: counted and contained like any call, never asked for a step-up.
+            if stepping_up and action != STEP_UP_REQUEST:
+                self._require_step_up(actor, now)
             self.quotas.admit(
                 actor=actor,
                 action=action,
@@ -161,7 +156,14 @@ class Sentinel:
             assessment = self.detection.refusal(who, epoch_ms(now))
             self._settle(None, [assessment], actor, now)
             raise
-        if unconfirmed:
+        if (
+            stepping_up
+            and action == STEP_UP_REQUEST
+            and actor.client_id is not None
+            and not known_key(uow=self._uow(), actor=actor)
+        ):
+            # A DPoP key no professional confirmed today asking for a way out of the
+            # rung: a copy of the client key keeps asking (detectors.events).
             assessment = self.detection.unconfirmed_code(who, epoch_ms(now))
             self._settle(None, [assessment], actor, now)
 
