@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from rempart.db.transient import is_transient
 from rempart.identity.client_errors import ClientAuthRefused, TokenRequestRefused
 from rempart.identity.jwk import ALLOWED_ALGORITHMS
 from rempart.kernel.errors import (
@@ -221,19 +223,26 @@ def install(app: FastAPI, *, pages: PageRenderer | None = None) -> None:
         return _respond(request, UNAVAILABLE, pages)
 
     async def _database(request: Request, error: Exception) -> Response:
-        # The database could not do its part this time (a writer held the SQLite file
-        # past the busy timeout, a PostgreSQL failover, a deadlock or serialisation
-        # failure, no pooled connection free): the unit of work rolled back what it had
-        # begun, and the same request may succeed a moment later. The log names the
-        # kind and the first line of the driver's message (values are in its detail
-        # lines, if anywhere, and the engines hide statements' parameters).
+        # The database could not do its part this time (`db.transient`: a writer held
+        # the SQLite file past the busy timeout, the connection was lost, a deadlock or
+        # serialisation failure, no pooled connection free): the failing transaction was
+        # rolled back, and the same request may succeed a moment later. The log names
+        # the kind and the first line of the driver's message (values are in its detail
+        # lines, if anywhere, and the engines hide statements' parameters). Any other
+        # database error is a defect: raised on, a 500 with its traceback in the log.
+        if not is_transient(error):
+            raise error
         cause = getattr(error, "orig", None) or error
         first_line = (str(cause).splitlines() or [""])[0]
         logger.error("database unavailable: %s: %s", type(cause).__name__, first_line)
+        if isinstance(error, PoolTimeout):
+            # Every connection was busy: spread the callers' retries out.
+            wait = {"Retry-After": str(random.randint(2, 6))}  # noqa: S311 - not a secret
+            return _respond(request, replace(DATABASE_BUSY, headers=wait), pages)
         return _respond(request, DATABASE_BUSY, pages)
 
-    for transient in (OperationalError, InterfaceError, PoolTimeout):
-        app.add_exception_handler(transient, _database)
+    for kind in (DBAPIError, PoolTimeout):
+        app.add_exception_handler(kind, _database)
 
 
 UNAVAILABLE = ProblemDetails(
@@ -243,7 +252,7 @@ DATABASE_BUSY = ProblemDetails(
     503,
     "unavailable",
     "Service unavailable",
-    "the database could not complete this request; what it had begun was rolled back: "
+    "the database could not complete this request; its failing step was rolled back: "
     "send it again in a moment",
     headers={"Retry-After": "1"},
 )

@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from rempart.audit.domain import AuditTag
 from rempart.audit.trail import record_action
 from rempart.bootstrap import Platform
 
+from .test_engine import _cut
 from .test_uow import accounts, add_account, audit_records
 
 
@@ -122,3 +124,23 @@ def test_a_unit_of_work_opens_one_block_at_a_time(platform: Platform) -> None:
     assert audit_records(platform) == before + 1
     with uow:  # and the object opens again once its block ended
         uow.connection()
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_batch_after_the_server_cut_the_kept_connection_still_commits(
+    platform: Platform, postgres_url: str
+) -> None:
+    """A long use case commits batch after batch on the connection it keeps: a server
+    restart between two batches costs nothing (the pool's ping at checkout does the
+    same for every new unit of work)."""
+    before = audit_records(platform)
+    with platform.uow() as uow:
+        on_the_driver(uow)
+        uow.commit()
+        pid = uow.connection().execute(text("SELECT pg_backend_pid()")).scalar_one()
+        uow.rollback()
+        _cut(postgres_url, [pid])
+        on_the_driver(uow)
+        add_account(uow, "after-the-cut@example.org")
+        uow.commit()
+    assert audit_records(platform) == before + 2

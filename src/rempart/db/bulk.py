@@ -143,7 +143,7 @@ def _on_driver(connection: Connection, sql: str, parameters: list[Any]) -> None:
         connection.begin()  # as Core's own execution would: the caller's commit commits it
     cursor = connection.connection.cursor()
     try:
-        with _as_core_raises(connection.engine, sql, parameters):
+        with _as_core_raises(connection.engine, connection.connection, sql, parameters):
             if len(parameters) == 1:
                 cursor.execute(sql, parameters[0])
             else:
@@ -153,10 +153,13 @@ def _on_driver(connection: Connection, sql: str, parameters: list[Any]) -> None:
 
 
 @contextmanager
-def _as_core_raises(engine: Engine, sql: str, parameters: Any) -> Iterator[None]:
+def _as_core_raises(
+    engine: Engine, dbapi_connection: Any, sql: str, parameters: Any
+) -> Iterator[None]:
     """The driver's errors wrapped as SQLAlchemy wraps them (an IntegrityError stays an
     IntegrityError, and callers' handling of Core's errors holds), with the engine's
-    choice to keep parameters out of the message."""
+    choice to keep parameters out of the message, and marked `connection_invalidated`
+    when the dialect reads a lost connection in them, as Core marks its own."""
     dialect = engine.dialect
     try:
         yield
@@ -167,6 +170,7 @@ def _as_core_raises(engine: Engine, sql: str, parameters: Any) -> Iterator[None]
             error,
             dialect.loaded_dbapi.Error,
             hide_parameters=engine.hide_parameters,
+            connection_invalidated=dialect.is_disconnect(error, dbapi_connection, None),
             dialect=dialect,
             ismulti=isinstance(parameters, list) and len(parameters) > 1,
         ) from error
@@ -294,7 +298,7 @@ def _fetch(
     """Every row of `sql` on the driver, each column typed by its result processor."""
     cursor = dbapi_connection.cursor()
     try:
-        with _as_core_raises(engine, sql, parameters):
+        with _as_core_raises(engine, dbapi_connection, sql, parameters):
             cursor.execute(sql, parameters)
             rows: list[tuple[Any, ...]] = cursor.fetchall()
     finally:

@@ -22,12 +22,13 @@ connection's own checkout and commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from rempart.db.base import table_of
@@ -68,6 +69,7 @@ class UnitOfWork:
         self._connection: Connection | None = None
         self._session: Session | None = None
         self._open = False
+        self._served = False  # the connection has served a transaction already
 
     def exclusive(self, name: str, *, what: str) -> AbstractContextManager[None]:
         """A cross-process lock for the whole of a long use case (see db.locks)."""
@@ -80,6 +82,7 @@ class UnitOfWork:
         self._connection = None
         self._session = None
         self._open = True
+        self._served = False
         return self
 
     def connection(self) -> Connection:
@@ -93,6 +96,8 @@ class UnitOfWork:
                 raise RuntimeError("a unit of work is used outside its with block")
             connection = self._connection = self.engine.connect()
         if not connection.in_transaction():
+            if self._served:
+                _revive(connection)
             connection.begin()
         return connection
 
@@ -121,12 +126,16 @@ class UnitOfWork:
         session, connection = self._session, self._connection
         self._session = self._connection = None
         self._open = False
-        try:
-            if session is not None:
-                session.close()  # rolls back what it began; the connection stays open
-        finally:
-            if connection is not None:
-                connection.close()  # rolls back anything left, gives it back to the pool
+        # Ending them rolls back whatever was left. On a connection the server cut, that
+        # rollback fails too (Core then discards the connection): the error already
+        # leaving the block is the one that says what happened, not this echo of it.
+        with _unless_leaving(exc):
+            try:
+                if session is not None:
+                    session.close()  # the connection stays open
+            finally:
+                if connection is not None:
+                    connection.close()  # gives it back to the pool
 
     def refresh_vault(self) -> Vault:
         """For long use cases that commit in batches: each batch uses the current keys."""
@@ -143,6 +152,7 @@ class UnitOfWork:
             self._session.commit()
         if self._connection is not None and self._connection.in_transaction():
             self._connection.commit()
+        self._served = True
 
     def _refuse_stale_keys(self) -> None:
         ((newest,),) = read(self.connection(), _NEWEST_DATA_VERSION, {})
@@ -166,3 +176,31 @@ class UnitOfWork:
             self._session.rollback()
         if self._connection is not None:
             self._connection.rollback()
+        self._served = True
+
+
+@contextmanager
+def _unless_leaving(leaving: BaseException | None) -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError:
+        if leaving is None:
+            raise
+
+
+def _revive(connection: Connection) -> None:
+    """Before a batch's next transaction on a connection kept since the last commit, what
+    the pool's ping does at checkout (PostgreSQL: a server restarted or failed over
+    between two batches of an import or a payment run): a dead connection is discarded,
+    and Core fetches a live one at the next statement. SQLite's file does not go away."""
+    if connection.dialect.name == "sqlite":
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is None:
+        return  # already discarded: Core fetches a live one at the next statement
+    try:
+        alive = connection.dialect.do_ping(dbapi_connection)
+    except connection.dialect.loaded_dbapi.Error:
+        alive = False
+    if not alive:
+        connection.invalidate()
