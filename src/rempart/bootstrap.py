@@ -49,7 +49,9 @@ def open_platform(
     import rempart.schema  # noqa: F401  (complete metadata)
 
     vaults = VaultProvider(key_source_for(settings))
-    database = Database(settings.effective_database_url)
+    database = Database(
+        settings.effective_database_url, lock_timeout_s=settings.database_lock_timeout_s
+    )
     try:
         if migrate:
             database.upgrade()

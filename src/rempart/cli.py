@@ -48,7 +48,9 @@ def db_upgrade() -> None:
     """Apply migrations up to the code's version."""
     settings = load_settings()
     with operator_errors():
-        database = Database(settings.effective_database_url)
+        database = Database(
+            settings.effective_database_url, lock_timeout_s=settings.database_lock_timeout_s
+        )
         try:
             database.upgrade()
         finally:

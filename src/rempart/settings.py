@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; unset means the embedded SQLite file"
     )
+    database_lock_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="PostgreSQL: how long a statement waits for a lock another transaction "
+        "holds before it fails (a request then answers 503); migrations included",
+    )
 
     keys_file: Path | None = Field(
         default=None, description="Local key-ring file; default REMPART_HOME/keys.json"

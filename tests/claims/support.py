@@ -68,8 +68,8 @@ class Pharmacy:
             uow.commit()
 
 
-def open_pharmacy(tmp_path: Path, database_url: str) -> Pharmacy:
-    web = make_web(tmp_path, database_url)
+def open_pharmacy(tmp_path: Path, database_url: str, **overrides: object) -> Pharmacy:
+    web = make_web(tmp_path, database_url, **overrides)
     world = build_world(web.platform)
     lines = statements(france(60), beneficiaries=60)
     registry.import_rights_file(

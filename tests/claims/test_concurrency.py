@@ -4,19 +4,23 @@ parallel resends of one Idempotency-Key create one invoice."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
 
 from rempart.claims.models import ConsumptionRow, InvoiceRow
 from rempart.claims.receipts import InvoiceReceipt
+from rempart.registry import service as registry
+from rempart.registry.models import BeneficiaryRow
 
+from ..factories import card_of
 from ..payments.world import send
-from .support import Pharmacy, open_pharmacy
+from .support import Pharmacy, invoice, open_pharmacy
 
 T = TypeVar("T")
 
@@ -94,5 +98,39 @@ def test_parallel_resends_of_one_key_create_one_invoice(pharmacy: Pharmacy) -> N
     accepted = [a.json() for a in answers if a.status_code == 201]
     assert accepted
     assert len({a["invoice_id"] for a in accepted}) == 1
+    with pharmacy.web.platform.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(InvoiceRow)) == 1
+
+
+def test_a_lock_held_too_long_fails_the_invoice_fast_and_a_resend_goes_through(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """A transaction stuck holding the beneficiary's lock (a hung worker, a console left
+    open): the invoice behind it waits `database_lock_timeout_s`, not for ever, and
+    answers 503; sent again with the same key once the lock is gone, it is taken once."""
+    pharmacy = open_pharmacy(tmp_path / "slow", postgres_url, database_lock_timeout_s=0.3)
+    person = pharmacy.open_people()[0]
+    with pharmacy.web.platform.uow() as uow:
+        beneficiary_id = registry.find_beneficiary(uow=uow, **card_of(person))  # type: ignore[arg-type]
+    stuck = create_engine(postgres_url)
+    try:
+        with stuck.connect() as holder:
+            holder.execute(
+                select(BeneficiaryRow.id)
+                .where(BeneficiaryRow.id == beneficiary_id)
+                .with_for_update()
+            )
+            started = time.monotonic()
+            refused = pharmacy.submit(invoice(person), key="held-lock-1")
+            assert time.monotonic() - started < 5
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["retry-after"] == "1"
+            holder.rollback()
+        taken = pharmacy.submit(invoice(person), key="held-lock-1")
+        assert taken.status_code == 201, taken.text
+        again = pharmacy.submit(invoice(person), key="held-lock-1")
+        assert again.content == taken.content
+    finally:
+        stuck.dispose()
     with pharmacy.web.platform.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(InvoiceRow)) == 1

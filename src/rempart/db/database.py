@@ -24,9 +24,9 @@ class DatabaseUnavailable(InfrastructureError):
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, lock_timeout_s: float | None = None) -> None:
         self.url = url
-        self.engine: Engine = make_engine(url)
+        self.engine: Engine = make_engine(url, lock_timeout_s=lock_timeout_s)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         path = make_url(url).database if self.embedded else None
         self.checkpoints: BackgroundCheckpoints | None = None

@@ -19,10 +19,18 @@ POOL_SIZE = 16
 MAX_OVERFLOW = 24
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, lock_timeout_s: float | None = None) -> Engine:
     """`hide_parameters` on both backends: a database error's message never carries the
     statement's values (identifiers, blind indexes, ciphertexts, token hashes), since an
-    unhandled one reaches the server's log whole."""
+    unhandled one reaches the server's log whole.
+
+    On PostgreSQL, `lock_timeout_s` bounds every wait for a lock another transaction
+    holds (a beneficiary an invoice is adjudicating, a structure a payment run pays, a
+    table a migration alters): a transaction stuck holding one then fails the requests
+    behind it quickly (SQLSTATE 55P03, answered 503) instead of tying up every worker,
+    and a migration waiting behind a long transaction fails instead of queueing every
+    request behind its own lock. SQLite's writers queue on the gate (db.sqlite_gate),
+    bounded by its busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         pool: dict[str, Any] = {}
@@ -40,8 +48,12 @@ def make_engine(url: str) -> Engine:
     # server cut (a restart, a failover) from failing a request: the driver-level reads
     # and writes (db.bulk) bypass Core's own disconnect handling, so the ping is the one
     # place a dead connection is found and replaced.
+    server: dict[str, Any] = {}
+    if lock_timeout_s is not None:
+        server["options"] = f"-c lock_timeout={max(1, round(lock_timeout_s * 1000))}"
     return create_engine(
         url,
+        connect_args=server,
         pool_pre_ping=True,
         pool_size=POOL_SIZE,
         max_overflow=MAX_OVERFLOW,
