@@ -229,21 +229,7 @@ def confirm_step_up(
 def presence_confirmed(*, uow: UnitOfWork, actor: Actor) -> bool:
     """Whether the professional the software names confirmed this client, signing with
     this DPoP key, within the last `CONFIRMATION_LIFETIME`."""
-    if actor.channel is not Channel.API or actor.client_id is None:
-        return False
-    with uow:
-        since = uow.clock.now() - CONFIRMATION_LIFETIME
-        found = uow.session.scalar(
-            select(ClientStepUpRow.id)
-            .where(
-                ClientStepUpRow.client_id == actor.client_id,
-                ClientStepUpRow.rpps == actor.rpps,
-                ClientStepUpRow.jkt == actor.dpop_jkt,
-                ClientStepUpRow.confirmed_at >= since,
-            )
-            .limit(1)
-        )
-    return found is not None
+    return _confirmed(uow, actor, within=CONFIRMATION_LIFETIME, by_rpps=True)
 
 
 # How long a DPoP key that a professional confirmed stays known as the installation's
@@ -256,19 +242,21 @@ def known_key(*, uow: UnitOfWork, actor: Actor) -> bool:
     """Whether any professional confirmed this client signing with this DPoP key within
     `KNOWN_KEY_LIFETIME`: the pharmacy's installation. A copy of the client key used
     with a DPoP key of its own never is (the shield counts such a key's codes)."""
+    return _confirmed(uow, actor, within=KNOWN_KEY_LIFETIME, by_rpps=False)
+
+
+def _confirmed(uow: UnitOfWork, actor: Actor, *, within: timedelta, by_rpps: bool) -> bool:
     if actor.channel is not Channel.API or actor.client_id is None:
         return False
     with uow:
-        since = uow.clock.now() - KNOWN_KEY_LIFETIME
-        found = uow.session.scalar(
-            select(ClientStepUpRow.id)
-            .where(
-                ClientStepUpRow.client_id == actor.client_id,
-                ClientStepUpRow.jkt == actor.dpop_jkt,
-                ClientStepUpRow.confirmed_at >= since,
-            )
-            .limit(1)
+        query = select(ClientStepUpRow.id).where(
+            ClientStepUpRow.client_id == actor.client_id,
+            ClientStepUpRow.jkt == actor.dpop_jkt,
+            ClientStepUpRow.confirmed_at >= uow.clock.now() - within,
         )
+        if by_rpps:
+            query = query.where(ClientStepUpRow.rpps == actor.rpps)
+        found = uow.session.scalar(query.limit(1))
     return found is not None
 
 
