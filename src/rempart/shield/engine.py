@@ -9,6 +9,7 @@ it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from rempart.shield import signals
@@ -70,6 +71,23 @@ def cached_hours(value: str | None, hour: int) -> UsualHours | None:
     if history < 0 or not 0 <= weeks <= 4 or not 0.0 <= share <= 1.0:
         return None
     return UsualHours(history, weeks, share)
+
+
+class Count(NamedTuple):
+    """An event counted per subject: its feature, the unit of its buckets (minute, hour,
+    day of an epoch instant), the window scored (in units) and how long buckets live."""
+
+    feature: str
+    unit: Callable[[int], int]
+    span: int
+    keep_ms: int
+
+
+REFUSALS = Count("r:m", minute_of, 10, HOUR_MS)
+ACCOUNT_REQUESTS = Count("acct:h", hour_of, 24, 2 * DAY_MS)
+IBAN_CHANGES = Count("iban:d", day_of, 30, 31 * DAY_MS)
+UNCONFIRMED_CODES = Count("code:m", minute_of, 60, 2 * HOUR_MS)
+ACCESS_REPORTS = Count("rep:d", day_of, 30, 31 * DAY_MS)
 
 
 class Detection:
@@ -329,12 +347,15 @@ class Detection:
 
     # --- refusals and events ------------------------------------------------------------
 
-    def _assess(self, subject: Subject, op: Op, score: object, now_ms: int) -> Assessment:
-        """Run `op` with the subject's memory, turn its answer into a signal (`score`
-        takes the answers) and remember it."""
-        answers = self.store.run([op, signals.read(subject)], now_ms)
-        signal = score(answers)  # type: ignore[operator]
-        assert isinstance(signal, Signal)
+    def _counted(
+        self, subject: Subject, count: Count, now_ms: int, score: Callable[[int], Signal]
+    ) -> Assessment:
+        """One more of `count` for the subject in the current unit, the count over the
+        window scored, the signal remembered with the subject's memory."""
+        at = count.unit(now_ms)
+        tally = Tally(feature_key(subject, count.feature), at, 1, at - count.span, count.keep_ms)
+        answers = self.store.run([tally, signals.read(subject)], now_ms)
+        signal = score(window_sum(answers.counts(0), at - count.span + 1, at))
         memory = signals.Memory.decode(answers.fields(1))
         changes = memory.changes([signal], now_ms)
         if changes:
@@ -344,50 +365,25 @@ class Detection:
         )
 
     def refusal(self, subject: Subject, now_ms: int) -> Assessment:
-        minute = minute_of(now_ms)
-        op = Tally(feature_key(subject, "r:m"), minute, 1, minute - 10, HOUR_MS)
-        return self._assess(
-            subject,
-            op,
-            lambda a: behaviour.quota_pressure(window_sum(a.counts(0), minute - 9, minute)),
-            now_ms,
-        )
+        return self._counted(subject, REFUSALS, now_ms, behaviour.quota_pressure)
 
     def account_request(self, requester: Subject, *, factor: float, now_ms: int) -> Assessment:
-        hour = hour_of(now_ms)
-        op = Tally(feature_key(requester, "acct:h"), hour, 1, hour - 24, 2 * DAY_MS)
         policy = self.policy.bursts
-        return self._assess(
+        return self._counted(
             requester,
-            op,
-            lambda a: events.account_burst(
-                window_sum(a.counts(0), hour - 23, hour), factor=factor, policy=policy
-            ),
+            ACCOUNT_REQUESTS,
             now_ms,
+            lambda n: events.account_burst(n, factor=factor, policy=policy),
         )
 
     def iban_change(self, subject: Subject, now_ms: int) -> Assessment:
-        day = day_of(now_ms)
-        op = Tally(feature_key(subject, "iban:d"), day, 1, day - 30, 31 * DAY_MS)
         policy = self.policy.bursts
-        return self._assess(
-            subject,
-            op,
-            lambda a: events.iban_burst(window_sum(a.counts(0), day - 29, day), policy),
-            now_ms,
-        )
+        return self._counted(subject, IBAN_CHANGES, now_ms, lambda n: events.iban_burst(n, policy))
 
     def unconfirmed_code(self, subject: Subject, now_ms: int) -> Assessment:
-        minute = minute_of(now_ms)
-        op = Tally(feature_key(subject, "code:m"), minute, 1, minute - 60, 2 * HOUR_MS)
         policy = self.policy.bursts
-        return self._assess(
-            subject,
-            op,
-            lambda a: events.unconfirmed_codes(
-                window_sum(a.counts(0), minute - 59, minute), policy
-            ),
-            now_ms,
+        return self._counted(
+            subject, UNCONFIRMED_CODES, now_ms, lambda n: events.unconfirmed_codes(n, policy)
         )
 
     def platform_iban_changes(self, now_ms: int) -> int:
@@ -397,11 +393,7 @@ class Detection:
         return window_sum(self.store.run([op], now_ms).counts(0), minute - 59, minute)
 
     def access_report(self, subject: Subject, now_ms: int) -> Assessment:
-        day = day_of(now_ms)
-        op = Tally(feature_key(subject, "rep:d"), day, 1, day - 30, 31 * DAY_MS)
-        return self._assess(
-            subject, op, lambda a: events.not_me(window_sum(a.counts(0), day - 29, day)), now_ms
-        )
+        return self._counted(subject, ACCESS_REPORTS, now_ms, events.not_me)
 
     def invoice(self, structure: Subject, now_ms: int) -> None:
         hour = hour_of(now_ms)

@@ -53,6 +53,7 @@ from rempart.identity.client_step_up import (
     request_step_up,
 )
 from rempart.identity.clients import approve_client, register_client
+from rempart.identity.dpop import PROOF_TYPE
 from rempart.identity.permissions import Actor, Role
 from rempart.kernel.errors import DomainError, RateLimited
 from rempart.registry.domain import BeneficiaryStatement, Profession, StructureKind
@@ -118,7 +119,7 @@ class KeyPair:
         if access_token is not None:
             digest = hashlib.sha256(access_token.encode("ascii")).digest()
             claims["ath"] = jwt.utils.base64url_encode(digest).decode()
-        return self.sign(claims, typ="dpop+jwt", jwk=self.public_jwk)
+        return self.sign(claims, typ=PROOF_TYPE, jwk=self.public_jwk)
 
 
 class Software:
