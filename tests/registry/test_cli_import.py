@@ -205,6 +205,7 @@ def test_a_truncated_database_is_one_clean_error(cli: Cli) -> None:
     error = assert_one_clean_error(cli("stats"))
     assert str(cli.database) in error
     assert "cannot be used" in error
+    assert "restored from backup" in error
     assert result_is_quiet(cli("stats", "--json"))
 
 

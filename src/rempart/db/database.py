@@ -3,6 +3,7 @@ SQLite file, an unreachable server) into one clear operator error."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from alembic import command
@@ -14,9 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rempart.db.checkpoints import BackgroundCheckpoints
 from rempart.db.engine import make_engine
+from rempart.db.transient import LOCK_NOT_AVAILABLE, is_transient
 from rempart.kernel.errors import InfrastructureError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# SQLite's primary result codes for a file that is not (or no longer) a whole database.
+_DAMAGED_FILE = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
 class DatabaseUnavailable(InfrastructureError):
@@ -87,9 +91,26 @@ class translate_database_errors:
         if isinstance(exc, DatabaseError | OperationalError):
             detail = str(getattr(exc, "orig", exc)).splitlines()[0]
             raise DatabaseUnavailable(
-                f"the database at {self.where} cannot be used ({detail}); a truncated or "
-                "corrupted file must be restored from backup"
+                f"the database at {self.where} cannot be used ({detail}); {_remedy(exc)}"
             ) from exc
+
+
+def _remedy(error: DatabaseError) -> str:
+    """What the operator should do, by what the driver said: restoring a backup is the
+    answer to a damaged SQLite file only, never to a server that is busy or down."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _DAMAGED_FILE:
+        return "a truncated or corrupted file must be restored from backup"
+    if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return (
+            "another transaction held a lock longer than REMPART_DATABASE_LOCK_TIMEOUT_S: "
+            "run it again once that transaction has ended"
+        )
+    if is_transient(error):
+        return "the database is busy or restarting: run it again in a moment"
+    if code is not None:
+        return "check the file's permissions and the disk's free space"
+    return "check that the server is running and that the URL and its credentials are right"
 
 
 def _describe(url: str) -> str:

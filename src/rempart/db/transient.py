@@ -19,7 +19,10 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 # in time (55P03), the server shutting down or starting (57P01-57P03), too many
 # connections (53300).
 _POSTGRES_CLASSES = ("08",)
-_POSTGRES_STATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"})
+LOCK_NOT_AVAILABLE = "55P03"
+_POSTGRES_STATES = frozenset(
+    {"40001", "40P01", LOCK_NOT_AVAILABLE, "57P01", "57P02", "57P03", "53300"}
+)
 # SQLite's primary result codes (an extended code carries its primary in its low byte).
 _SQLITE_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 
