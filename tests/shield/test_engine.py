@@ -6,7 +6,9 @@ process or in Redis."""
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -373,3 +375,61 @@ def test_hours_of_the_week_are_read_on_the_structure_clock() -> None:
     after = epoch_ms(datetime(2026, 3, 30, 8, 30, tzinfo=PARIS))
     assert hour_of_week(before, PARIS) == hour_of_week(after, PARIS) == 8
     assert week_of(after, PARIS) == week_of(before, PARIS) + 1
+
+
+def test_a_colleague_new_to_the_portal_is_compared_with_the_pharmacys_places() -> None:
+    """The pharmacy works through its software (a client subject) for a month; one of its
+    pharmacists never used the portal. Their phished password read from the attacker's
+    network is an address the pharmacy never worked from; the same pharmacist falling
+    back on a browser at the counter while the software is down is not."""
+    software = Counter.make(seed=7)
+    software = replace(software, account=Subject.client(uuid.UUID(int=70)))
+
+    def colleague_reads(address: str) -> tuple[list[Rung], set[Detector]]:
+        detection = Detection(LocalFeatureStore())
+        replay(detection, software.weeks(MONDAY))
+        pharmacist = replace(
+            software,
+            account=Subject.account(uuid.UUID(int=71)),
+            rng=random.Random(9),
+            address=address,
+            device="a-browser-beside-the-counter",
+        )
+        rng, at = random.Random(4), MONDAY.replace(hour=9)
+        stream: list[tuple[object, object]] = []
+        for _ in range(90):  # a busy counter's pace, irregular: about 50 an hour
+            at += timedelta(seconds=rng.expovariate(1 / 75))
+            stream.append((at, pharmacist.sighting(rng.choice(software.patients))))
+        rungs = replay(detection, iter(stream))
+        fired = detection.state(pharmacist.account, epoch_ms(at)).risk.fired
+        return rungs, {s.detector for s in fired}
+
+    rungs, fired = colleague_reads("the-attackers-network")
+    assert Detector.NEW_PLACE in fired
+    assert {Rung.THROTTLE, Rung.STEP_UP, Rung.SUSPEND} & set(rungs)
+
+    rungs, fired = colleague_reads("address-of-the-pharmacy")
+    assert Detector.NEW_PLACE not in fired
+    assert set(rungs) == {Rung.NONE}
+
+
+def test_a_copy_of_a_software_key_used_elsewhere_is_asked_to_step_up_at_once() -> None:
+    """A pharmacy's software, signing with its installation's DPoP key from the
+    pharmacy, for a month. A new installation at the pharmacy (a reinstall) and the
+    pharmacy's line changing address each leave it alone at a counter's pace; a new key
+    from a new address, a copy of the client key elsewhere, meets the step-up rung
+    within its first lookups."""
+    software = replace(
+        Counter.make(seed=7), account=Subject.client(uuid.UUID(int=70)), key="installation-1"
+    )
+
+    def then(address: str, key: str) -> list[Rung]:
+        detection = Detection(LocalFeatureStore())
+        replay(detection, software.weeks(MONDAY))
+        moved = replace(software, rng=random.Random(9), address=address, key=key)
+        return replay(detection, moved.day(MONDAY, 120))[:40]
+
+    assert set(then("address-of-the-pharmacy", "installation-2")) == {Rung.NONE}
+    assert set(then("the-pharmacys-new-line", "installation-1")) == {Rung.NONE}
+    copied = then("the-thiefs-network", "a-thiefs-key")
+    assert Rung.STEP_UP in copied[:5]

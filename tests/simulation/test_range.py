@@ -28,6 +28,9 @@ def test_the_legitimate_workload_alone_contains_nobody(small_range: SeedResult) 
     assert legit.containments == 0
     assert legit.alerts == 0
     assert legit.disrupted_days == 0, legit.disruptions
+    # A pharmacy worked through its counter software (token, DPoP, the acting
+    # pharmacist), the others through the portal.
+    assert 0 < legit.software_checks < legit.pharmacy_checks
     # Pharmacies invoice nearly everything they check (strangers, misread cards and
     # lapsed rights are not invoiced).
     assert 0.8 <= legit.pharmacy_invoice_ratio <= 1.0

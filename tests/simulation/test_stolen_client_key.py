@@ -17,11 +17,14 @@ def test_the_stolen_key_never_passes_the_step_up_rung(
     f = figures_of(small_range, NAME)
     assert stolen_key.ran
     # The thief met the step-up rung (the client's, or its structure's) and asked for
-    # codes nobody confirmed, until they suspended the client.
+    # codes nobody confirmed, until they suspended the client. The software had worked
+    # from the pharmacy since the first day: a DPoP key it never used, from an address
+    # it never used, is asked to step up within its first few lookups.
     assert f.contained
     assert f.contained_by is not None
     assert f.contained_by.startswith("client suspend")
     assert f.extra["thief_minutes_to_step_up"] >= 0
+    assert f.extra["thief_lookups_to_step_up"] <= 5
     assert f.extra["thief_codes_asked"] >= 1
     assert stolen_key.thief_requests >= 1
     # Not one lookup answered to it once the rung stood.
@@ -46,7 +49,7 @@ def test_the_stolen_key_learns_no_identity_and_the_honest_software_alone_is_not_
     assert 0 <= f.open_records <= f.records <= f.lookups
     assert f.alerts >= 1
     assert "shield.client.step_up" in f.alert_codes
-    # The pharmacy's software worked a whole day alone before the thief came: the
+    # The pharmacy's software worked the whole history alone before the thief came: the
     # client was contained only once the thief read.
     assert stolen_key.first_lookup is not None
     assert all(at >= stolen_key.first_lookup for _, at in stolen_key.client_rungs)

@@ -138,12 +138,17 @@ class Detection:
         for name, member in (("places", sighting.address), ("devices", sighting.device)):
             horizon = now_ms - 60 * DAY_MS
             add(a, name, Mark(f"{pa}:{name}", member, now_ms, horizon, 61 * DAY_MS))
+        if a.type is SubjectType.CLIENT:
+            keys = Mark(f"{pa}:keys", sighting.key, now_ms, now_ms - 60 * DAY_MS, 61 * DAY_MS)
+            add(a, "keys", keys)
         if a.type is SubjectType.ACCOUNT:
             recent = now_ms - 10 * MINUTE_MS
             sessions = Mark(f"{pa}:sessions", sighting.session, now_ms, recent, HOUR_MS)
             add(a, "sessions", sessions)
         if s_ is not None:
             ps = subject_prefix(s_)
+            horizon = now_ms - 60 * DAY_MS
+            add(s_, "places", Mark(f"{ps}:places", sighting.address, now_ms, horizon, 61 * DAY_MS))
             # Local weeks and hours, read alike in `_usual_hours`. Tallies written in UTC
             # by an earlier release keep their keys: for four weeks they read as history
             # shifted by an hour or two (as at a daylight-saving change), nothing worse.
@@ -316,6 +321,23 @@ class Detection:
 
         established = any(first < old for first, _ in (*places.values(), *devices.values()))
         new_address = is_new(places, sighting.address)
+        new_device = is_new(devices, sighting.device)
+        if not established and sighting.structure is not None:
+            # Someone who never read here before is compared with their structure: a
+            # pharmacist whose pharmacy works through its software has no portal
+            # history of their own, and a phished password of theirs used from the
+            # attacker's network is an address the pharmacy never worked from. The
+            # address only: falling back on a browser beside the counter when the
+            # software is down is a new device, not a new place.
+            shared = answers.seen(at[(sighting.structure, "places")])
+            established = any(first < old for first, _ in shared.values())
+            new_address, new_device = is_new(shared, sighting.address), False
+        # Software: a DPoP key the client never signed with, from an address it never
+        # used, is another installation holding the client's key.
+        elsewhere = False
+        if (s, "keys") in at and new_address:
+            keys = answers.seen(at[(s, "keys")])
+            elsewhere = is_new(keys, sighting.key) and any(f < old for f, _ in keys.values())
         off_hours = 0
         if new_address and closed:
             hour = hour_of(now_ms)
@@ -328,11 +350,12 @@ class Detection:
             behaviour.new_place(
                 behaviour.Place(
                     new_address,
-                    is_new(devices, sighting.device),
+                    new_device,
                     established,
                     seen.hour,
                     volume.baseline(seen.past_days, policy),
                     off_hours,
+                    elsewhere,
                 ),
                 p.place,
             ),

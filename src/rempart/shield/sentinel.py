@@ -231,6 +231,7 @@ class Sentinel:
             address=digest(f"address|{request.address}") if request.address else None,
             device=digest(f"device|{request.user_agent}") if request.user_agent else None,
             session=digest(f"session|{actor.session_id}") if actor.session_id else None,
+            key=digest(f"key|{actor.dpop_jkt}") if actor.dpop_jkt else None,
         )
         self._settle(uow, self.detection.lookup(sighting, now_ms), actor, now)
 

@@ -50,6 +50,7 @@ class LegitFigures:
     pharmacy_invoices: int
     containments: int  # containment rows on the workload's accounts and structures
     alerts: int
+    software_checks: int = 0  # of `checks`, those sent through counter software
 
     @property
     def disrupted_share(self) -> float:
@@ -67,6 +68,7 @@ class Ledger:
         self.zone = zone
         self.days: dict[tuple[uuid.UUID, date], ProfessionalDay] = {}
         self.pharmacists: set[uuid.UUID] = set()
+        self.through_software: set[uuid.UUID] = set()  # professionals at a software's counter
 
     def day(self, account_id: uuid.UUID, at: datetime) -> ProfessionalDay:
         key = (account_id, at.astimezone(self.zone).date())
@@ -91,7 +93,7 @@ class Ledger:
         the rung). `exclude`: accounts an attacker held (their owner's disruption is no
         false positive)."""
         worked = disrupted = checks = answered = invoices = pharmacy_checks = 0
-        pharmacy_invoices = 0
+        pharmacy_invoices = software_checks = 0
         kinds: Counter[str] = Counter()
         for (account_id, day), record in self.days.items():
             if account_id in exclude or record.checks == 0:
@@ -103,6 +105,8 @@ class Ledger:
             if account_id in self.pharmacists:
                 pharmacy_checks += record.checks
                 pharmacy_invoices += record.invoices
+            if account_id in self.through_software:
+                software_checks += record.checks
             found = Counter(record.disruptions)
             if (account_id, day) in contained:
                 found[Disruption.CONTAINED.value] += 1
@@ -120,6 +124,7 @@ class Ledger:
             pharmacy_invoices,
             containments,
             alerts,
+            software_checks,
         )
 
 

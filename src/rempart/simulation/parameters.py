@@ -134,6 +134,12 @@ class Parameters:
     # Portal sessions end after this long idle (identity's default); the professional
     # signs in again with a passkey.
     session_idle_minutes: int = 15
+    # Working pharmacies whose counters use counter software (an approved OAuth client,
+    # `identity.clients`) instead of the portal, from the first day (drawn per seed
+    # among those with an owner's account and pharmacists). Most French pharmacies send
+    # tiers payant from their software; the range keeps the others on the portal, the
+    # channel of the 2024 breaches (assumption). `stolen-client-key` needs one.
+    software_pharmacies: int = 1
 
     # --- the security analysts ---------------------------------------------------------
     # Two analysts on duty (assumption: 08:00-20:00, Monday to Saturday, as the

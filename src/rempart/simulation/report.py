@@ -40,6 +40,7 @@ def legitimate_totals(results: Sequence[SeedResult]) -> dict[str, float]:
         "disrupted_days": disrupted,
         "disrupted_share": disrupted / days if days else 0.0,
         "checks": sum(r.legitimate.checks for r in results),
+        "software_checks": sum(r.legitimate.software_checks for r in results),
         "invoices": sum(r.legitimate.invoices for r in results),
         "pharmacy_invoice_ratio": invoices / checks if checks else 0.0,
         "containments": sum(r.legitimate.containments for r in results),
@@ -196,7 +197,8 @@ def table(results: Sequence[SeedResult], params: Parameters, days: int, elapsed:
     lines += [
         "",
         f"Legitimate work: {legit['professional_days']:.0f} professional-days, "
-        f"{legit['checks']:,.0f} rights checks, {legit['invoices']:,.0f} invoices (pharmacies "
+        f"{legit['checks']:,.0f} rights checks ({legit['software_checks']:,.0f} through counter "
+        f"software), {legit['invoices']:,.0f} invoices (pharmacies "
         f"invoice {legit['pharmacy_invoice_ratio']:.0%} of their checks); "
         f"{legit['disrupted_days']:.0f} professional-days disrupted "
         f"({legit['disrupted_share']:.2%})"

@@ -37,11 +37,13 @@ from rempart.simulation.measure import (
 )
 from rempart.simulation.parameters import Parameters
 from rempart.simulation.software import (
+    Installation,
     KeyThief,
-    Software,
+    clients_of,
+    equip,
+    install_software,
     software_figures,
     stolen_client_key,
-    through_software,
 )
 from rempart.simulation.timeline import Timeline
 from rempart.simulation.workload import Workload
@@ -146,6 +148,8 @@ def run_seed(
         raise ValueError(f"unknown scenarios: {sorted(unknown)}")
     if days < 1:
         raise ValueError("the legitimate workload needs at least one day")
+    if "stolen-client-key" in scenarios and params.software_pharmacies < 1:
+        raise ValueError("stolen-client-key needs software_pharmacies of at least 1")
     home = Path(tempfile.mkdtemp(prefix=f"rempart-range-{seed}-"))
     phases: dict[str, float] = {}
     clock = time.perf_counter()
@@ -158,14 +162,15 @@ def run_seed(
 
     try:
         world = build_world(seed=seed, params=params, days=days, home=home)
-        lap("setup")
         try:
+            software = install_software(world, random.Random(f"rempart-range-software:{seed}"))
+            lap("setup")
             ledger = Ledger(world.zone)
-            legitimate = _legitimate(world, ledger, days)
+            legitimate = _legitimate(world, ledger, days, software)
             lap("legitimate")
             figures = []
             for name in scenarios:
-                figures.append(_scenario(world, ledger, name, inspect))
+                figures.append(_scenario(world, ledger, name, software, inspect))
                 lap(name)
         finally:
             world.close()
@@ -174,29 +179,36 @@ def run_seed(
     return SeedResult(seed, legitimate, tuple(figures), time.perf_counter() - started, phases)
 
 
-def _legitimate(world: World, ledger: Ledger, days: int) -> LegitFigures:
+def _legitimate(
+    world: World, ledger: Ledger, days: int, software: Sequence[Installation]
+) -> LegitFigures:
     """The legitimate work alone: the `days` before the attack day on the world itself
     (the history every scenario starts from), then the attack day — a winter Monday, the
     busiest — on a fork of its own where no attacker comes."""
     timeline = Timeline(world.clock)
     rng = random.Random(f"rempart-range-workload:{world.seed}")
-    Workload(world, timeline, ledger, rng, world.sites).plan(world.local(world.start).date(), days)
+    history = Workload(world, timeline, ledger, rng, world.sites)
+    equip(history, software)
+    history.plan(world.local(world.start).date(), days)
     Triage(world, timeline, first=world.start, until=world.attack_start)
     timeline.run_until(world.attack_start)
     rows = containments(world.platform)
     raised = len(alerts(world.platform))
-    contained = contained_days(world, rows, world.attack_start)
+    clients = clients_of(software)
+    contained = contained_days(world, rows, world.attack_start, clients)
     monday = world.fork("legitimate")
     try:
         end = monday.at_local(world.params.attack_day + timedelta(days=1), 0)
         timeline = Timeline(monday.clock)
         rng = random.Random(f"rempart-range-attack-day:{world.seed}")
-        Workload(monday, timeline, ledger, rng, monday.sites).plan(world.params.attack_day, 1)
+        honest = Workload(monday, timeline, ledger, rng, monday.sites)
+        equip(honest, software)
+        honest.plan(world.params.attack_day, 1)
         Triage(monday, timeline, first=world.attack_start, until=end)
         timeline.run_until(end)
         more = containments(monday.platform, since=world.attack_start)
         raised += len(alerts(monday.platform, since=world.attack_start))
-        contained |= contained_days(monday, more, end)
+        contained |= contained_days(monday, more, end, clients)
     finally:
         monday.close(remove=True)
     return ledger.figures(contained=contained, containments=len(rows) + len(more), alerts=raised)
@@ -243,7 +255,11 @@ def _busy_day(ledger: Ledger, account_id: uuid.UUID, before: date) -> int | None
 
 
 def _scenario(
-    base: World, warm: Ledger, name: str, inspect: Inspection | None = None
+    base: World,
+    warm: Ledger,
+    name: str,
+    software: Sequence[Installation],
+    inspect: Inspection | None = None,
 ) -> ScenarioFigures:
     world = base.fork(name)
     try:
@@ -252,7 +268,7 @@ def _scenario(
         timeline = Timeline(world.clock)
         start = world.at_local(p.attack_day, rng.uniform(*p.attack_start_hours))
         if name in READING_SCENARIOS:
-            return _lookups(world, warm, timeline, rng, name, start, inspect)
+            return _lookups(world, warm, timeline, rng, name, start, software, inspect)
         if name == "rogue-admin":
             admin = RogueAdmin(world, timeline, rng, start)
             timeline.run_until(admin.until)
@@ -294,18 +310,14 @@ def _lookups(
     rng: random.Random,
     name: str,
     start: datetime,
+    software: Sequence[Installation],
     inspect: Inspection | None,
 ) -> ScenarioFigures:
     p = world.params
     scrapers: list[Scraper]
-    software: list[tuple[Site, Software]] = []
     if name == "stolen-client-key":
-        # The software is installed on the attack day and works it; the copy of its
-        # key is used from the next day, once the client has a place of its own (the
-        # shield's `behaviour.new-place` needs a day).
-        start += timedelta(days=1)
-        thief, site, installed = stolen_client_key(world, timeline, rng, start)
-        scrapers, hours, software = [thief], p.replay_hours, [(site, installed)]
+        thief, _ = stolen_client_key(world, timeline, rng, start, software)
+        scrapers, hours = [thief], p.replay_hours
     elif name == "replay-2024":
         scrapers, hours = [replay_2024(world, timeline, rng, start)], p.replay_hours
     elif name == "slow-scraper":
@@ -325,17 +337,14 @@ def _lookups(
     span = math.ceil((horizon - world.attack_start) / timedelta(days=1))
     workload_rng = random.Random(f"rempart-range-{name}-workload:{world.seed}")
     workload = Workload(world, timeline, ledger, workload_rng, sites)
-    counters = [
-        c for site, installed in software for c in through_software(workload, site, installed)
-    ]
+    equipped = equip(workload, software)
     workload.plan(p.attack_day, span)
     keep = frozenset(str(a) for a in compromised)
     Triage(world, timeline, first=world.attack_start, until=horizon, keep=keep)
     end = _follow(timeline, scrapers, start, horizon, timedelta(hours=p.observe_after_hours))
     rows = containments(world.platform, since=world.attack_start)
-    clients = {str(installed.client_id): site.finess for site, installed in software}
     colleagues = ledger.figures(
-        contained=contained_days(world, rows, end, clients),
+        contained=contained_days(world, rows, end, clients_of(software)),
         containments=0,
         alerts=0,
         exclude=compromised,
@@ -347,7 +356,7 @@ def _lookups(
         if len(scrapers) == 1
         else None
     )
-    extra = software_figures(start, scrapers, counters, software)
+    extra = software_figures(start, scrapers, equipped)
     return _figures(
         world,
         name,

@@ -26,6 +26,7 @@ import hashlib
 import random
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -217,12 +218,48 @@ class SoftwareCounter(Counter):
         return True
 
 
-def through_software(workload: Workload, site: Site, software: Software) -> list[SoftwareCounter]:
-    """The site's counters in `workload` work through `software` from now on."""
-    counters = [SoftwareCounter(workload.world, p, site, software) for p in site.staff]
-    for counter in counters:
-        workload.counters[counter.professional.account_id] = counter
-    return counters
+@dataclass(frozen=True)
+class Installation:
+    """A pharmacy's counter software: the site, its approved client and the client's
+    private key (on the pharmacy's server, where a thief may copy it)."""
+
+    site: Site
+    client_id: uuid.UUID
+    key: KeyPair
+
+
+def install_software(world: World, rng: random.Random) -> tuple[Installation, ...]:
+    """`software_pharmacies` of the working pharmacies that could register software,
+    drawn with `rng`, each registered by its owner and approved before the first day."""
+    equipped = equipped_pharmacies(world)
+    chosen = rng.sample(equipped, min(world.params.software_pharmacies, len(equipped)))
+    return tuple(Installation(site, *register_software(world, site)) for site in chosen)
+
+
+def equip(
+    workload: Workload, installations: Sequence[Installation]
+) -> list[tuple[Site, Software, list[SoftwareCounter]]]:
+    """The counters of `workload`'s sites that have an installation work through it
+    from now on, in `workload`'s world (a fork's software gets its tokens there)."""
+    equipped = []
+    for installed in installations:
+        if installed.site in workload.sites:
+            software = Software(workload.world, installed.client_id, installed.key)
+            counters = [
+                SoftwareCounter(workload.world, p, installed.site, software)
+                for p in installed.site.staff
+            ]
+            for counter in counters:
+                workload.counters[counter.professional.account_id] = counter
+                workload.ledger.through_software.add(counter.professional.account_id)
+            equipped.append((installed.site, software, counters))
+    return equipped
+
+
+def clients_of(installations: Sequence[Installation]) -> dict[str, str]:
+    """Client id -> its pharmacy's FINESS: whose days a containment of the client
+    disrupts (`runner.contained_days`)."""
+    return {str(installed.client_id): installed.site.finess for installed in installations}
 
 
 class KeyThief(Scraper):
@@ -317,37 +354,40 @@ def equipped_pharmacies(world: World) -> list[Site]:
 
 
 def stolen_client_key(
-    world: World, timeline: Timeline, rng: random.Random, start: datetime
-) -> tuple[KeyThief, Site, Software]:
-    """A pharmacy drawn per seed registers its software at the attack day's midnight;
-    the thief starts at `start` with a copy of its key, as one of its pharmacists drawn
-    per seed, at the replay's pace. Returns the thief, the pharmacy, and the pharmacy's
-    own installation (for its counters)."""
+    world: World,
+    timeline: Timeline,
+    rng: random.Random,
+    start: datetime,
+    installations: Sequence[Installation],
+) -> tuple[KeyThief, Installation]:
+    """The key of one of the pharmacies' software (drawn per seed; in use since the
+    first day) in a thief's hands from `start`, as one of its pharmacists drawn per
+    seed, at the replay's pace."""
     p = world.params
-    site = rng.choice(equipped_pharmacies(world))
-    client_id, key = register_software(world, site)
-    account = rng.choice([s for s in site.staff if s.profession is Profession.PHARMACIST])
+    if not installations:
+        raise ValueError("stolen-client-key needs a pharmacy with software (software_pharmacies)")
+    installed = rng.choice(list(installations))
+    account = rng.choice([s for s in installed.site.staff if s.profession is Profession.PHARMACIST])
     thief = KeyThief(
         world,
         timeline,
         rng,
         account,
         leaked_list(world, rng),
-        client_id=client_id,
-        client_key=key,
+        client_id=installed.client_id,
+        client_key=installed.key,
         address=THIEF_ADDRESS,
         pace=Pace(uniform=p.replay_gap_s),
         until=start + timedelta(hours=p.replay_hours),
     )
     thief.start(start)
-    return thief, site, Software(world, client_id, key)
+    return thief, installed
 
 
 def software_figures(
     start: datetime,
     scrapers: Sequence[Scraper],
-    counters: Sequence[SoftwareCounter],
-    software: Sequence[tuple[Site, Software]],
+    equipped: Sequence[tuple[Site, Software, list[SoftwareCounter]]],
 ) -> dict[str, float]:
     """Either side of the software's step-up: when the thief first met the rung (-1:
     never) and what it had got by then, the lookups it got past it (0: the rung held),
@@ -379,6 +419,8 @@ def software_figures(
             )
         ),
         "thief_codes_asked": float(sum(t.codes_asked for t in thieves)),
-        "pharmacy_confirmations": float(sum(c.confirmations for c in counters)),
-        "pharmacy_tokens": float(sum(installed.tokens for _, installed in software)),
+        "pharmacy_confirmations": float(
+            sum(c.confirmations for _, _, counters in equipped for c in counters)
+        ),
+        "pharmacy_tokens": float(sum(software.tokens for _, software, _ in equipped)),
     }
