@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rempart.db.database import Database
+from rempart.db.engine import ServerTimeouts
 from rempart.db.uow import UnitOfWork
 from rempart.kernel.clock import Clock, SystemClock
 from rempart.settings import Settings
@@ -38,6 +39,16 @@ class Platform:
         self.database.dispose()
 
 
+def open_database(settings: Settings) -> Database:
+    """The configured database, its PostgreSQL connections carrying the settings'
+    timeouts."""
+    idle = settings.database_idle_transaction_timeout_s
+    timeouts = ServerTimeouts(
+        lock_s=settings.database_lock_timeout_s, idle_in_transaction_s=idle or None
+    )
+    return Database(settings.effective_database_url, timeouts=timeouts)
+
+
 def open_platform(
     settings: Settings, *, clock: Clock | None = None, migrate: bool = False
 ) -> Platform:
@@ -49,9 +60,7 @@ def open_platform(
     import rempart.schema  # noqa: F401  (complete metadata)
 
     vaults = VaultProvider(key_source_for(settings))
-    database = Database(
-        settings.effective_database_url, lock_timeout_s=settings.database_lock_timeout_s
-    )
+    database = open_database(settings)
     try:
         if migrate:
             database.upgrade()

@@ -6,8 +6,8 @@ import typer
 from rich.console import Console
 
 from rempart.audit.cli import app as audit_app
+from rempart.bootstrap import open_database
 from rempart.cli_support import load_settings, operator_errors
-from rempart.db.database import Database
 from rempart.demo.cli import personas
 from rempart.identity.cli import app as identity_app
 from rempart.incidents.cli import app as incident_app
@@ -48,9 +48,7 @@ def db_upgrade() -> None:
     """Apply migrations up to the code's version."""
     settings = load_settings()
     with operator_errors():
-        database = Database(
-            settings.effective_database_url, lock_timeout_s=settings.database_lock_timeout_s
-        )
+        database = open_database(settings)
         try:
             database.upgrade()
         finally:

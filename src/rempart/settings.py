@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         description="PostgreSQL: how long a statement waits for a lock another transaction "
         "holds before it fails (a request then answers 503); migrations included",
     )
+    database_idle_transaction_timeout_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="PostgreSQL: a transaction idle this long between two statements is "
+        "ended by the server, and its locks released; 0 leaves it to the server's setting",
+    )
 
     keys_file: Path | None = Field(
         default=None, description="Local key-ring file; default REMPART_HOME/keys.json"

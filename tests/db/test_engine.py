@@ -1,9 +1,10 @@
 """PostgreSQL connections: a pooled connection the server cut is pinged and replaced
 before use, also for the requests whose reads run on the driver; a lone read (the
-caller's session) opens no transaction."""
+caller's session) opens no transaction; a transaction left idle is ended by the server."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,14 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy.exc import DBAPIError
 
+from rempart.bootstrap import open_database
 from rempart.db.bulk import read_alone
-from rempart.db.engine import make_engine
+from rempart.db.engine import ServerTimeouts, make_engine
+from rempart.db.transient import is_transient
 from rempart.identity.permissions import Role
+from rempart.settings import Environment, Settings
 
 from ..identity.web import make_web
 
@@ -73,3 +78,64 @@ def test_a_lone_read_opens_no_transaction(engine: Engine) -> None:
     with engine.connect() as connection:  # the connection went back as it came
         driver: Any = connection.connection.driver_connection
         assert driver.autocommit is False
+
+
+def test_a_transaction_left_idle_is_ended_and_its_locks_released(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """A worker stuck between two statements (on something outside the database) while
+    its transaction holds a lock: the server ends the session after the settings'
+    timeout, the lock goes with it, and the stuck work's next statement fails as the
+    database's moment (answered 503), not as a defect."""
+    settings = Settings(
+        env=Environment.DEVELOPMENT,
+        home=tmp_path,
+        database_url=postgres_url,
+        database_idle_transaction_timeout_s=0.3,
+    )
+    database = open_database(settings)
+    other = make_engine(postgres_url, timeouts=ServerTimeouts(lock_s=5))
+    try:
+        with database.engine.connect() as stuck:
+            setting = stuck.execute(text("SHOW idle_in_transaction_session_timeout")).scalar()
+            assert setting == "300ms"
+            stuck.execute(text("CREATE TABLE held (id int PRIMARY KEY)"))
+            stuck.commit()
+            stuck.execute(text("LOCK TABLE held IN ACCESS EXCLUSIVE MODE"))
+            # The lock is released once the server ends the idle session, not after the
+            # other connection's own 5 s lock timeout.
+            with other.connect() as behind:
+                started = time.monotonic()
+                behind.execute(text("SELECT count(*) FROM held")).scalar()
+                assert time.monotonic() - started < 3
+            with pytest.raises(DBAPIError) as ended:
+                stuck.execute(text("SELECT 1"))
+            assert is_transient(ended.value)
+    finally:
+        other.dispose()
+        database.dispose()
+
+
+def test_no_idle_timeout_when_the_setting_is_zero(tmp_path: Path, postgres_url: str) -> None:
+    """0 leaves the server's own setting: the connection sets only its lock timeout."""
+    settings = Settings(
+        env=Environment.DEVELOPMENT,
+        home=tmp_path,
+        database_url=postgres_url,
+        database_idle_transaction_timeout_s=0,
+    )
+    database = open_database(settings)
+    try:
+        with database.engine.connect() as connection:
+            sources: dict[str, str] = dict(
+                connection.execute(
+                    text(
+                        "SELECT name, source FROM pg_settings WHERE name IN "
+                        "('lock_timeout', 'idle_in_transaction_session_timeout')"
+                    )
+                ).all()
+            )
+        assert sources["lock_timeout"] == "client"
+        assert sources["idle_in_transaction_session_timeout"] != "client"
+    finally:
+        database.dispose()

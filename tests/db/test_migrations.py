@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 import rempart.schema
 from rempart.db.database import Database, DatabaseUnavailable
+from rempart.db.engine import ServerTimeouts
 
 
 def test_upgrade_to_head_creates_every_table(database_url: str) -> None:
@@ -62,7 +63,7 @@ def test_an_upgrade_behind_a_held_lock_names_the_lock_not_a_backup(postgres_url:
     transaction holding it; restoring a backup is the remedy for a damaged SQLite file."""
     Database(postgres_url).upgrade()
     holder = Database(postgres_url)
-    database = Database(postgres_url, lock_timeout_s=0.2)
+    database = Database(postgres_url, timeouts=ServerTimeouts(lock_s=0.2))
     try:
         with holder.engine.connect() as connection:
             connection.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rempart.db.checkpoints import BackgroundCheckpoints
-from rempart.db.engine import make_engine
+from rempart.db.engine import ServerTimeouts, make_engine
 from rempart.db.transient import LOCK_NOT_AVAILABLE, is_transient
 from rempart.kernel.errors import InfrastructureError
 
@@ -28,9 +28,9 @@ class DatabaseUnavailable(InfrastructureError):
 
 
 class Database:
-    def __init__(self, url: str, *, lock_timeout_s: float | None = None) -> None:
+    def __init__(self, url: str, *, timeouts: ServerTimeouts | None = None) -> None:
         self.url = url
-        self.engine: Engine = make_engine(url, lock_timeout_s=lock_timeout_s)
+        self.engine: Engine = make_engine(url, timeouts=timeouts)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         path = make_url(url).database if self.embedded else None
         self.checkpoints: BackgroundCheckpoints | None = None

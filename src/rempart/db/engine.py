@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +20,45 @@ POOL_SIZE = 16
 MAX_OVERFLOW = 24
 
 
-def make_engine(url: str, *, lock_timeout_s: float | None = None) -> Engine:
+@dataclass(frozen=True)
+class ServerTimeouts:
+    """What every PostgreSQL connection sets for its session (None: the server's own).
+
+    `lock_s` bounds every wait for a lock another transaction holds (a beneficiary an
+    invoice is adjudicating, a structure a payment run pays, a table a migration
+    alters): a transaction stuck holding one then fails the requests behind it quickly
+    (SQLSTATE 55P03, answered 503) instead of tying up every worker, and a migration
+    waiting behind a long transaction fails instead of queueing every request behind its
+    own lock.
+
+    `idle_in_transaction_s` ends the transaction itself when it sits idle that long
+    between two statements (its worker stuck on something outside the database): the
+    server closes the session and its locks go with it, so the requests behind it stop
+    failing. No unit of work waits that long between statements; batch commands commit
+    batch by batch."""
+
+    lock_s: float | None = None
+    idle_in_transaction_s: float | None = None
+
+    def options(self) -> str:
+        settings = (
+            ("lock_timeout", self.lock_s),
+            ("idle_in_transaction_session_timeout", self.idle_in_transaction_s),
+        )
+        return " ".join(
+            f"-c {name}={max(1, round(seconds * 1000))}"
+            for name, seconds in settings
+            if seconds is not None
+        )
+
+
+def make_engine(url: str, *, timeouts: ServerTimeouts | None = None) -> Engine:
     """`hide_parameters` on both backends: a database error's message never carries the
     statement's values (identifiers, blind indexes, ciphertexts, token hashes), since an
     unhandled one reaches the server's log whole.
 
-    On PostgreSQL, `lock_timeout_s` bounds every wait for a lock another transaction
-    holds (a beneficiary an invoice is adjudicating, a structure a payment run pays, a
-    table a migration alters): a transaction stuck holding one then fails the requests
-    behind it quickly (SQLSTATE 55P03, answered 503) instead of tying up every worker,
-    and a migration waiting behind a long transaction fails instead of queueing every
-    request behind its own lock. SQLite's writers queue on the gate (db.sqlite_gate),
-    bounded by its busy timeout."""
+    On PostgreSQL, every connection carries `timeouts`. SQLite's writers queue on the
+    gate (db.sqlite_gate), bounded by its busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         pool: dict[str, Any] = {}
@@ -48,9 +76,8 @@ def make_engine(url: str, *, lock_timeout_s: float | None = None) -> Engine:
     # server cut (a restart, a failover) from failing a request: the driver-level reads
     # and writes (db.bulk) bypass Core's own disconnect handling, so the ping is the one
     # place a dead connection is found and replaced.
-    server: dict[str, Any] = {}
-    if lock_timeout_s is not None:
-        server["options"] = f"-c lock_timeout={max(1, round(lock_timeout_s * 1000))}"
+    options = (timeouts or ServerTimeouts()).options()
+    server: dict[str, Any] = {"options": options} if options else {}
     return create_engine(
         url,
         connect_args=server,
