@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from rempart.bootstrap import open_database
 from rempart.db.bulk import read_alone
+from rempart.db.database import Database
 from rempart.db.engine import ServerTimeouts, make_engine
 from rempart.db.transient import is_transient
 from rempart.identity.permissions import Role
@@ -80,6 +81,17 @@ def test_a_lone_read_opens_no_transaction(engine: Engine) -> None:
         assert driver.autocommit is False
 
 
+def _database(tmp_path: Path, postgres_url: str, *, idle_transaction_timeout_s: float) -> Database:
+    """The database as the platform opens it from its settings."""
+    settings = Settings(
+        env=Environment.DEVELOPMENT,
+        home=tmp_path,
+        database_url=postgres_url,
+        database_idle_transaction_timeout_s=idle_transaction_timeout_s,
+    )
+    return open_database(settings)
+
+
 def test_a_transaction_left_idle_is_ended_and_its_locks_released(
     tmp_path: Path, postgres_url: str
 ) -> None:
@@ -87,13 +99,7 @@ def test_a_transaction_left_idle_is_ended_and_its_locks_released(
     its transaction holds a lock: the server ends the session after the settings'
     timeout, the lock goes with it, and the stuck work's next statement fails as the
     database's moment (answered 503), not as a defect."""
-    settings = Settings(
-        env=Environment.DEVELOPMENT,
-        home=tmp_path,
-        database_url=postgres_url,
-        database_idle_transaction_timeout_s=0.3,
-    )
-    database = open_database(settings)
+    database = _database(tmp_path, postgres_url, idle_transaction_timeout_s=0.3)
     other = make_engine(postgres_url, timeouts=ServerTimeouts(lock_s=5))
     try:
         with database.engine.connect() as stuck:
@@ -118,13 +124,7 @@ def test_a_transaction_left_idle_is_ended_and_its_locks_released(
 
 def test_no_idle_timeout_when_the_setting_is_zero(tmp_path: Path, postgres_url: str) -> None:
     """0 leaves the server's own setting: the connection sets only its lock timeout."""
-    settings = Settings(
-        env=Environment.DEVELOPMENT,
-        home=tmp_path,
-        database_url=postgres_url,
-        database_idle_transaction_timeout_s=0,
-    )
-    database = open_database(settings)
+    database = _database(tmp_path, postgres_url, idle_transaction_timeout_s=0)
     try:
         with database.engine.connect() as connection:
             sources: dict[str, str] = dict(
