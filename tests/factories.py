@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -53,3 +54,11 @@ def card_of(statement: BeneficiaryStatement) -> dict[str, object]:
         "amc_number": statement.amc_number,
         "member_number": statement.member_number,
     }
+
+
+def beneficiary_id_of(platform: Platform, statement: BeneficiaryStatement) -> uuid.UUID:
+    """The imported beneficiary a statement became."""
+    with platform.uow() as uow:
+        found = service.find_beneficiary(uow=uow, **card_of(statement))  # type: ignore[arg-type]
+    assert found is not None, "the statement was not imported"
+    return found

@@ -23,10 +23,10 @@ from schemathesis.core.result import Err
 from schemathesis.generation.case import Case
 
 from rempart.identity.permissions import Role
-from rempart.registry.repository import RegistryRepository
 from rempart.shield.port import FixedBudgetShield
 from rempart.shield.quotas import Limits, QuotaPolicy
 
+from .factories import beneficiary_id_of
 from .identity.web import ORIGIN
 from .rights.test_check import Scene, open_scene
 
@@ -51,15 +51,7 @@ def named(problem: dict[str, object]) -> bool:
 def accounts(scene: Scene) -> dict[str, uuid.UUID]:
     """An account of every role, attached to the scene's pharmacy, insurer and people."""
     web, line = scene.web, scene.lines[0]
-    with web.platform.uow() as uow:
-        beneficiary = RegistryRepository(uow.session, uow.vault).find_beneficiary_id(
-            insured_nir=line.insured_nir,
-            birth_date=line.birth_date,
-            birth_rank=line.birth_rank,
-            amc_number=line.amc_number,
-            member_number=line.member_number,
-        )
-    assert beneficiary is not None
+    beneficiary = beneficiary_id_of(web.platform, line)
     finess = (scene.world.finess,)
     insurer = line.amc_number
     made = {

@@ -18,7 +18,7 @@ from rempart.identity.permissions import Actor, Channel, Role
 from rempart.registry import service as registry
 from rempart.registry.generator import SyntheticFrance
 
-from ..factories import france, register, statements, write_file
+from ..factories import beneficiary_id_of, france, register, statements, write_file
 from ..identity.web import Web, make_web
 
 
@@ -39,19 +39,7 @@ def scene(tmp_path: Path, sqlite_url: str) -> Scene:
     registry.import_rights_file(
         uow=web.platform.uow(), path=write_file(tmp_path / "rights.jsonl", lines)
     )
-    ids = []
-    for line in lines[:2]:
-        with web.platform.uow() as uow:
-            found = registry.find_beneficiary(
-                uow=uow,
-                insured_nir=line.insured_nir,
-                birth_date=line.birth_date,
-                birth_rank=line.birth_rank,
-                amc_number=line.amc_number,
-                member_number=line.member_number,
-            )
-        assert found is not None
-        ids.append(found)
+    ids = [beneficiary_id_of(web.platform, line) for line in lines[:2]]
     return Scene(web, world, ids, lines[0].amc_number)
 
 

@@ -19,7 +19,7 @@ from rempart.registry.domain import BeneficiaryStatement
 from rempart.shield.port import FixedBudgetShield
 
 from ..conftest import TODAY
-from ..factories import card_of, france, statements, write_file
+from ..factories import beneficiary_id_of, france, statements, write_file
 from ..identity.clientworld import World, build_world
 from ..identity.web import Web, make_web
 
@@ -65,16 +65,12 @@ class Scene:
         return self.web.signed_in(account_id)
 
     def pseudonym(self, line: BeneficiaryStatement) -> str:
+        beneficiary_id = beneficiary_id_of(self.platform, line)
         with self.platform.uow() as uow:
-            beneficiary_id = registry.find_beneficiary(uow=uow, **card_of(line))
-            assert beneficiary_id is not None
             return pseudonymise_target(uow.vault, BENEFICIARY, str(beneficiary_id))
 
     def beneficiary_id(self, line: BeneficiaryStatement) -> uuid.UUID:
-        with self.platform.uow() as uow:
-            found = registry.find_beneficiary(uow=uow, **card_of(line))
-            assert found is not None
-            return found
+        return beneficiary_id_of(self.platform, line)
 
 
 def build_scene(tmp_path: Path, database_url: str, *, people: int = 60) -> Scene:

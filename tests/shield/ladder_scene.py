@@ -19,11 +19,10 @@ from rempart.identity.permissions import Role
 from rempart.outbox.models import OutboxMessageRow
 from rempart.registry import service as registry
 from rempart.registry.domain import BeneficiaryStatement
-from rempart.registry.service import find_beneficiary
 from rempart.shield.models import AlertRow, ContainmentRow
 
 from ..conftest import TODAY
-from ..factories import france, statements, write_file
+from ..factories import beneficiary_id_of, france, statements, write_file
 from ..identity.clientkit import Key
 from ..identity.clientworld import World, build_world
 from ..identity.web import ORIGIN, Web, make_web
@@ -66,17 +65,7 @@ class Scene:
         return self.web.signed_in(self.analysts[which])
 
     def beneficiary_of(self, line: BeneficiaryStatement) -> uuid.UUID:
-        with self.web.platform.uow() as uow:
-            found = find_beneficiary(
-                uow=uow,
-                insured_nir=line.insured_nir,
-                birth_date=line.birth_date,
-                birth_rank=line.birth_rank,
-                amc_number=line.amc_number,
-                member_number=line.member_number,
-            )
-        assert found is not None
-        return found
+        return beneficiary_id_of(self.web.platform, line)
 
     # --- what happened -------------------------------------------------------------
 
