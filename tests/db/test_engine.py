@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from rempart.bootstrap import open_database
+from rempart.bootstrap import open_database, open_platform
 from rempart.db.bulk import read_alone
 from rempart.db.database import Database
 from rempart.db.engine import ServerTimeouts, make_engine
@@ -22,6 +22,7 @@ from rempart.db.transient import is_transient
 from rempart.identity.permissions import Role
 from rempart.settings import Environment, Settings
 
+from ..conftest import make_settings, write_keys
 from ..identity.web import make_web
 
 
@@ -139,3 +140,25 @@ def test_no_idle_timeout_when_the_setting_is_zero(tmp_path: Path, postgres_url: 
         assert sources["idle_in_transaction_session_timeout"] != "client"
     finally:
         database.dispose()
+
+
+def test_a_unit_of_work_that_renders_between_reads_may_stay_idle(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """The incident letters' transaction lifts the idle limit for itself, and only for
+    itself: the connection's next transaction has it again."""
+    home = tmp_path / "home"
+    write_keys(home)
+    settings = make_settings(home, postgres_url, database_idle_transaction_timeout_s=0.3)
+    platform = open_platform(settings, migrate=True)
+    show = text("SHOW idle_in_transaction_session_timeout")
+    try:
+        with platform.uow() as uow:
+            uow.allow_long_idle()
+            time.sleep(0.8)
+            assert uow.connection().execute(show).scalar() == "0"
+            uow.commit()
+        with platform.uow() as uow:
+            assert uow.connection().execute(show).scalar() == "300ms"
+    finally:
+        platform.close()

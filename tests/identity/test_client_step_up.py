@@ -41,15 +41,16 @@ PAGE = "/pro/confirm-software"
 class Software:
     """The pharmacy's software: a token bound to its DPoP key, acting for the member."""
 
-    def __init__(self, scene: Scene, dpop: Key | None = None) -> None:
+    def __init__(self, scene: Scene, dpop: Key | None = None, address: str = "testclient") -> None:
         self.scene = scene
         self.dpop = dpop or Key()
+        self.address = address  # where it calls from
         self.token = scene.world.token(scene.client_id, scene.client_key, self.dpop).access_token
 
     def post(self, url: str, body: dict[str, Any] | None = None) -> Any:
         web = self.scene.web
         proof = self.dpop.proof("POST", ORIGIN + url, now=web.clock.now(), access_token=self.token)
-        return web.browser().post(
+        return web.browser(self.address).post(
             url,
             json=body,
             headers={

@@ -39,9 +39,9 @@ class Web:
         platform: Platform = self.app.state.platform
         return platform
 
-    def browser(self) -> TestClient:
-        """A fresh browser: no cookies."""
-        return TestClient(self.app, base_url=ORIGIN)
+    def browser(self, address: str = "testclient") -> TestClient:
+        """A fresh browser (no cookies), connecting from `address`."""
+        return TestClient(self.app, base_url=ORIGIN, client=(address, 50000))
 
     def account(
         self,
@@ -79,12 +79,18 @@ class Web:
             uow.commit()
         return account_id
 
-    def signed_in(self, account_id: uuid.UUID, factor: Factor = Factor.PASSKEY) -> TestClient:
+    def signed_in(
+        self,
+        account_id: uuid.UUID,
+        factor: Factor = Factor.PASSKEY,
+        *,
+        address: str = "testclient",
+    ) -> TestClient:
         """A browser holding a fresh session of the account, sending its CSRF token."""
         token = open_session(
             uow=self.platform.uow(), account_id=account_id, factor=factor, policy=SessionPolicy()
         )
-        browser = self.browser()
+        browser = self.browser(address)
         browser.cookies.set(cookies.SESSION, token)
         browser.headers["X-CSRF-Token"] = csrf_token(token)
         return browser

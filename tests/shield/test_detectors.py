@@ -241,23 +241,6 @@ def test_a_trickle_from_a_new_address_while_the_structure_is_closed_adds_up() ->
     assert behaviour.new_place(behaviour.Place(True, False, True, 8, 160, 0), policy).score == 0
 
 
-def test_another_installation_of_a_software_key_is_asked_to_step_up_at_once() -> None:
-    policy = behaviour.PlacePolicy()
-
-    def software(hour: int, *, other: bool = True) -> Signal:
-        place = behaviour.Place(True, other, True, hour, 2000, other_installation=other)
-        return behaviour.new_place(place, policy)
-
-    # Far under the volume threshold (a quarter of a 2,000-lookup day), from the fifth
-    # lookup of the client's hour: the step-up rung, whose code a thief cannot confirm.
-    assert software(4).score == 0
-    assert software(5).score == 70
-    assert "another installation" in software(5).evidence
-    # A known key from a new address (the pharmacy's line changed) is the volume rule's.
-    assert software(5, other=False).score == 0
-    assert software(1000, other=False).score == 70
-
-
 def test_off_hours_need_a_known_structure_that_hardly_works_then() -> None:
     policy = behaviour.HoursPolicy()
     assert behaviour.is_off_hours(2000, 4, 0.0005, policy)

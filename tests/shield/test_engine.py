@@ -411,25 +411,3 @@ def test_a_colleague_new_to_the_portal_is_compared_with_the_pharmacys_places() -
     rungs, fired = colleague_reads("address-of-the-pharmacy")
     assert Detector.NEW_PLACE not in fired
     assert set(rungs) == {Rung.NONE}
-
-
-def test_a_copy_of_a_software_key_used_elsewhere_is_asked_to_step_up_at_once() -> None:
-    """A pharmacy's software, signing with its installation's DPoP key from the
-    pharmacy, for a month. A new installation at the pharmacy (a reinstall) and the
-    pharmacy's line changing address each leave it alone at a counter's pace; a new key
-    from a new address, a copy of the client key elsewhere, meets the step-up rung
-    within its first lookups."""
-    software = replace(
-        Counter.make(seed=7), account=Subject.client(uuid.UUID(int=70)), key="installation-1"
-    )
-
-    def then(address: str, key: str) -> list[Rung]:
-        detection = Detection(LocalFeatureStore())
-        replay(detection, software.weeks(MONDAY))
-        moved = replace(software, rng=random.Random(9), address=address, key=key)
-        return replay(detection, moved.day(MONDAY, 120))[:40]
-
-    assert set(then("address-of-the-pharmacy", "installation-2")) == {Rung.NONE}
-    assert set(then("the-pharmacys-new-line", "installation-1")) == {Rung.NONE}
-    copied = then("the-thiefs-network", "a-thiefs-key")
-    assert Rung.STEP_UP in copied[:5]

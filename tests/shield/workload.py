@@ -41,7 +41,6 @@ class Counter:
     address: str = "address-of-the-pharmacy"
     device: str = "the-counter-pc"
     session: str = "session-1"
-    key: str | None = None  # software: its installation's DPoP key
 
     @classmethod
     def make(cls, seed: int, patients: int = 1500) -> Counter:
@@ -68,7 +67,6 @@ class Counter:
             address=digest(self.address),
             device=digest(self.device),
             session=digest(self.session),
-            key=digest(self.key) if self.key else None,
         )
 
     def day(self, start: datetime, lookups: int) -> Iterator[tuple[datetime, Sighting]]:

@@ -28,6 +28,7 @@ class StolenKeyLook:
     pharmacy_keys: set[str] = field(default_factory=set)  # ... from anywhere else
     confirmed_keys: set[str] = field(default_factory=set)  # keys a confirmation counts for
     thief_requests: int = 0
+    first_request: datetime | None = None  # the thief's first step-up request
     # The client's containments: (rung, created_at).
     client_rungs: list[tuple[str, datetime]] = field(default_factory=list)
 
@@ -45,6 +46,8 @@ class StolenKeyLook:
                 if row.requested_from == away:
                     self.thief_keys.add(row.jkt)
                     self.thief_requests += 1
+                    first = self.first_request
+                    self.first_request = min(first or row.requested_at, row.requested_at)
                 else:
                     self.pharmacy_keys.add(row.jkt)
                 if row.confirmed_at is not None:

@@ -34,8 +34,9 @@ class ServerTimeouts:
     `idle_in_transaction_s` ends the transaction itself when it sits idle that long
     between two statements (its worker stuck on something outside the database): the
     server closes the session and its locks go with it, so the requests behind it stop
-    failing. No unit of work waits that long between statements; batch commands commit
-    batch by batch."""
+    failing. Requests and batch commands (which commit batch by batch) never wait that
+    long between statements; the one unit of work that may, rendering an incident's
+    letters between the reads of one cursor, says so (`UnitOfWork.allow_long_idle`)."""
 
     lock_s: float | None = None
     idle_in_transaction_s: float | None = None

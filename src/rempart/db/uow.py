@@ -101,6 +101,14 @@ class UnitOfWork:
             connection.begin()
         return connection
 
+    def allow_long_idle(self) -> None:
+        """This transaction may sit idle between two statements longer than the
+        server's idle-in-transaction timeout (db.engine.ServerTimeouts): it renders
+        documents between the reads of one cursor. PostgreSQL only, until its end."""
+        connection = self.connection()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = 0")
+
     @property
     def session(self) -> Session:
         """The ORM session, made at first use and bound to `connection()`: what it

@@ -106,6 +106,9 @@ def notify_controllers(
     is queued to the insurer's DPO, and an insurer not yet informed is informed now."""
     admitted(uow, shield, actor, Permission.INCIDENT_MANAGE, "incidents.notify")
     with uow:
+        # Letters are rendered between the reads of the exposures' cursor: a few
+        # thousand PDF letters hold the transaction idle for over a minute.
+        uow.allow_long_idle()
         row = incident_row(uow, incident_id, lock=True)
         scoping, controllers = _concerned(uow, row)
         told = facts(uow, row, scoping, contact)

@@ -138,9 +138,6 @@ class Detection:
         for name, member in (("places", sighting.address), ("devices", sighting.device)):
             horizon = now_ms - 60 * DAY_MS
             add(a, name, Mark(f"{pa}:{name}", member, now_ms, horizon, 61 * DAY_MS))
-        if a.type is SubjectType.CLIENT:
-            keys = Mark(f"{pa}:keys", sighting.key, now_ms, now_ms - 60 * DAY_MS, 61 * DAY_MS)
-            add(a, "keys", keys)
         if a.type is SubjectType.ACCOUNT:
             recent = now_ms - 10 * MINUTE_MS
             sessions = Mark(f"{pa}:sessions", sighting.session, now_ms, recent, HOUR_MS)
@@ -332,12 +329,6 @@ class Detection:
             shared = answers.seen(at[(sighting.structure, "places")])
             established = any(first < old for first, _ in shared.values())
             new_address, new_device = is_new(shared, sighting.address), False
-        # Software: a DPoP key the client never signed with, from an address it never
-        # used, is another installation holding the client's key.
-        elsewhere = False
-        if (s, "keys") in at and new_address:
-            keys = answers.seen(at[(s, "keys")])
-            elsewhere = is_new(keys, sighting.key) and any(f < old for f, _ in keys.values())
         off_hours = 0
         if new_address and closed:
             hour = hour_of(now_ms)
@@ -355,7 +346,6 @@ class Detection:
                     seen.hour,
                     volume.baseline(seen.past_days, policy),
                     off_hours,
-                    elsewhere,
                 ),
                 p.place,
             ),

@@ -47,7 +47,6 @@ class Sighting:
     address: str | None = None
     device: str | None = None
     session: str | None = None
-    key: str | None = None  # software: the DPoP key that signed the call (its installation)
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,13 @@ from rempart.shield.alerts import Alert, AlertSink, LoggingAlertSink, Severity
 from rempart.shield.domain import ChannelClosed, Rung, Subject, Suspended
 from rempart.shield.engine import Detection
 from rempart.shield.features import Card, trait
+from rempart.shield.installations import Recognition, recognise, trust
 from rempart.shield.models import HoneytokenRow
 from rempart.shield.observations import Assessment, DetectionPolicy, Sighting
 from rempart.shield.port import Quotas
 from rempart.shield.quotas import SubjectKind, epoch_ms
 from rempart.shield.store import FeatureStore
+from rempart.vault.cipher import Vault
 
 STEP_UP_MAX_AGE = timedelta(minutes=5)  # the step-up rung: a factor this fresh
 INSURER_ROLES = frozenset({Role.INSURER_STAFF, Role.INSURER_DPO})
@@ -138,10 +140,16 @@ class Sentinel:
             if rung.at_least(Rung.THROTTLE)
         )
         stepping_up = own.at_least(Rung.STEP_UP) or shared.at_least(Rung.STEP_UP)
+        now_ms = epoch_ms(now)
+        installation = self._installation(actor)
+        stranger = installation is not None and (
+            recognise(self.detection.store, *installation, now_ms) is Recognition.STRANGER
+        )
         try:
             # Asking for the professional's confirmation is how software answers the
-            # rung: counted and contained like any call, never asked for a step-up.
-            if stepping_up and action != STEP_UP_REQUEST:
+            # rung, and another installation of its key: counted and contained like
+            # any call, never asked for a step-up.
+            if (stepping_up or stranger) and action != STEP_UP_REQUEST:
                 self._require_step_up(actor, now)
             self.quotas.admit(
                 actor=actor,
@@ -153,19 +161,32 @@ class Sentinel:
                 throttled=throttled,
             )
         except (RateLimited, StepUpRequired):
-            assessment = self.detection.refusal(who, epoch_ms(now))
+            assessment = self.detection.refusal(who, now_ms)
             self._settle(None, [assessment], actor, now)
             raise
+        if installation is not None and action != STEP_UP_REQUEST:
+            trust(self.detection.store, *installation, now_ms)
         if (
-            stepping_up
+            (stepping_up or stranger)
             and action == STEP_UP_REQUEST
             and actor.client_id is not None
             and not known_key(uow=self._uow(), actor=actor)
         ):
             # A DPoP key no professional confirmed today asking for a way out of the
             # rung: a copy of the client key keeps asking (detectors.events).
-            assessment = self.detection.unconfirmed_code(who, epoch_ms(now))
+            assessment = self.detection.unconfirmed_code(who, now_ms)
             self._settle(None, [assessment], actor, now)
+
+    def _installation(self, actor: Actor) -> tuple[Subject, str, str | None] | None:
+        """Software: its client, and keyed digests of the DPoP key that signed the call
+        and of the address it came from (shield.installations)."""
+        if actor.client_id is None or actor.dpop_jkt is None:
+            return None
+        address = current_request().address
+        with self._uow() as uow:
+            key = _digest(uow.vault, f"key|{actor.dpop_jkt}")
+            place = _digest(uow.vault, f"address|{address}") if address else None
+        return Subject.client(actor.client_id), key, place
 
     def _require_step_up(self, actor: Actor, now: datetime) -> None:
         """A person presents a phishing-resistant factor again; software needs the
@@ -203,7 +224,7 @@ class Sentinel:
         vault = uow.vault
 
         def digest(text: str) -> str:
-            return vault.pseudonym("shield", text).rsplit("_", 1)[-1]
+            return _digest(vault, text)
 
         request = current_request()
         now_ms = epoch_ms(now)
@@ -231,7 +252,6 @@ class Sentinel:
             address=digest(f"address|{request.address}") if request.address else None,
             device=digest(f"device|{request.user_agent}") if request.user_agent else None,
             session=digest(f"session|{actor.session_id}") if actor.session_id else None,
-            key=digest(f"key|{actor.dpop_jkt}") if actor.dpop_jkt else None,
         )
         self._settle(uow, self.detection.lookup(sighting, now_ms), actor, now)
 
@@ -398,3 +418,8 @@ class Sentinel:
             group = f"{kind}/{size}"
         self._remember(f"finess:{finess}", group, now_ms)
         return group
+
+
+def _digest(vault: Vault, text: str) -> str:
+    """A keyed digest the feature store keeps instead of an address, a device or a key."""
+    return vault.pseudonym("shield", text).rsplit("_", 1)[-1]

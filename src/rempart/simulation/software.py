@@ -128,9 +128,15 @@ class Software:
     token it was issued, reused until it expires. Calls run in the caller's request
     context (its address)."""
 
-    def __init__(self, world: World, client_id: uuid.UUID, client_key: KeyPair) -> None:
+    def __init__(
+        self,
+        world: World,
+        client_id: uuid.UUID,
+        client_key: KeyPair,
+        dpop: KeyPair | None = None,
+    ) -> None:
         self.world, self.client_id, self.client_key = world, client_id, client_key
-        self.dpop = KeyPair()  # made at installation; never leaves it
+        self.dpop = dpop or KeyPair()  # made at installation; never leaves it
         self.token: str | None = None
         self.expires_at: datetime | None = None
         self.tokens = 0  # tokens issued
@@ -226,6 +232,7 @@ class Installation:
     site: Site
     client_id: uuid.UUID
     key: KeyPair
+    dpop: KeyPair  # the installation's own DPoP key, kept across restarts
 
 
 def install_software(world: World, rng: random.Random) -> tuple[Installation, ...]:
@@ -233,7 +240,9 @@ def install_software(world: World, rng: random.Random) -> tuple[Installation, ..
     drawn with `rng`, each registered by its owner and approved before the first day."""
     equipped = equipped_pharmacies(world)
     chosen = rng.sample(equipped, min(world.params.software_pharmacies, len(equipped)))
-    return tuple(Installation(site, *register_software(world, site)) for site in chosen)
+    return tuple(
+        Installation(site, *register_software(world, site), dpop=KeyPair()) for site in chosen
+    )
 
 
 def equip(
@@ -244,7 +253,7 @@ def equip(
     equipped = []
     for installed in installations:
         if installed.site in workload.sites:
-            software = Software(workload.world, installed.client_id, installed.key)
+            software = Software(workload.world, installed.client_id, installed.key, installed.dpop)
             counters = [
                 SoftwareCounter(workload.world, p, installed.site, software)
                 for p in installed.site.staff

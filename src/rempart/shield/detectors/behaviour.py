@@ -60,9 +60,7 @@ class Place:
     subject in the last day, whether the subject has older ones (an established
     subject), its lookups in the hour and its busy day (None while immature).
     `off_hours`: the subject's lookups of the last 24 h made from a new address in hours
-    its structure does not work (this one included; 0 when this one is not).
-    `other_installation`: software signing with a DPoP key it never used before, from
-    a new address, when it has older keys."""
+    its structure does not work (this one included; 0 when this one is not)."""
 
     new_address: bool
     new_device: bool
@@ -70,7 +68,6 @@ class Place:
     hour: int
     busy_day: int | None
     off_hours: int = 0
-    other_installation: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,12 +79,6 @@ class PlacePolicy:
     # makes (a pharmacy on night duty reads from its usual address). Counted over 24 h,
     # so that a trickle adds up: about 4 h at 10 an hour reaches the third step.
     off_hours_steps: tuple[float, float, float] = (10, 20, 40)
-    # Another installation of a software client (a new DPoP key from a new address):
-    # asked for the pharmacist's confirmation from its first few lookups, whatever the
-    # volume. A pharmacy reinstalling its software on a new network types one code; a
-    # copy of the client key has nobody to type it.
-    other_installation_hour: int = 5
-    other_installation_score: int = 70
 
 
 def new_place(place: Place, policy: PlacePolicy) -> Signal:
@@ -103,16 +94,6 @@ def new_place(place: Place, policy: PlacePolicy) -> Signal:
         evidence = (
             f"new address, {place.off_hours} lookups in 24 h from it while the structure "
             f"is closed (steps {'/'.join(f'{s:.0f}' for s in policy.off_hours_steps)})"
-        )
-    if (
-        place.other_installation
-        and place.hour >= policy.other_installation_hour
-        and policy.other_installation_score > score
-    ):
-        score = policy.other_installation_score
-        evidence = (
-            f"a DPoP key and an address this software never used, {place.hour} lookups "
-            "in the hour: another installation of its key"
         )
     return Signal(Detector.NEW_PLACE, score, evidence)
 
