@@ -158,6 +158,9 @@ def _import_locked(
 
     with uow, fewer_collections():
         insurers = load_insurers(uow.session)
+        # The second process starts and skips to the checkpoint before its first batch:
+        # no transaction waits on it (the server ends one left idle).
+        uow.commit()
         if only_amc is None and path.stat().st_size >= second_process_from_bytes:
             with PreparingProcess(
                 path,
