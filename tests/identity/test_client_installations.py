@@ -71,9 +71,35 @@ def test_the_pharmacy_reinstalling_or_changing_line_is_served_as_before(
 ) -> None:
     reinstalled = Installation(scene, PHARMACY)  # a new DPoP key at the pharmacy
     assert reinstalled.check().status_code == 200
-    moved = Installation(scene, "198.51.100.77", reinstalled.dpop)  # its line changed
+    moved = Installation(scene, "198.51.100.77", pharmacy.dpop)  # its line changed
     assert moved.check().status_code == 200
+    # The new line is known now: the reinstalled key is served there too.
+    assert Installation(scene, "198.51.100.77", reinstalled.dpop).check().status_code == 200
+
+
+def test_a_key_served_at_the_pharmacy_does_not_carry_its_trust_elsewhere(
+    scene: Scene, pharmacy: Installation
+) -> None:
+    """A thief with a foothold on the pharmacy's network is served there (it cannot be
+    told from a counter's machine), but that does not make its key the client's."""
+    thief_at_the_pharmacy = Installation(scene, PHARMACY)
+    assert thief_at_the_pharmacy.check().status_code == 200
+    back_home = Installation(scene, ELSEWHERE, thief_at_the_pharmacy.dpop)
+    assert _refused_for_step_up(back_home.check())
+    assert _refused_for_step_up(Installation(scene, ELSEWHERE).check())
+
+
+def test_refusals_of_another_installation_do_not_contain_the_pharmacy(
+    scene: Scene, pharmacy: Installation
+) -> None:
+    """Software on a new machine and a new network retrying while it waits for the
+    pharmacist: its refusals are not the client's."""
+    waiting = Installation(scene, ELSEWHERE)
+    for _ in range(70):
+        assert _refused_for_step_up(waiting.check())
+        scene.tick(seconds=5)
     assert pharmacy.check().status_code == 200
+    assert not scene.containments(scene.client_id)
 
 
 def test_a_new_installation_on_a_new_network_is_served_once_confirmed(

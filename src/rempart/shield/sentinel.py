@@ -142,9 +142,10 @@ class Sentinel:
         stepping_up = own.at_least(Rung.STEP_UP) or shared.at_least(Rung.STEP_UP)
         now_ms = epoch_ms(now)
         installation = self._installation(actor)
-        stranger = installation is not None and (
-            recognise(self.detection.store, *installation, now_ms) is Recognition.STRANGER
+        recognition = (
+            recognise(self.detection.store, *installation, now_ms) if installation else None
         )
+        stranger = recognition is Recognition.STRANGER
         try:
             # Asking for the professional's confirmation is how software answers the
             # rung, and another installation of its key: counted and contained like
@@ -160,12 +161,17 @@ class Sentinel:
                 new_account=new_account,
                 throttled=throttled,
             )
-        except (RateLimited, StepUpRequired):
-            assessment = self.detection.refusal(who, now_ms)
-            self._settle(None, [assessment], actor, now)
+        except (RateLimited, StepUpRequired) as refused:
+            # Another installation waiting for its confirmation is refused every call:
+            # counted against the client, that would contain the pharmacy's own
+            # installation too (its codes are what counts, below).
+            if not (stranger and not stepping_up and isinstance(refused, StepUpRequired)):
+                assessment = self.detection.refusal(who, now_ms)
+                self._settle(None, [assessment], actor, now)
             raise
-        if installation is not None and action != STEP_UP_REQUEST:
-            trust(self.detection.store, *installation, now_ms)
+        if installation is not None and recognition is not None and action != STEP_UP_REQUEST:
+            # Served: a stranger got here only through a professional's confirmation.
+            trust(self.detection.store, *installation, now_ms, recognition)
         if (
             (stepping_up or stranger)
             and action == STEP_UP_REQUEST
