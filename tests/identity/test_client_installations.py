@@ -14,6 +14,7 @@ import pytest
 from rempart.identity.client_errors import TokenRequestRefused
 from rempart.identity.client_step_up import STEP_UP_REQUEST_PATH
 from rempart.shield.detectors.events import BurstPolicy
+from rempart.shield.store import LocalFeatureStore
 
 from ..shield.ladder_scene import Scene, build_scene
 from .clientkit import Key
@@ -132,3 +133,16 @@ def test_codes_asked_by_an_installation_nobody_confirms_suspend_the_client(
     # The client's key is known to be copied: no installation of it gets a token.
     with pytest.raises(TokenRequestRefused):
         pharmacy.check()
+
+
+def test_emptying_the_feature_store_hands_nothing_to_whoever_calls_first(
+    scene: Scene, pharmacy: Installation
+) -> None:
+    """A restart without Redis empties the store: the thief calling first is still
+    another installation, and the pharmacy's anchored key is still the client's."""
+    shield = scene.web.app.state.shield
+    shield.detection.store = LocalFeatureStore()  # what a restart leaves
+    thief = Installation(scene, ELSEWHERE)
+    assert _refused_for_step_up(thief.check())
+    assert pharmacy.check().status_code == 200
+    assert _refused_for_step_up(thief.check())

@@ -91,3 +91,19 @@ class HoneytokenRow(Base):
         ForeignKey("beneficiaries.id", ondelete="CASCADE"), primary_key=True
     )
     planted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AnchoredKeyRow(Base):
+    """A DPoP key a software client is known by (shield.installations): its first, or
+    one a professional of the structure confirmed. Kept here, not only in the feature
+    store, so that emptying the store (a restart without Redis, a Redis flush) does not
+    hand the client's trust to whichever installation calls first."""
+
+    __tablename__ = "shield_anchored_keys"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("software_clients.id"), primary_key=True
+    )
+    jkt: Mapped[str] = mapped_column(String(43), primary_key=True)  # RFC 7638 thumbprint
+    how: Mapped[str] = mapped_column(String(16))  # first-use | confirmed
+    anchored_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -38,7 +38,7 @@ from rempart.shield.alerts import Alert, AlertSink, LoggingAlertSink, Severity
 from rempart.shield.domain import ChannelClosed, Rung, Subject, Suspended
 from rempart.shield.engine import Detection
 from rempart.shield.features import Card, trait
-from rempart.shield.installations import Recognition, recognise, trust
+from rempart.shield.installations import Installation, Recognition, recognise, trust
 from rempart.shield.models import HoneytokenRow
 from rempart.shield.observations import Assessment, DetectionPolicy, Sighting
 from rempart.shield.port import Quotas
@@ -142,9 +142,10 @@ class Sentinel:
         stepping_up = own.at_least(Rung.STEP_UP) or shared.at_least(Rung.STEP_UP)
         now_ms = epoch_ms(now)
         installation = self._installation(actor)
-        recognition = (
-            recognise(self.detection.store, *installation, now_ms) if installation else None
-        )
+        recognition = None
+        if installation is not None:
+            engine = self._uow().engine
+            recognition = recognise(self.detection.store, engine, installation, now_ms)
         stranger = recognition is Recognition.STRANGER
         try:
             # Asking for the professional's confirmation is how software answers the
@@ -171,7 +172,7 @@ class Sentinel:
             raise
         if installation is not None and recognition is not None and action != STEP_UP_REQUEST:
             # Served: a stranger got here only through a professional's confirmation.
-            trust(self.detection.store, *installation, now_ms, recognition)
+            trust(self.detection.store, self._uow, installation, now_ms, recognition)
         if (
             (stepping_up or stranger)
             and action == STEP_UP_REQUEST
@@ -183,16 +184,15 @@ class Sentinel:
             assessment = self.detection.unconfirmed_code(who, now_ms)
             self._settle(None, [assessment], actor, now)
 
-    def _installation(self, actor: Actor) -> tuple[Subject, str, str | None] | None:
-        """Software: its client, and keyed digests of the DPoP key that signed the call
-        and of the address it came from (shield.installations)."""
+    def _installation(self, actor: Actor) -> Installation | None:
+        """Software: the installation that made the call (shield.installations)."""
         if actor.client_id is None or actor.dpop_jkt is None:
             return None
         address = current_request().address
         with self._uow() as uow:
             key = _digest(uow.vault, f"key|{actor.dpop_jkt}")
             place = _digest(uow.vault, f"address|{address}") if address else None
-        return Subject.client(actor.client_id), key, place
+        return Installation(actor.client_id, actor.dpop_jkt, key, place)
 
     def _require_step_up(self, actor: Actor, now: datetime) -> None:
         """A person presents a phishing-resistant factor again; software needs the
