@@ -6,6 +6,7 @@ installation changing its key or its address alone is served as before
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from .clientkit import Key
 from .test_client_step_up import PAGE, Software, _refused_for_step_up
 
 PHARMACY = "198.51.100.20"
+REVOKED = "/api/v1/rights/revoked"
 ELSEWHERE = "203.0.113.66"
 
 
@@ -32,9 +34,16 @@ class Installation(Software):
         super().__init__(scene, dpop, address)
 
     def post(self, url: str, body: dict[str, Any] | None = None) -> Any:
+        self._fresh_token()
+        return super().post(url, body)
+
+    def get(self, url: str, params: dict[str, str]) -> Any:
+        self._fresh_token()
+        return super().get(url, params)
+
+    def _fresh_token(self) -> None:
         scene = self.scene
         self.token = scene.world.token(scene.client_id, scene.client_key, self.dpop).access_token
-        return super().post(url, body)
 
 
 @pytest.fixture
@@ -146,3 +155,13 @@ def test_emptying_the_feature_store_hands_nothing_to_whoever_calls_first(
     assert _refused_for_step_up(thief.check())
     assert pharmacy.check().status_code == 200
     assert _refused_for_step_up(thief.check())
+
+
+def test_another_installation_gets_no_revocation_list_either(
+    scene: Scene, pharmacy: Installation
+) -> None:
+    """Every data-serving call passes the gate, the revoked accreditations' list too."""
+    since = (scene.web.clock.now() - timedelta(days=1)).isoformat()
+    assert pharmacy.get(REVOKED, params={"since": since}).status_code == 200
+    thief = Installation(scene, ELSEWHERE)
+    assert _refused_for_step_up(thief.get(REVOKED, params={"since": since}))

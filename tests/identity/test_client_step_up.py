@@ -48,17 +48,21 @@ class Software:
         self.token = scene.world.token(scene.client_id, scene.client_key, self.dpop).access_token
 
     def post(self, url: str, body: dict[str, Any] | None = None) -> Any:
-        web = self.scene.web
-        proof = self.dpop.proof("POST", ORIGIN + url, now=web.clock.now(), access_token=self.token)
-        return web.browser(self.address).post(
-            url,
-            json=body,
-            headers={
-                "Authorization": f"DPoP {self.token}",
-                "DPoP": proof,
-                "Rempart-Acting-RPPS": self.scene.world.member_rpps,
-            },
-        )
+        browser = self.scene.web.browser(self.address)
+        return browser.post(url, json=body, headers=self.signed("POST", url))
+
+    def get(self, url: str, params: dict[str, str]) -> Any:
+        browser = self.scene.web.browser(self.address)
+        return browser.get(url, params=params, headers=self.signed("GET", url))
+
+    def signed(self, method: str, url: str) -> dict[str, str]:
+        """The headers of one call: the token, a fresh DPoP proof, the acting RPPS."""
+        now = self.scene.web.clock.now()
+        return {
+            "Authorization": f"DPoP {self.token}",
+            "DPoP": self.dpop.proof(method, ORIGIN + url, now=now, access_token=self.token),
+            "Rempart-Acting-RPPS": self.scene.world.member_rpps,
+        }
 
     def check(self) -> Any:
         return self.post(CHECKS, card(self.scene.lines[0]))

@@ -139,6 +139,7 @@ async def check(body: RightsCheckIn, actor: Checker, http: Request) -> Response:
 def revoked(
     actor: RevokedReader,
     platform: PlatformDep,
+    shield: ShieldDep,
     since: Annotated[datetime, Query(description="ISO 8601 instant, with its offset")],
     structure: Annotated[str | None, Query()] = None,
 ) -> list[RevocationOut]:
@@ -148,7 +149,7 @@ def revoked(
     return [
         RevocationOut(accreditation_id=r.accreditation_id, revoked_at=r.revoked_at, reason=r.reason)
         for r in service.revoked_since(
-            uow=platform.uow(), actor=actor, since=since, structure=structure
+            uow=platform.uow(), actor=actor, shield=shield, since=since, structure=structure
         )
     ]
 

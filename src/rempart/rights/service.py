@@ -202,11 +202,19 @@ class Revocation:
 
 
 def revoked_since(
-    *, uow: UnitOfWork, actor: Actor, since: datetime, structure: str | None = None
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    shield: Shield,
+    since: datetime,
+    structure: str | None = None,
 ) -> list[Revocation]:
     """Accreditations of the actor's structure revoked at or after `since`, oldest first
-    (software polls this and stops relying on them)."""
+    (software polls this and stops relying on them). Through the shield like any call:
+    a suspended or braked caller, or another installation of a client's key, gets
+    nothing, and the polling counts against the caller's quotas."""
     finess = acting_structure(actor, Permission.RIGHTS_REVOKED_LIST, structure)
+    admit(shield, uow, actor, "rights.revoked", finess)
     with uow:
         rows = uow.session.execute(
             select(AccreditationRow.id, AccreditationRow.revoked_at, AccreditationRow.revoke_reason)
