@@ -165,3 +165,19 @@ def test_another_installation_gets_no_revocation_list_either(
     assert pharmacy.get(REVOKED, params={"since": since}).status_code == 200
     thief = Installation(scene, ELSEWHERE)
     assert _refused_for_step_up(thief.get(REVOKED, params={"since": since}))
+
+
+def test_a_code_confirmed_past_the_warning_lets_it_through_for_a_while_only(
+    scene: Scene, pharmacy: Installation
+) -> None:
+    """A pharmacist talked into confirming a code asked from another network (the
+    relayed-code scam) lets that installation through for the confirmation's 15
+    minutes, and the analysts are alerted; its key is never anchored."""
+    thief = Installation(scene, ELSEWHERE)
+    code = thief.post(STEP_UP_REQUEST_PATH).json()["user_code"]
+    scammed = scene.web.signed_in(scene.world.structure_admin.account_id, address=PHARMACY)
+    confirmed = scammed.post(PAGE, data={"user_code": code, "elsewhere": "accepted"})
+    assert "data-software-confirmed" in confirmed.text
+    assert thief.check().status_code == 200
+    scene.tick(seconds=16 * 60)
+    assert _refused_for_step_up(thief.check())

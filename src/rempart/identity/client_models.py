@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rempart.db.base import Base, IdMixin
@@ -80,3 +80,7 @@ class ClientStepUpRow(IdMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     confirmed_by: Mapped[uuid.UUID | None] = mapped_column()
+    # Confirmed from another network than the one that asked, past the warning: it lets
+    # that installation through for a while, but never anchors its key
+    # (shield.installations).
+    confirmed_elsewhere: Mapped[bool] = mapped_column(default=False, server_default=false())

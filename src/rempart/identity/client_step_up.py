@@ -198,7 +198,12 @@ def confirm_step_up(
                     ClientStepUpRow.confirmed_at.is_(None),
                     ClientStepUpRow.expires_at > now,
                 )
-                .values(confirmed_at=now, confirmed_by=actor.account_id, expires_at=now)
+                .values(
+                    confirmed_at=now,
+                    confirmed_by=actor.account_id,
+                    expires_at=now,
+                    confirmed_elsewhere=elsewhere,
+                )
                 .execution_options(synchronize_session=False)
             )
             if _rowcount(taken) != 1:
@@ -245,7 +250,16 @@ def known_key(*, uow: UnitOfWork, actor: Actor) -> bool:
     return _confirmed(uow, actor, within=KNOWN_KEY_LIFETIME, by_rpps=False)
 
 
-def _confirmed(uow: UnitOfWork, actor: Actor, *, within: timedelta, by_rpps: bool) -> bool:
+def confirmed_here(*, uow: UnitOfWork, actor: Actor) -> bool:
+    """Whether the professional's confirmation that let this call through
+    (`presence_confirmed`) was given from the network that asked for it: only such a
+    confirmation may anchor the DPoP key as the client's (shield.installations)."""
+    return _confirmed(uow, actor, within=CONFIRMATION_LIFETIME, by_rpps=True, here=True)
+
+
+def _confirmed(
+    uow: UnitOfWork, actor: Actor, *, within: timedelta, by_rpps: bool, here: bool = False
+) -> bool:
     if actor.channel is not Channel.API or actor.client_id is None:
         return False
     with uow:
@@ -256,6 +270,8 @@ def _confirmed(uow: UnitOfWork, actor: Actor, *, within: timedelta, by_rpps: boo
         )
         if by_rpps:
             query = query.where(ClientStepUpRow.rpps == actor.rpps)
+        if here:
+            query = query.where(ClientStepUpRow.confirmed_elsewhere.is_(False))
         found = uow.session.scalar(query.limit(1))
     return found is not None
 

@@ -25,6 +25,7 @@ from rempart.identity.client_step_up import (
     CONFIRMATION_LIFETIME,
     STEP_UP_REQUEST,
     STEP_UP_REQUEST_PATH,
+    confirmed_here,
     known_key,
     presence_confirmed,
 )
@@ -170,8 +171,14 @@ class Sentinel:
                 assessment = self.detection.refusal(who, now_ms)
                 self._settle(None, [assessment], actor, now)
             raise
-        if installation is not None and recognition is not None and action != STEP_UP_REQUEST:
-            # Served: a stranger got here only through a professional's confirmation.
+        if (
+            installation is not None
+            and recognition is not None
+            and action != STEP_UP_REQUEST
+            # Served: a stranger got here only through a professional's confirmation,
+            # which anchors its key unless given past the "another network" warning.
+            and (not stranger or confirmed_here(uow=self._uow(), actor=actor))
+        ):
             trust(self.detection.store, self._uow, installation, now_ms, recognition)
         if (
             (stepping_up or stranger)
