@@ -19,7 +19,7 @@ from rempart.shield.store import LocalFeatureStore
 
 from ..shield.ladder_scene import Scene, build_scene
 from .clientkit import Key
-from .test_client_step_up import PAGE, Software, _refused_for_step_up
+from .test_client_step_up import PAGE, Software, _from, _refused_for_step_up
 
 PHARMACY = "198.51.100.20"
 REVOKED = "/api/v1/rights/revoked"
@@ -119,8 +119,7 @@ def test_a_new_installation_on_a_new_network_is_served_once_confirmed(
     assert _refused_for_step_up(elsewhere.check())
     code = elsewhere.post(STEP_UP_REQUEST_PATH).json()["user_code"]
     # The pharmacist confirms from the same network, beside the new installation.
-    owner = scene.web.signed_in(scene.world.structure_admin.account_id, address=ELSEWHERE)
-    assert owner.post(PAGE, data={"user_code": code}).status_code == 200
+    assert _from(scene, ELSEWHERE).post(PAGE, data={"user_code": code}).status_code == 200
     assert elsewhere.check().status_code == 200
     # Known from then on, past the confirmation's own window, from its new network.
     scene.tick(seconds=3600)
@@ -175,7 +174,7 @@ def test_a_code_confirmed_past_the_warning_lets_it_through_for_a_while_only(
     minutes, and the analysts are alerted; its key is never anchored."""
     thief = Installation(scene, ELSEWHERE)
     code = thief.post(STEP_UP_REQUEST_PATH).json()["user_code"]
-    scammed = scene.web.signed_in(scene.world.structure_admin.account_id, address=PHARMACY)
+    scammed = _from(scene, PHARMACY)
     confirmed = scammed.post(PAGE, data={"user_code": code, "elsewhere": "accepted"})
     assert "data-software-confirmed" in confirmed.text
     assert thief.check().status_code == 200

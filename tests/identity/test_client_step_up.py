@@ -297,12 +297,7 @@ def test_old_requests_are_purged_and_recent_ones_kept(scene: Scene) -> None:
 
 def _from(scene: Scene, address: str) -> TestClient:
     """The professional's browser, signed in with a passkey, on the network `address`."""
-    signed = scene.web.signed_in(scene.world.structure_admin.account_id)
-    browser = TestClient(
-        scene.web.app, base_url=ORIGIN, client=(address, 50000), headers=dict(signed.headers)
-    )
-    browser.cookies = signed.cookies
-    return browser
+    return scene.web.signed_in(scene.world.structure_admin.account_id, address=address)
 
 
 def test_a_code_asked_from_another_network_is_confirmed_only_knowingly(scene: Scene) -> None:

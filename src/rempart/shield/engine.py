@@ -90,6 +90,12 @@ UNCONFIRMED_CODES = Count("code:m", minute_of, 60, 2 * HOUR_MS)
 ACCESS_REPORTS = Count("rep:d", day_of, 30, 31 * DAY_MS)
 
 
+def _seen_lately(prefix: str, name: str, member: str | None, now_ms: int) -> Mark:
+    """Addresses or devices a subject used in the last 60 days, with when each was first
+    seen (`behaviour.new-place`)."""
+    return Mark(f"{prefix}:{name}", member, now_ms, now_ms - 60 * DAY_MS, 61 * DAY_MS)
+
+
 class Detection:
     def __init__(self, store: FeatureStore, policy: DetectionPolicy | None = None) -> None:
         self.store = store
@@ -136,16 +142,14 @@ class Detection:
         # came from a new address while the structure is closed.
         add(a, OFF_HOURS, Tally(f"{pa}:{OFF_HOURS}", hour, 0, hour - 23, 2 * DAY_MS))
         for name, member in (("places", sighting.address), ("devices", sighting.device)):
-            horizon = now_ms - 60 * DAY_MS
-            add(a, name, Mark(f"{pa}:{name}", member, now_ms, horizon, 61 * DAY_MS))
+            add(a, name, _seen_lately(pa, name, member, now_ms))
         if a.type is SubjectType.ACCOUNT:
             recent = now_ms - 10 * MINUTE_MS
             sessions = Mark(f"{pa}:sessions", sighting.session, now_ms, recent, HOUR_MS)
             add(a, "sessions", sessions)
         if s_ is not None:
             ps = subject_prefix(s_)
-            horizon = now_ms - 60 * DAY_MS
-            add(s_, "places", Mark(f"{ps}:places", sighting.address, now_ms, horizon, 61 * DAY_MS))
+            add(s_, "places", _seen_lately(ps, "places", sighting.address, now_ms))
             # Local weeks and hours, read alike in `_usual_hours`. Tallies written in UTC
             # by an earlier release keep their keys: for four weeks they read as history
             # shifted by an hour or two (as at a daylight-saving change), nothing worse.

@@ -40,9 +40,9 @@ KEPT_MS = 60 * DAY_MS
 _ANCHORED = select(AnchoredKeyRow.jkt).where(AnchoredKeyRow.client_id == bindparam("client"))
 
 
-class Installation(NamedTuple):
-    """A software call's installation: its client, the DPoP key's thumbprint, and the
-    keyed digests of that key and of the address it called from."""
+class Caller(NamedTuple):
+    """The installation a software call came from: its client, the DPoP key's
+    thumbprint, and the keyed digests of that key and of the address it called from."""
 
     client_id: uuid.UUID
     jkt: str
@@ -67,7 +67,7 @@ def _marks(client: Subject, key: str | None, address: str | None, now_ms: int) -
 
 
 def recognise(
-    store: FeatureStore, engine: Engine, installation: Installation, now_ms: int
+    store: FeatureStore, engine: Engine, installation: Caller, now_ms: int
 ) -> Recognition:
     client = Subject.client(installation.client_id)
     answers = store.run(_marks(client, None, None, now_ms), now_ms)
@@ -88,9 +88,10 @@ def recognise(
 def trust(
     store: FeatureStore,
     uow: Callable[[], UnitOfWork],
-    installation: Installation,
-    now_ms: int,
+    installation: Caller,
     recognition: Recognition,
+    *,
+    now_ms: int,
 ) -> None:
     """After a served call: a first, anchored or confirmed key is anchored (again) and
     its address known; a call at home only keeps its address known. A first or

@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import bindparam, func, select
 
@@ -39,7 +40,7 @@ from rempart.shield.alerts import Alert, AlertSink, LoggingAlertSink, Severity
 from rempart.shield.domain import ChannelClosed, Rung, Subject, Suspended
 from rempart.shield.engine import Detection
 from rempart.shield.features import Card, trait
-from rempart.shield.installations import Installation, Recognition, recognise, trust
+from rempart.shield.installations import Caller, Recognition, recognise, trust
 from rempart.shield.models import HoneytokenRow
 from rempart.shield.observations import Assessment, DetectionPolicy, Sighting
 from rempart.shield.port import Quotas
@@ -142,12 +143,8 @@ class Sentinel:
         )
         stepping_up = own.at_least(Rung.STEP_UP) or shared.at_least(Rung.STEP_UP)
         now_ms = epoch_ms(now)
-        installation = self._installation(actor)
-        recognition = None
-        if installation is not None:
-            engine = self._uow().engine
-            recognition = recognise(self.detection.store, engine, installation, now_ms)
-        stranger = recognition is Recognition.STRANGER
+        seen = self._recognised(actor, now_ms)
+        stranger = seen is not None and seen[1] is Recognition.STRANGER
         try:
             # Asking for the professional's confirmation is how software answers the
             # rung, and another installation of its key: counted and contained like
@@ -172,14 +169,13 @@ class Sentinel:
                 self._settle(None, [assessment], actor, now)
             raise
         if (
-            installation is not None
-            and recognition is not None
+            seen is not None
             and action != STEP_UP_REQUEST
             # Served: a stranger got here only through a professional's confirmation,
             # which anchors its key unless given past the "another network" warning.
             and (not stranger or confirmed_here(uow=self._uow(), actor=actor))
         ):
-            trust(self.detection.store, self._uow, installation, now_ms, recognition)
+            trust(self.detection.store, self._uow, *seen, now_ms=now_ms)
         if (
             (stepping_up or stranger)
             and action == STEP_UP_REQUEST
@@ -191,15 +187,18 @@ class Sentinel:
             assessment = self.detection.unconfirmed_code(who, now_ms)
             self._settle(None, [assessment], actor, now)
 
-    def _installation(self, actor: Actor) -> Installation | None:
-        """Software: the installation that made the call (shield.installations)."""
+    def _recognised(self, actor: Actor, now_ms: int) -> tuple[Caller, Recognition] | None:
+        """Software: the installation the call came from, and how its client knows it
+        (shield.installations)."""
         if actor.client_id is None or actor.dpop_jkt is None:
             return None
         address = current_request().address
         with self._uow() as uow:
             key = _digest(uow.vault, f"key|{actor.dpop_jkt}")
             place = _digest(uow.vault, f"address|{address}") if address else None
-        return Installation(actor.client_id, actor.dpop_jkt, key, place)
+            engine = uow.engine
+        caller = Caller(actor.client_id, actor.dpop_jkt, key, place)
+        return caller, recognise(self.detection.store, engine, caller, now_ms)
 
     def _require_step_up(self, actor: Actor, now: datetime) -> None:
         """A person presents a phishing-resistant factor again; software needs the
@@ -234,10 +233,7 @@ class Sentinel:
         accredited: bool = False,
         card: Card | None = None,
     ) -> None:
-        vault = uow.vault
-
-        def digest(text: str) -> str:
-            return _digest(vault, text)
+        digest = partial(_digest, uow.vault)
 
         request = current_request()
         now_ms = epoch_ms(now)
